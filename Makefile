@@ -1,0 +1,53 @@
+# The two commands a new user needs: `make test` (and, later, `make demo`).
+# Both create .venv when it is missing and install what they need into it.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+TOOLS := $(VENV)/.dev-tools
+HYPOTHESIS_PROFILE ?= ci
+
+.PHONY: test lint typecheck imports unit docs bench install dev clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Dev tools once per change of pyproject.toml; the package itself on every run (see install).
+$(TOOLS): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet hatchling '.[dev,testing]'
+	touch $(TOOLS)
+
+# Tests run against the installed package (a real wheel install), never against src/ directly.
+install: $(TOOLS)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --force-reinstall .
+
+dev: $(TOOLS)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+
+lint: $(TOOLS)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(TOOLS)
+	$(BIN)/mypy --strict src
+
+imports: install
+	$(BIN)/lint-imports
+
+unit: install
+	SMARKETING_EXPECT_INSTALLED=1 $(BIN)/pytest -q -p no:cacheprovider \
+		--hypothesis-profile=$(HYPOTHESIS_PROFILE) \
+		--cov=smarketing --cov-branch --cov-report=term-missing:skip-covered
+
+docs: $(TOOLS)
+	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+
+test: lint typecheck imports unit docs
+
+bench: install
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis site

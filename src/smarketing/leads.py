@@ -1,0 +1,305 @@
+"""Leads, what we know about them, what they did and how they moved through the lifecycle.
+
+Every value here is frozen: ``learn`` and the lifecycle's ``fire`` return new leads and leave
+the old ones untouched.
+
+>>> from datetime import datetime, timezone
+>>> import smarketing as sm
+>>> t0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+>>> lead = sm.Lead.new("L-1", at=t0, fields={"job_title": "VP Marketing"}, source="webinar")
+>>> later = lead.learn({"company_size": 250}, at=t0, source="form")
+>>> later.value("company_size"), lead.value("company_size")
+(250, None)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Final, TypeAlias
+
+import attrs
+
+from smarketing.errors import ValidationError
+
+__all__ = [
+    "RESERVED_FACTS",
+    "Activity",
+    "FactValue",
+    "FieldValue",
+    "Lead",
+    "StageChange",
+    "check_aware",
+    "group_by_lead",
+]
+
+#: What a lead's profile field may hold: text, a number, a boolean, or a tuple of those.
+FactValue: TypeAlias = str | int | float | bool | tuple[str | int | float | bool, ...]
+
+#: Fact names that ``Lead.facts()`` fills from the lead itself; no profile field may use them.
+RESERVED_FACTS: Final = frozenset({"id", "stage", "source"})
+
+_EMPTY: Final[Mapping[str, object]] = MappingProxyType({})
+
+
+def check_aware(value: object, where: str) -> datetime:
+    """Return ``value`` if it is a timezone-aware datetime, else raise ``ValidationError``."""
+    if not isinstance(value, datetime):
+        msg = f"{where} must be a timezone-aware datetime (got {value!r})."
+        raise ValidationError(msg, value=value, where=where, expected="an aware datetime")
+    if value.utcoffset() is None:
+        msg = (
+            f"{where} must be timezone-aware (got the naive datetime {value.isoformat()}); "
+            "attach a zone, e.g. datetime(..., tzinfo=timezone.utc)."
+        )
+        raise ValidationError(msg, value=value, where=where, expected="an aware datetime")
+    return value
+
+
+_Validator: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _aware(where: str) -> _Validator:
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        check_aware(value, where)
+
+    return validate
+
+
+def _text(where: str, *, optional: bool = False) -> _Validator:
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or not value:
+            expected = "a non-empty string" + (" or None" if optional else "")
+            msg = f"{where} must be {expected} (got {value!r})."
+            raise ValidationError(msg, value=value, where=where, expected=expected)
+
+    return validate
+
+
+def _check_value(value: object, where: str) -> FactValue:
+    if isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            msg = f"{where} must be a finite number (got {value!r})."
+            raise ValidationError(msg, value=value, where=where, expected="a finite number")
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(_check_value(v, f"{where}[{i}]") for i, v in enumerate(value))  # type: ignore[misc]
+    if value is None:
+        msg = (
+            f"{where} is None: an unknown fact is one the lead has not given, "
+            "so leave it out instead of passing None."
+        )
+    else:
+        msg = f"{where} must be text, a number, a boolean or a list of those (got {value!r})."
+    raise ValidationError(msg, value=value, where=where, expected="str, int, float, bool or list")
+
+
+def _convert_value(value: object) -> FactValue:
+    return _check_value(value, "field value")
+
+
+@attrs.frozen
+class FieldValue:
+    """A known profile fact: its value, when it was learned and where it came from."""
+
+    value: FactValue = attrs.field(converter=_convert_value)
+    learned_at: datetime = attrs.field(validator=_aware("FieldValue.learned_at"))
+    source: str | None = attrs.field(
+        default=None, validator=_text("FieldValue.source", optional=True)
+    )
+
+
+@attrs.frozen
+class StageChange:
+    """One move of a lead from one stage to another, and why."""
+
+    from_stage: str = attrs.field(validator=_text("StageChange.from_stage"))
+    to_stage: str = attrs.field(validator=_text("StageChange.to_stage"))
+    trigger: str = attrs.field(validator=_text("StageChange.trigger"))
+    at: datetime = attrs.field(validator=_aware("StageChange.at"))
+    actor: str | None = attrs.field(
+        default=None, validator=_text("StageChange.actor", optional=True)
+    )
+    reason: str | None = attrs.field(
+        default=None, validator=_text("StageChange.reason", optional=True)
+    )
+
+
+def _freeze_properties(value: object) -> Mapping[str, object]:
+    if type(value) is MappingProxyType:
+        return value
+    if not isinstance(value, Mapping):
+        msg = f"Activity.properties must be a mapping (got {value!r})."
+        raise ValidationError(msg, value=value, where="Activity.properties", expected="a mapping")
+    if not value:
+        return _EMPTY
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class Activity:
+    """Something a lead did (or a rep did to it): a page view, a demo request, a call.
+
+    ``properties`` carries details that rules may look at, e.g. ``{"url": "/pricing"}``.
+    """
+
+    lead_id: str = attrs.field(validator=_text("Activity.lead_id"))
+    kind: str = attrs.field(validator=_text("Activity.kind"))
+    at: datetime = attrs.field(validator=_aware("Activity.at"))
+    properties: Mapping[str, object] = attrs.field(
+        factory=dict, converter=_freeze_properties, hash=False
+    )
+
+
+def _freeze_fields(value: object) -> Mapping[str, FieldValue]:
+    if type(value) is MappingProxyType:
+        return value
+    if not isinstance(value, Mapping):
+        msg = f"Lead.fields must be a mapping of names to FieldValue (got {value!r})."
+        raise ValidationError(msg, value=value, where="Lead.fields", expected="a mapping")
+    for name, fv in value.items():
+        if not isinstance(fv, FieldValue):
+            msg = f"Lead.fields[{name!r}] must be a FieldValue (got {fv!r})."
+            raise ValidationError(
+                msg, value=fv, where=f"Lead.fields[{name!r}]", expected="FieldValue"
+            )
+    return MappingProxyType(dict(value))
+
+
+def _check_history(_instance: object, _attribute: object, value: object) -> None:
+    if type(value) is not tuple:
+        msg = f"Lead.history must be a tuple of StageChange (got {value!r})."
+        raise ValidationError(msg, value=value, where="Lead.history", expected="a tuple")
+
+
+@attrs.frozen
+class Lead:
+    """A person the business may sell to, where they stand, and what we know about them.
+
+    Build one with :meth:`Lead.new`. ``stage`` is where the lead is now; ``high_water`` is the
+    furthest stage it has reached along the lifecycle's main path, kept even when the lead is
+    recycled or disqualified; ``history`` lists every stage change, oldest first.
+    """
+
+    id: str = attrs.field(validator=_text("Lead.id"))
+    stage: str = attrs.field(validator=_text("Lead.stage"))
+    created_at: datetime = attrs.field(validator=_aware("Lead.created_at"))
+    source: str | None = attrs.field(default=None, validator=_text("Lead.source", optional=True))
+    fields: Mapping[str, FieldValue] = attrs.field(
+        factory=dict, converter=_freeze_fields, hash=False
+    )
+    history: tuple[StageChange, ...] = attrs.field(default=(), validator=_check_history)
+    high_water: str = attrs.field(default="", validator=_text("Lead.high_water"))
+
+    @classmethod
+    def new(
+        cls,
+        id: str,
+        *,
+        at: datetime,
+        fields: Mapping[str, object] | None = None,
+        source: str | None = None,
+        stage: str = "suspect",
+        field_source: str | None = None,
+    ) -> Lead:
+        """A lead first seen at ``at``, in ``stage``, knowing ``fields``.
+
+        ``field_source`` records where the initial fields came from (defaults to ``source``).
+        """
+        check_aware(at, "Lead.new(at=...)")
+        known = _learned(fields or {}, at, field_source or source, where=f"lead {id!r}")
+        return cls(id=id, stage=stage, created_at=at, source=source, fields=known, high_water=stage)
+
+    def value(self, name: str, default: FactValue | None = None) -> FactValue | None:
+        """The known value of a profile field, or ``default``."""
+        fv = self.fields.get(name)
+        return default if fv is None else fv.value
+
+    def learn(
+        self, values: Mapping[str, object], *, at: datetime, source: str | None = None
+    ) -> Lead:
+        """A new lead that also knows ``values`` (learned at ``at`` from ``source``)."""
+        check_aware(at, f"lead {self.id!r}: learn(at=...)")
+        learned = _learned(values, at, source, where=f"lead {self.id!r}")
+        if not learned:
+            return self
+        return attrs.evolve(self, fields={**self.fields, **learned})
+
+    def facts(self) -> dict[str, object]:
+        """A plain dict of the field values plus ``id``, ``stage`` and ``source``."""
+        facts: dict[str, object] = {name: fv.value for name, fv in self.fields.items()}
+        facts["id"] = self.id
+        facts["stage"] = self.stage
+        facts["source"] = self.source
+        return facts
+
+    @property
+    def initial_stage(self) -> str:
+        """The stage the lead was created in."""
+        return self.history[0].from_stage if self.history else self.stage
+
+    @property
+    def updated_at(self) -> datetime:
+        """When the lead last changed stage (its creation time if it never did)."""
+        return self.history[-1].at if self.history else self.created_at
+
+    def entered(self, stage: str) -> datetime | None:
+        """When the lead last entered ``stage`` ("became an MQL" date), or ``None``."""
+        for change in reversed(self.history):
+            if change.to_stage == stage:
+                return change.at
+        return self.created_at if stage == self.initial_stage else None
+
+    def time_in_stage(self, stage: str, *, at: datetime) -> timedelta:
+        """The total time the lead has spent in ``stage`` up to ``at`` (over every visit)."""
+        check_aware(at, f"lead {self.id!r}: time_in_stage(at=...)")
+        total = timedelta(0)
+        current, since = self.initial_stage, self.created_at
+        for change in self.history:
+            if change.at >= at:
+                break
+            if current == stage:
+                total += change.at - since
+            current, since = change.to_stage, change.at
+        if current == stage and at > since:
+            total += at - since
+        return total
+
+
+def _learned(
+    values: object, at: datetime, source: str | None, *, where: str
+) -> dict[str, FieldValue]:
+    if not isinstance(values, Mapping):
+        msg = f"{where}: fields must be a mapping of names to values (got {values!r})."
+        raise ValidationError(msg, value=values, where=where, expected="a mapping")
+    out: dict[str, FieldValue] = {}
+    for name, value in values.items():
+        if not isinstance(name, str) or not name:
+            msg = f"{where}: a field name must be a non-empty string (got {name!r})."
+            raise ValidationError(msg, value=name, where=where, expected="a field name")
+        if name in RESERVED_FACTS:
+            msg = (
+                f"{where}: {name!r} is not a profile field; it is set from the lead itself "
+                f"(reserved: {', '.join(sorted(RESERVED_FACTS))})."
+            )
+            raise ValidationError(msg, value=name, where=where, expected="a field name")
+        out[name] = FieldValue(_check_value(value, f"{where}: field {name!r}"), at, source)
+    return out
+
+
+def group_by_lead(activities: Iterable[Activity]) -> dict[str, list[Activity]]:
+    """Activities grouped by ``lead_id`` in one pass, each group in the order given."""
+    groups: dict[str, list[Activity]] = {}
+    for activity in activities:
+        group = groups.get(activity.lead_id)
+        if group is None:
+            groups[activity.lead_id] = [activity]
+        else:
+            group.append(activity)
+    return groups

@@ -1,0 +1,608 @@
+"""The lead lifecycle: stages, the triggers that move leads between them, and their guards.
+
+One :class:`transitions.Machine` is built per lifecycle definition, validated once, and never
+attached to a lead: leads are plain frozen values and ``fire`` returns a new one.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> import smarketing as sm
+>>> lc = sm.Lifecycle.default()
+>>> t0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+>>> lead = sm.Lead.new("L-1", at=t0, fields={"email": "ana@acme.io"})
+>>> lead = lc.fire(lead, "engage", at=t0 + timedelta(hours=1))
+>>> lead.stage, lead.high_water
+('prospect', 'prospect')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Final
+
+import attrs
+from transitions import Machine
+
+from smarketing.conditions import Condition, always, field, parse_condition
+from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
+from smarketing.leads import Lead, StageChange, check_aware
+
+__all__ = ["DEFAULT_MQL", "DEFAULT_SQL", "Lifecycle", "Stage", "Transition"]
+
+#: The default marketing-qualified definition: enough score, and a good fit grade.
+DEFAULT_MQL: Final = parse_condition("score >= 60 and grade in ('A', 'B')")
+#: The default sales-qualified definition: the rep has confirmed budget and timeline.
+DEFAULT_SQL: Final = parse_condition("exists(budget) and exists(timeline)")
+
+_STAGE_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+_TRIGGER_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _check_stage_name(name: object, where: str) -> str:
+    if not isinstance(name, str) or not _STAGE_RE.match(name):
+        msg = (
+            f"{where} must be a stage name (letters, digits, '_' or '-', starting with a "
+            f"letter), got {name!r}."
+        )
+        raise ConfigError(msg, key=where, piece=name)
+    return name
+
+
+@attrs.frozen
+class Stage:
+    """A lifecycle stage.
+
+    ``max_age`` makes it an SLA stage: a lead that sits in it longer is stale. ``closed`` stages
+    (won or out) are not open; nothing leaves a ``terminal`` stage.
+    """
+
+    name: str = attrs.field(validator=lambda _s, _a, v: _check_stage_name(v, "Stage.name"))
+    max_age: timedelta | None = attrs.field(default=None)
+    closed: bool = attrs.field(default=False)
+    terminal: bool = attrs.field(default=False)
+
+    @max_age.validator
+    def _check_max_age(self, _attribute: object, value: object) -> None:
+        if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
+            msg = f"stage {self.name!r}: max_age must be a positive timedelta (got {value!r})."
+            raise ConfigError(msg, key=f"{self.name}.max_age", piece=value)
+
+    @property
+    def open(self) -> bool:
+        """Whether a lead in this stage is still being worked (neither won nor out)."""
+        return not (self.closed or self.terminal)
+
+
+def _to_stage(value: object) -> Stage:
+    return value if isinstance(value, Stage) else Stage(value)  # type: ignore[arg-type]
+
+
+def _to_stages(values: Iterable[Stage | str]) -> tuple[Stage, ...]:
+    return tuple(_to_stage(v) for v in values)
+
+
+def _to_transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
+    out = tuple(values)
+    for t in out:
+        if not isinstance(t, Transition):
+            raise ConfigError(f"{t!r} is not a Transition.", key="transitions", piece=t)
+    return out
+
+
+def _to_sources(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable):
+        return tuple(value)
+    msg = f"Transition.source must be a stage name or a list of them (got {value!r})."
+    raise ConfigError(msg, key="source", piece=value)
+
+
+@attrs.frozen
+class Transition:
+    """A trigger that moves a lead from one of ``source`` to ``dest``.
+
+    ``when`` is a guard checked on every firing; ``auto`` says whether :meth:`Lifecycle.advance`
+    may take it by itself (``True``), never (``False``), or only while a condition holds.
+    ``requires_reason`` makes firing it without a reason an error.
+    """
+
+    trigger: str = attrs.field()
+    source: tuple[str, ...] = attrs.field(converter=_to_sources)
+    dest: str = attrs.field()
+    when: Condition = attrs.field(factory=always)
+    auto: bool | Condition = attrs.field(default=False)
+    requires_reason: bool = attrs.field(default=False)
+
+    @trigger.validator
+    def _check_trigger(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, str) or not _TRIGGER_RE.match(value):
+            msg = f"a trigger must be a name of letters, digits and '_' (got {value!r})."
+            raise ConfigError(msg, key="trigger", piece=value)
+
+    @source.validator
+    def _check_source(self, _attribute: object, value: tuple[object, ...]) -> None:
+        if not value:
+            msg = f"trigger {self.trigger!r} needs at least one source stage."
+            raise ConfigError(msg, key=f"{self.trigger}.source", piece=value)
+        for stage in value:
+            _check_stage_name(stage, f"trigger {self.trigger!r} source")
+
+    @dest.validator
+    def _check_dest(self, _attribute: object, value: object) -> None:
+        _check_stage_name(value, f"trigger {self.trigger!r} dest")
+
+    @when.validator
+    def _check_when(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, Condition):
+            msg = f"trigger {self.trigger!r}: when must be a Condition (got {value!r})."
+            raise ConfigError(msg, key=f"{self.trigger}.when", piece=value)
+
+    @auto.validator
+    def _check_auto(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, bool | Condition):
+            msg = (
+                f"trigger {self.trigger!r}: auto must be True, False or a Condition "
+                f"(got {value!r})."
+            )
+            raise ConfigError(msg, key=f"{self.trigger}.auto", piece=value)
+
+    @property
+    def is_auto(self) -> bool:
+        """Whether :meth:`Lifecycle.advance` may ever take this transition."""
+        return self.auto is not False
+
+    def auto_condition(self) -> Condition:
+        """The condition under which ``advance`` takes it: ``when`` and the ``auto`` gate."""
+        if isinstance(self.auto, Condition):
+            return self.when & self.auto if self.when != always() else self.auto
+        return self.when
+
+
+class _Facts(Mapping[str, object]):
+    """A lead's facts with the caller's facts layered over them, read lazily."""
+
+    __slots__ = ("_extra", "_lead")
+
+    def __init__(self, lead: Lead, extra: Mapping[str, object] | None) -> None:
+        self._lead = lead
+        self._extra = extra or {}
+
+    def get(self, name: str, default: object = None) -> object:
+        extra = self._extra
+        if name in extra:
+            value = extra[name]
+            return default if value is None else value
+        fv = self._lead.fields.get(name)
+        if fv is not None:
+            return fv.value
+        if name == "stage":
+            return self._lead.stage
+        if name == "id":
+            return self._lead.id
+        if name == "source":
+            return self._lead.source if self._lead.source is not None else default
+        return default
+
+    def __getitem__(self, name: str) -> object:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        names = {*self._lead.fields, "id", "stage", *self._extra}
+        if self._lead.source is not None:
+            names.add("source")
+        return iter(sorted(n for n in names if self.get(n) is not None))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@attrs.frozen(eq=False, repr=False)
+class Lifecycle:
+    """A validated set of stages and transitions, shared by every lead that follows it.
+
+    >>> import smarketing as sm
+    >>> lc = sm.Lifecycle(
+    ...     stages=["inquiry", "mql", "sal", "sql", "won", "lost"],
+    ...     initial="inquiry",
+    ...     transitions=[
+    ...         sm.Transition("qualify", source="inquiry", dest="mql", auto=True),
+    ...         sm.Transition("accept", source="mql", dest="sal"),
+    ...         sm.Transition("convert", source="sal", dest="sql"),
+    ...         sm.Transition("win", source="sql", dest="won"),
+    ...         sm.Transition("lose", source=["sal", "sql"], dest="lost", requires_reason=True),
+    ...     ],
+    ... )
+    >>> lc.main_path
+    ('inquiry', 'mql', 'sal', 'sql', 'won')
+    """
+
+    stages: tuple[Stage, ...] = attrs.field(converter=_to_stages)
+    initial: str = attrs.field()
+    transitions: tuple[Transition, ...] = attrs.field(converter=_to_transitions)
+    _by_name: dict[str, Stage] = attrs.field(init=False)
+    _table: dict[str, dict[str, Transition]] = attrs.field(init=False)
+    _auto: dict[str, tuple[tuple[Transition, Condition], ...]] = attrs.field(init=False)
+    _rank: dict[str, int] = attrs.field(init=False)
+    _triggers: frozenset[str] = attrs.field(init=False)
+    _machine: Machine = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_name: dict[str, Stage] = {}
+        for stage in self.stages:
+            if stage.name in by_name:
+                raise ConfigError(f"stage {stage.name!r} is listed twice.", piece=stage.name)
+            by_name[stage.name] = stage
+        if not by_name:
+            raise ConfigError("a lifecycle needs at least one stage.", key="stages")
+        if self.initial not in by_name:
+            msg = (
+                f"the initial stage {self.initial!r} is not one of the stages "
+                f"({', '.join(by_name)})."
+            )
+            raise ConfigError(msg, key="initial", piece=self.initial)
+        seen: set[tuple[str, str]] = set()
+        for t in self.transitions:
+            for name in (*t.source, t.dest):
+                if name not in by_name:
+                    msg = (
+                        f"trigger {t.trigger!r} names the unknown stage {name!r} "
+                        f"(stages: {', '.join(by_name)})."
+                    )
+                    raise ConfigError(msg, key=f"transitions.{t.trigger}", piece=name)
+            for src in t.source:
+                if (t.trigger, src) in seen:
+                    msg = f"trigger {t.trigger!r} is defined twice from stage {src!r}."
+                    raise ConfigError(msg, key=f"transitions.{t.trigger}", piece=src)
+                seen.add((t.trigger, src))
+                if by_name[src].terminal:
+                    msg = (
+                        f"trigger {t.trigger!r} leaves the terminal stage {src!r}; "
+                        "nothing leaves a terminal stage (drop the trigger or the flag)."
+                    )
+                    raise ConfigError(msg, key=f"transitions.{t.trigger}", piece=src)
+        # One machine per definition, never a model: it holds the transition table we read.
+        machine = Machine(
+            model=None,
+            states=list(by_name),
+            initial=self.initial,
+            transitions=[
+                {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+                for t in self.transitions
+            ],
+            auto_transitions=False,
+        )
+        by_key = {(t.trigger, s): t for t in self.transitions for s in t.source}
+        table: dict[str, dict[str, Transition]] = {name: {} for name in by_name}
+        for trigger, event in machine.events.items():
+            for src in event.transitions:
+                table[src][trigger] = by_key[(trigger, src)]
+        self._reject_unreachable(table)
+        auto = {
+            s: tuple(
+                (t, t.auto_condition())
+                for t in sorted(moves.values(), key=self.transitions.index)
+                if t.is_auto
+            )
+            for s, moves in table.items()
+        }
+        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_auto", auto)
+        object.__setattr__(self, "_rank", {s: i for i, s in enumerate(self._main_path(table))})
+        object.__setattr__(self, "_triggers", frozenset(machine.events))
+        object.__setattr__(self, "_machine", machine)
+
+    def _reject_unreachable(self, table: Mapping[str, Mapping[str, Transition]]) -> None:
+        reached, todo = {self.initial}, [self.initial]
+        while todo:
+            for t in table[todo.pop()].values():
+                if t.dest not in reached:
+                    reached.add(t.dest)
+                    todo.append(t.dest)
+        unreachable = [s.name for s in self.stages if s.name not in reached]
+        if unreachable:
+            msg = (
+                f"no trigger leads from {self.initial!r} to the stage"
+                f"{'s' * (len(unreachable) > 1)} {', '.join(map(repr, unreachable))}."
+            )
+            raise ConfigError(msg, key="stages", piece=unreachable[0])
+
+    def _main_path(self, table: Mapping[str, Mapping[str, Transition]]) -> list[str]:
+        # A side stage is one entered only through triggers that need a reason.
+        plain_entry = {self.initial}
+        for moves in table.values():
+            plain_entry.update(t.dest for t in moves.values() if not t.requires_reason)
+        return [s.name for s in self.stages if s.name in plain_entry]
+
+    @classmethod
+    def default(
+        cls,
+        *,
+        mql: Condition = DEFAULT_MQL,
+        sql: Condition = DEFAULT_SQL,
+        max_age: Mapping[str, timedelta] | None = None,
+    ) -> Lifecycle:
+        """The standard lead lifecycle, with your MQL and SQL definitions.
+
+        Stages ``suspect → prospect → mql → sql → customer`` plus ``recycled`` and
+        ``disqualified``. ``engage`` and ``qualify`` are automatic (``engage`` once the lead
+        has engaged, ``qualify`` once the MQL definition holds); every other trigger is a
+        person's decision. ``max_age`` maps stage names to their SLA (e.g. ``{"mql":
+        timedelta(days=2)}``).
+        """
+        ages = dict(max_age or {})
+        names = ("suspect", "prospect", "mql", "sql", "customer", "recycled", "disqualified")
+        unknown = sorted(set(ages) - set(names))
+        if unknown:
+            msg = f"max_age names the unknown stage {unknown[0]!r} (stages: {', '.join(names)})."
+            raise ConfigError(msg, key="max_age", piece=unknown[0])
+        stages = [
+            Stage(
+                n,
+                max_age=ages.get(n),
+                closed=n in ("customer", "disqualified"),
+                terminal=n == "customer",
+            )
+            for n in names
+        ]
+        open_stages = ["suspect", "prospect", "mql", "sql", "recycled"]
+        return cls(
+            stages=stages,
+            initial="suspect",
+            transitions=[
+                Transition("engage", "suspect", "prospect", auto=field("engagement") > 0),
+                Transition("qualify", "prospect", "mql", when=mql, auto=True),
+                Transition("accept", "mql", "sql", when=sql),
+                Transition("win", "sql", "customer"),
+                Transition("recycle", ["mql", "sql"], "recycled", requires_reason=True),
+                Transition("reengage", "recycled", "prospect"),
+                Transition("disqualify", open_stages, "disqualified", requires_reason=True),
+                Transition("reopen", "disqualified", "suspect"),
+            ],
+        )
+
+    # --- reading the definition -------------------------------------------------------------
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """Every stage's name, in definition order."""
+        return tuple(self._by_name)
+
+    @property
+    def main_path(self) -> tuple[str, ...]:
+        """The stages along which ``high_water`` rises, in order (side stages left out)."""
+        return tuple(self._rank)
+
+    @property
+    def open_stages(self) -> tuple[str, ...]:
+        """The stages in which a lead is still being worked."""
+        return tuple(s.name for s in self.stages if s.open)
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        """Every trigger name of the lifecycle."""
+        return self._triggers
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``; a ``ValidationError`` if there is none."""
+        stage = self._by_name.get(name)
+        if stage is None:
+            msg = f"{name!r} is not a stage of this lifecycle (stages: {', '.join(self._by_name)})."
+            raise ValidationError(msg, value=name, where="stage", expected="a stage name")
+        return stage
+
+    def rank(self, stage: str) -> int | None:
+        """The position of ``stage`` on the main path, or ``None`` for a side stage."""
+        self.stage(stage)
+        return self._rank.get(stage)
+
+    def transitions_from(self, stage: str) -> tuple[Transition, ...]:
+        """The transitions that leave ``stage``, in definition order."""
+        self.stage(stage)
+        return tuple(sorted(self._table[stage].values(), key=self.transitions.index))
+
+    # --- moving leads -----------------------------------------------------------------------
+
+    def _moves(self, lead: Lead) -> dict[str, Transition]:
+        moves = self._table.get(lead.stage)
+        if moves is None:
+            msg = (
+                f"lead {lead.id!r} is in stage {lead.stage!r}, which is not a stage of this "
+                f"lifecycle (stages: {', '.join(self._by_name)})."
+            )
+            raise ValidationError(msg, value=lead.stage, where=f"lead {lead.id!r}.stage")
+        return moves
+
+    def allowed(self, lead: Lead, facts: Mapping[str, object] | None = None) -> tuple[str, ...]:
+        """The triggers that would succeed now (those needing a reason assume one is given)."""
+        moves = self._moves(lead)
+        view = _Facts(lead, facts)
+        return tuple(
+            t.trigger
+            for t in sorted(moves.values(), key=self.transitions.index)
+            if t.when.evaluate(view) is True
+        )
+
+    def fire(
+        self,
+        lead: Lead,
+        trigger: str,
+        *,
+        at: datetime,
+        actor: str | None = None,
+        reason: str | None = None,
+        facts: Mapping[str, object] | None = None,
+    ) -> Lead:
+        """The lead after ``trigger`` fires at ``at``; the given lead is left as it was.
+
+        Raises :class:`~smarketing.TransitionError` when the trigger does not leave the lead's
+        stage, :class:`~smarketing.GuardRejected` when its guard does not hold for the lead's
+        facts (with ``facts`` layered over them), and :class:`~smarketing.ValidationError` for
+        a missing required reason or a time before the lead's last change.
+        """
+        moves = self._moves(lead)
+        check_aware(at, f"lead {lead.id!r}: fire(at=...)")
+        last = lead.history[-1].at if lead.history else lead.created_at
+        if at < last:
+            msg = (
+                f"lead {lead.id!r}: {trigger!r} at {at.isoformat()} is earlier than the lead's "
+                f"last change at {last.isoformat()}; stage changes are recorded in time order."
+            )
+            raise ValidationError(msg, value=at, where=f"lead {lead.id!r}.fire(at=...)")
+        move = moves.get(trigger)
+        if move is None:
+            raise self._not_a_move(lead, trigger, facts)
+        if move.requires_reason and not reason:
+            msg = f"lead {lead.id!r}: {trigger!r} needs a reason (got {reason!r})."
+            raise ValidationError(msg, value=reason, where=f"{trigger}(reason=...)")
+        when = move.when
+        if when is not _ALWAYS:
+            view = _Facts(lead, facts)
+            if when.evaluate(view) is not True:
+                raise self._rejected(lead, move, view, facts)
+        return self._moved(lead, move, at, actor, reason)
+
+    def _moved(
+        self, lead: Lead, move: Transition, at: datetime, actor: str | None, reason: str | None
+    ) -> Lead:
+        dest = move.dest
+        rank = self._rank.get(dest)
+        high = lead.high_water
+        if rank is not None and rank > self._rank.get(high, -1):
+            high = dest
+        change = StageChange(lead.stage, dest, move.trigger, at, actor, reason or None)
+        return Lead(
+            lead.id,
+            dest,
+            lead.created_at,
+            lead.source,
+            lead.fields,
+            (*lead.history, change),
+            high,
+        )
+
+    def _not_a_move(
+        self, lead: Lead, trigger: str, facts: Mapping[str, object] | None
+    ) -> TransitionError:
+        allowed = self.allowed(lead, facts)
+        now = ", ".join(allowed) if allowed else "none"
+        if trigger not in self._triggers:
+            msg = (
+                f"lead {lead.id!r}: {trigger!r} is not a trigger of this lifecycle "
+                f"(triggers: {', '.join(sorted(self._triggers))}); allowed now: {now}."
+            )
+        else:
+            msg = (
+                f"lead {lead.id!r} is in stage {lead.stage!r}, where {trigger!r} does not "
+                f"apply; allowed now: {now}."
+            )
+        return TransitionError(
+            msg, lead_id=lead.id, stage=lead.stage, trigger=trigger, allowed=allowed
+        )
+
+    def _rejected(
+        self,
+        lead: Lead,
+        move: Transition,
+        view: Mapping[str, object],
+        facts: Mapping[str, object] | None,
+    ) -> GuardRejected:
+        failed = tuple(str(c) for c in move.when.blame(view))
+        missing = move.when.missing(view)
+        allowed = self.allowed(lead, facts)
+        msg = (
+            f"lead {lead.id!r} in stage {lead.stage!r}: {move.trigger!r} was rejected; "
+            f"not holding: {'; '.join(failed)}"
+            + (f" (missing facts: {', '.join(missing)})" if missing else "")
+            + f"; allowed now: {', '.join(allowed) if allowed else 'none'}."
+        )
+        return GuardRejected(
+            msg,
+            lead_id=lead.id,
+            stage=lead.stage,
+            trigger=move.trigger,
+            allowed=allowed,
+            failed=failed,
+            missing=missing,
+        )
+
+    def advance(
+        self,
+        lead: Lead,
+        *,
+        at: datetime,
+        facts: Mapping[str, object] | None = None,
+        actor: str = "auto",
+    ) -> Lead:
+        """Follow the automatic transitions while their conditions hold.
+
+        Takes the first automatic transition (in definition order) whose guard and ``auto``
+        condition hold, and repeats from the new stage; a stage is never entered twice in one
+        call, so automatic loops cannot spin.
+        """
+        check_aware(at, f"lead {lead.id!r}: advance(at=...)")
+        visited = {lead.stage}
+        while True:
+            self._moves(lead)
+            view = _Facts(lead, facts)
+            move = next(
+                (
+                    t
+                    for t, condition in self._auto[lead.stage]
+                    if t.dest not in visited and condition.evaluate(view) is True
+                ),
+                None,
+            )
+            if move is None:
+                return lead
+            lead = self.fire(lead, move.trigger, at=at, actor=actor, facts=facts)
+            visited.add(lead.stage)
+
+    def stale(self, lead: Lead, *, at: datetime) -> bool:
+        """Whether the lead has sat in its stage longer than the stage's ``max_age``."""
+        check_aware(at, f"lead {lead.id!r}: stale(at=...)")
+        self._moves(lead)
+        max_age = self._by_name[lead.stage].max_age
+        if max_age is None:
+            return False
+        since = lead.entered(lead.stage)
+        return since is not None and at - since > max_age
+
+    def to_mermaid(self) -> str:
+        """The lifecycle as a Mermaid state diagram (text)."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        for t in self.transitions:
+            notes = []
+            if t.is_auto:
+                notes.append("auto")
+            if t.requires_reason:
+                notes.append("reason")
+            label = t.trigger + (f" ({', '.join(notes)})" if notes else "")
+            lines.extend(f"    {src} --> {t.dest} : {label}" for src in t.source)
+        lines.extend(f"    {s.name} --> [*]" for s in self.stages if s.terminal)
+        return "\n".join(lines) + "\n"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lifecycle):
+            return NotImplemented
+        return (self.stages, self.initial, self.transitions) == (
+            other.stages,
+            other.initial,
+            other.transitions,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.stages, self.initial, self.transitions))
+
+    def __repr__(self) -> str:
+        return (
+            f"Lifecycle(stages={list(self.stage_names)!r}, initial={self.initial!r}, "
+            f"triggers={sorted(self._triggers)!r})"
+        )
+
+
+_ALWAYS: Final = always()

@@ -1,0 +1,203 @@
+"""Plain, JSON-safe dicts for every public value type, and back, with exact round trips.
+
+This is the edge of the library: one cattrs converter, configured here, so that the domain
+classes carry no serialisation code.
+
+>>> from datetime import datetime, timezone
+>>> import smarketing as sm
+>>> lead = sm.Lead.new("L-1", at=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), fields={"size": 40})
+>>> data = sm.to_dict(lead)
+>>> data["fields"]["size"]
+{'value': 40, 'learned_at': '2026-01-05T09:00:00+00:00', 'source': None}
+>>> sm.from_dict(sm.Lead, data) == lead
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Final, TypeVar
+
+import cattrs
+from cattrs.errors import BaseValidationError
+
+from smarketing.conditions import Condition, parse_condition
+from smarketing.errors import ConfigError, SmarketingError, ValidationError
+from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
+
+__all__ = ["from_dict", "to_dict"]
+
+T = TypeVar("T")
+
+_SUPPORTED: Final = (Lead, FieldValue, Activity, StageChange)
+
+
+def _structure_datetime(value: object, _type: object) -> datetime:
+    if isinstance(value, datetime):
+        return check_aware(value, "datetime")
+    if not isinstance(value, str):
+        msg = f"expected an ISO 8601 timestamp with a zone (got {value!r})"
+        raise ValidationError(msg, value=value, expected="an ISO 8601 string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        msg = f"{value!r} is not an ISO 8601 timestamp"
+        raise ValidationError(msg, value=value, expected="an ISO 8601 string") from None
+    if parsed.utcoffset() is None:
+        msg = f"{value!r} has no time zone (add one, e.g. '+00:00')"
+        raise ValidationError(msg, value=value, expected="an aware timestamp")
+    return parsed
+
+
+def _structure_text(value: object, _type: object) -> str:
+    if not isinstance(value, str):
+        msg = f"expected text (got {value!r})"
+        raise ValidationError(msg, value=value, expected="a string")
+    return value
+
+
+def _structure_optional_text(value: object, _type: object) -> str | None:
+    return None if value is None else _structure_text(value, str)
+
+
+def _structure_condition(value: object, _type: object) -> Condition:
+    if isinstance(value, Condition):
+        return value
+    try:
+        return parse_condition(value)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise ValidationError(str(exc), value=value, expected="a condition's text") from None
+
+
+def _structure_fact(value: object, _type: object) -> FactValue:
+    # FieldValue's own converter checks the value; lists come back as tuples.
+    return value  # type: ignore[return-value]
+
+
+def _structure_mapping(value: object, _type: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        msg = f"expected a mapping (got {value!r})"
+        raise ValidationError(msg, value=value, expected="a mapping")
+    return value
+
+
+def _unstructure_fact(value: FactValue) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
+    conv.register_structure_hook(str, _structure_text)
+    conv.register_structure_hook(str | None, _structure_optional_text)
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, Condition), str
+    )
+    conv.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, Condition), _structure_condition
+    )
+    conv.register_structure_hook(FactValue, _structure_fact)
+    conv.register_unstructure_hook(MappingProxyType, lambda m: conv.unstructure(dict(m)))
+    conv.register_unstructure_hook(
+        FieldValue,
+        lambda fv: {
+            "value": _unstructure_fact(fv.value),
+            "learned_at": fv.learned_at.isoformat(),
+            "source": fv.source,
+        },
+    )
+    conv.register_unstructure_hook(
+        Activity,
+        lambda a: {
+            "lead_id": a.lead_id,
+            "kind": a.kind,
+            "at": a.at.isoformat(),
+            "properties": _json_safe(dict(a.properties)),
+        },
+    )
+    conv.register_structure_hook_func(lambda t: t == Mapping[str, object], _structure_mapping)
+    return conv
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+_CONVERTER: Final = _make_converter()
+
+
+def to_dict(obj: object) -> Any:
+    """A JSON-safe form of a public value (a dict; a condition becomes its text).
+
+    ``from_dict(type(obj), to_dict(obj)) == obj`` holds for every supported value.
+    """
+    if isinstance(obj, Condition):
+        return str(obj)
+    if not isinstance(obj, _SUPPORTED):
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Condition))
+        msg = f"to_dict() does not know {type(obj).__name__} values (it knows {names})."
+        raise ValidationError(msg, value=obj, where="to_dict", expected=names)
+    return _CONVERTER.unstructure(obj)
+
+
+def from_dict(cls: type[T], data: object) -> T:
+    """Rebuild a value of ``cls`` from :func:`to_dict`'s output.
+
+    Malformed data is a :class:`~smarketing.ValidationError` whose message names the path inside
+    the data (``$.history[0].at``) and the problem.
+    """
+    if isinstance(cls, type) and issubclass(cls, Condition):
+        try:
+            return _structure_condition(data, cls)  # type: ignore[return-value]
+        except ValidationError as exc:
+            raise ValidationError(
+                f"$: {exc}", value=data, where="$", expected="a condition's text"
+            ) from None
+    if cls not in _SUPPORTED:
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Condition))
+        msg = f"from_dict() does not know {getattr(cls, '__name__', cls)!r} (it knows {names})."
+        raise ValidationError(msg, value=cls, where="from_dict", expected=names)
+    if not isinstance(data, Mapping):
+        msg = f"$: expected a mapping for {cls.__name__} (got {data!r})."
+        raise ValidationError(msg, value=data, where="$", expected="a mapping")
+    try:
+        return _CONVERTER.structure(data, cls)
+    except BaseValidationError as exc:
+        problems = cattrs.transform_error(exc, path="$", format_exception=_describe)
+        msg = f"cannot read a {cls.__name__}: " + "; ".join(problems) + "."
+        raise ValidationError(
+            msg, value=data, where=_first_path(problems), expected=cls.__name__
+        ) from None
+    except SmarketingError as exc:
+        msg = f"cannot read a {cls.__name__}: $: {exc}"
+        raise ValidationError(msg, value=data, where="$", expected=cls.__name__) from None
+
+
+def _describe(exc: BaseException, type_: type | None) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, SmarketingError):
+        return str(exc).rstrip(".")
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return f"unknown keys {sorted(exc.extra_fields)}"
+    name = getattr(type_, "__name__", str(type_))
+    if name in ("Mapping", "dict"):
+        return "expected a mapping"
+    return f"invalid value for {name} ({exc})"
+
+
+def _first_path(problems: list[str]) -> str:
+    for problem in problems:
+        if " @ " in problem:
+            return problem.rsplit(" @ ", 1)[1]
+    return "$"

@@ -1,0 +1,24 @@
+"""Shared fixtures and the Hypothesis profiles: a fast default and a thorough `ci` one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=300,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("quick", max_examples=10, deadline=None)
+
+
+@pytest.fixture
+def t0() -> datetime:
+    """A fixed, timezone-aware starting time."""
+    return datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)

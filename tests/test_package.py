@@ -1,0 +1,125 @@
+"""The package as users meet it: its public names, its version, and the layering rules."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import smarketing as sm
+
+#: DESIGN.md's module table: what each domain module may import from the package.
+DOMAIN = {
+    "errors": set(),
+    "conditions": {"errors"},
+    "leads": {"errors"},
+    "lifecycle": {"errors", "conditions", "leads"},
+    "scoring": {"errors", "conditions", "leads"},
+    "personas": {"errors", "conditions", "leads", "_titles"},
+    "profiling": {"errors", "conditions", "leads", "personas", "scoring", "lifecycle"},
+    "funnel": {"errors", "leads", "lifecycle", "_calendar"},
+    "_titles": {"errors"},
+    "_calendar": {"errors"},
+}
+DOMAIN["playbook"] = set(DOMAIN) - {"playbook"}
+#: Standard-library modules that mean I/O, the clock or the environment.
+IMPURE = {
+    "os",
+    "sys",
+    "io",
+    "pathlib",
+    "time",
+    "random",
+    "socket",
+    "subprocess",
+    "logging",
+    "tomllib",
+    "csv",
+    "json",
+    "urllib",
+    "http",
+    "shutil",
+    "tempfile",
+}
+
+
+def module_path(name: str) -> Path:
+    spec = importlib.util.find_spec(f"smarketing.{name}")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin)
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def present_modules() -> list[str]:
+    return [m.name for m in pkgutil.iter_modules(sm.__path__) if m.name in DOMAIN]
+
+
+class TestPublicAPI:
+    def test_every_name_in_all_is_importable(self) -> None:
+        """__all__ lists only names the package has."""
+        missing = [n for n in sm.__all__ if not hasattr(sm, n)]
+        assert missing == []
+
+    def test_all_is_sorted_and_unique(self) -> None:
+        """One explicit, tidy __all__."""
+        assert len(set(sm.__all__)) == len(sm.__all__)
+
+    def test_version_comes_from_the_package_metadata(self) -> None:
+        """__version__ is the installed distribution's version."""
+        from importlib.metadata import version
+
+        assert sm.__version__ == version("smarketing")
+
+    def test_the_package_is_typed(self) -> None:
+        """py.typed ships with the package."""
+        assert (module_path("errors").parent / "py.typed").exists()
+
+    @pytest.mark.skipif(
+        not os.environ.get("SMARKETING_EXPECT_INSTALLED"), reason="only under `make test`"
+    )
+    def test_tests_run_against_the_installed_package(self) -> None:
+        """make test exercises the installed wheel, not the source tree."""
+        assert "site-packages" in str(module_path("errors"))
+
+    def test_errors_inherit_the_matching_builtins(self) -> None:
+        """Users can catch ValueError for bad values."""
+        assert issubclass(sm.ValidationError, ValueError)
+        assert issubclass(sm.ConfigError, ValueError)
+        assert issubclass(sm.GuardRejected, sm.TransitionError)
+        for err in (sm.ValidationError, sm.ConfigError, sm.TransitionError):
+            assert issubclass(err, sm.SmarketingError)
+
+
+class TestLayering:
+    @pytest.mark.parametrize("name", present_modules())
+    def test_domain_modules_import_only_what_the_design_allows(self, name: str) -> None:
+        """The module table of DESIGN.md holds: no domain module reaches an adapter."""
+        own = {
+            i.split(".", 1)[1].split(".")[0]
+            for i in imports_of(module_path(name))
+            if i.startswith("smarketing.")
+        }
+        assert own <= DOMAIN[name], f"{name} imports {sorted(own - DOMAIN[name])}"
+
+    @pytest.mark.parametrize("name", present_modules())
+    def test_domain_modules_do_no_io_and_read_no_clock(self, name: str) -> None:
+        """Pure core: no I/O modules, no datetime.now(), no environment."""
+        path = module_path(name)
+        top = {i.split(".")[0] for i in imports_of(path)}
+        assert not (top & IMPURE), f"{name} imports {sorted(top & IMPURE)}"
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\.(now|utcnow|today)\(", text)

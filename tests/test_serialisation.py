@@ -1,0 +1,134 @@
+"""to_dict / from_dict: JSON-safe, exact round trips, and errors that name the path."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+import smarketing as sm
+from smarketing import testing as sst
+
+
+def through_json(data: Any) -> Any:
+    return json.loads(json.dumps(data))
+
+
+class TestRoundTrips:
+    @given(sst.histories())
+    def test_leads_with_histories_round_trip_through_json(self, lead: sm.Lead) -> None:
+        """from_dict(Lead, json(to_dict(lead))) == lead."""
+        assert sm.from_dict(sm.Lead, through_json(sm.to_dict(lead))) == lead
+
+    @given(sst.activities())
+    def test_activities_round_trip(self, activity: sm.Activity) -> None:
+        """Activities and their properties survive JSON."""
+        assert sm.from_dict(sm.Activity, through_json(sm.to_dict(activity))) == activity
+
+    @given(sst.conditions())
+    def test_conditions_serialise_as_their_text(self, c: sm.Condition) -> None:
+        """A condition's data is its text form."""
+        data = sm.to_dict(c)
+        assert data == str(c)
+        assert sm.from_dict(sm.Condition, through_json(data)) == c
+
+    def test_field_values_and_stage_changes_round_trip(self, t0: datetime) -> None:
+        """The small value types round-trip on their own too."""
+        fv = sm.FieldValue(("a", 1, 2.5, True), t0, "form")
+        assert sm.to_dict(fv)["value"] == ["a", 1, 2.5, True]
+        assert sm.from_dict(sm.FieldValue, through_json(sm.to_dict(fv))) == fv
+        ch = sm.StageChange("mql", "recycled", "recycle", t0, "sales:jo", "no budget")
+        assert sm.from_dict(sm.StageChange, through_json(sm.to_dict(ch))) == ch
+
+    def test_types_survive_exactly(self, t0: datetime) -> None:
+        """Ints stay ints, floats floats, booleans booleans."""
+        lead = sm.Lead.new("L", at=t0, fields={"i": 1, "f": 1.0, "b": True, "s": "1"})
+        back = sm.from_dict(sm.Lead, through_json(sm.to_dict(lead)))
+        assert [type(back.value(n)) for n in "ifbs"] == [int, float, bool, str]
+
+    def test_activity_properties_become_json_safe(self, t0: datetime) -> None:
+        """Nested tuples and datetimes in properties are written as JSON values."""
+        a = sm.Activity("L", "call", t0, {"tags": ("a",), "when": t0, "n": {"x": (1,)}})
+        assert sm.to_dict(a)["properties"] == {
+            "tags": ["a"],
+            "when": t0.isoformat(),
+            "n": {"x": [1]},
+        }
+
+
+class TestMalformedData:
+    def _lead_data(self, t0: datetime) -> dict[str, Any]:
+        lc = sm.Lifecycle.default()
+        lead = lc.fire(sm.Lead.new("L", at=t0, fields={"a": 1}), "engage", at=t0)
+        return through_json(sm.to_dict(lead))
+
+    @pytest.mark.parametrize(
+        ("mutate", "path", "problem"),
+        [
+            (
+                lambda d: d["history"][0].update(at="2026-01-01T00:00:00"),
+                "$.history[0].at",
+                "no time zone",
+            ),
+            (
+                lambda d: d["history"][0].update(at="yesterday"),
+                "$.history[0].at",
+                "not an ISO 8601",
+            ),
+            (lambda d: d["history"][0].update(at=5), "$.history[0].at", "ISO 8601"),
+            (
+                lambda d: d["history"][0].pop("trigger"),
+                "$.history[0].trigger",
+                "required field missing",
+            ),
+            (lambda d: d.update(extra=1), "$", "unknown keys"),
+            (lambda d: d.update(id=5), "$.id", "expected text"),
+            (lambda d: d.update(fields=[]), "$.fields", "mapping"),
+            (lambda d: d["fields"]["a"].update(value=None), "$.fields['a']", "leave it out"),
+            (lambda d: d["fields"]["a"].update(value={"x": 1}), "$.fields['a']", "text, a number"),
+            (
+                lambda d: d.update(history=[{"to_stage": 1}]),
+                "$.history[0]",
+                "required field missing",
+            ),
+            (lambda d: d.update(stage=""), "$", "non-empty string"),
+        ],
+    )
+    def test_errors_name_the_path_inside_the_data(
+        self, t0: datetime, mutate: Any, path: str, problem: str
+    ) -> None:
+        """A ValidationError names where in the data the problem is."""
+        data = self._lead_data(t0)
+        mutate(data)
+        with pytest.raises(sm.ValidationError, match=problem) as info:
+            sm.from_dict(sm.Lead, data)
+        assert path in str(info.value)
+
+    def test_a_non_mapping_is_rejected(self) -> None:
+        """from_dict needs a mapping."""
+        with pytest.raises(sm.ValidationError, match=r"\$: expected a mapping"):
+            sm.from_dict(sm.Lead, ["L"])
+
+    def test_a_bad_condition_text_is_a_validation_error(self) -> None:
+        """Condition data that does not parse is named."""
+        with pytest.raises(sm.ValidationError, match="not valid syntax"):
+            sm.from_dict(sm.Condition, "a ==")
+        assert sm.from_dict(sm.Condition, sm.always()) == sm.always()
+
+    def test_unknown_types_are_named(self, t0: datetime) -> None:
+        """Only public value types are supported."""
+        with pytest.raises(sm.ValidationError, match="does not know"):
+            sm.to_dict(object())
+        with pytest.raises(sm.ValidationError, match="does not know"):
+            sm.from_dict(dict, {})
+
+    def test_already_structured_times_are_accepted(self, t0: datetime) -> None:
+        """from_dict accepts datetime objects as well as their text."""
+        data = {"lead_id": "L", "kind": "call", "at": t0 + timedelta(hours=1)}
+        assert sm.from_dict(sm.Activity, data).at == t0 + timedelta(hours=1)
+        data["at"] = datetime(2026, 1, 1)
+        with pytest.raises(sm.ValidationError, match="timezone-aware"):
+            sm.from_dict(sm.Activity, data)
