@@ -42,7 +42,7 @@ unit: install
 		--cov=smarketing --cov-branch --cov-report=term-missing:skip-covered
 
 docs: $(TOOLS)
-	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
 test: lint typecheck imports unit docs
 

@@ -95,6 +95,7 @@ class TestMalformedData:
                 "required field missing",
             ),
             (lambda d: d.update(stage=""), "$", "non-empty string"),
+            (lambda d: d.update(history=5), "$.history", "invalid value for tuple"),
         ],
     )
     def test_errors_name_the_path_inside_the_data(
@@ -132,3 +133,18 @@ class TestMalformedData:
         data["at"] = datetime(2026, 1, 1)
         with pytest.raises(sm.ValidationError, match="timezone-aware"):
             sm.from_dict(sm.Activity, data)
+
+
+class TestMoreMalformedData:
+    def test_activity_properties_must_be_a_mapping(self, t0: datetime) -> None:
+        """A list of properties is named as such."""
+        data = {"lead_id": "L", "kind": "call", "at": t0.isoformat(), "properties": [1]}
+        with pytest.raises(sm.ValidationError, match=r"expected a mapping.*\$\.properties"):
+            sm.from_dict(sm.Activity, data)
+
+    def test_errors_raised_by_the_classes_themselves_are_wrapped(self, t0: datetime) -> None:
+        """A value the class rejects after structuring still names the data."""
+        data = {"value": 1, "learned_at": t0.isoformat(), "source": ""}
+        with pytest.raises(sm.ValidationError, match="cannot read a FieldValue") as info:
+            sm.from_dict(sm.FieldValue, data)
+        assert info.value.expected == "FieldValue"

@@ -178,9 +178,6 @@ def from_dict(cls: type[T], data: object) -> T:
         raise ValidationError(
             msg, value=data, where=_first_path(problems), expected=cls.__name__
         ) from None
-    except SmarketingError as exc:
-        msg = f"cannot read a {cls.__name__}: $: {exc}"
-        raise ValidationError(msg, value=data, where="$", expected=cls.__name__) from None
 
 
 def _describe(exc: BaseException, type_: type | None) -> str:
@@ -197,7 +194,5 @@ def _describe(exc: BaseException, type_: type | None) -> str:
 
 
 def _first_path(problems: list[str]) -> str:
-    for problem in problems:
-        if " @ " in problem:
-            return problem.rsplit(" @ ", 1)[1]
-    return "$"
+    # transform_error ends every problem with "@ <path>".
+    return problems[0].rsplit(" @ ", 1)[-1] if problems else "$"
