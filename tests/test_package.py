@@ -25,6 +25,7 @@ DOMAIN = {
     "funnel": {"errors", "leads", "lifecycle", "_calendar"},
     "_titles": {"errors"},
     "_calendar": {"errors"},
+    "_durations": {"errors"},
 }
 DOMAIN["playbook"] = set(DOMAIN) - {"playbook"}
 #: Standard-library modules that mean I/O, the clock or the environment.

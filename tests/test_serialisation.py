@@ -148,3 +148,22 @@ class TestMoreMalformedData:
         with pytest.raises(sm.ValidationError, match="cannot read a FieldValue") as info:
             sm.from_dict(sm.FieldValue, data)
         assert info.value.expected == "FieldValue"
+
+
+class TestDurations:
+    def test_durations_are_written_as_in_a_playbook(self) -> None:
+        """timedelta and relativedelta values serialise as short duration text."""
+        from datetime import timedelta as td
+
+        from dateutil.relativedelta import relativedelta
+
+        from smarketing.serialisation import _CONVERTER
+
+        assert _CONVERTER.unstructure(td(hours=4)) == "4h"
+        assert _CONVERTER.unstructure(relativedelta(months=12)) == "12mo"
+        assert _CONVERTER.structure("P30D", td) == td(days=30)
+        assert _CONVERTER.structure("12 months", relativedelta) == relativedelta(years=1)
+        with pytest.raises(sm.ValidationError, match="calendar length"):
+            _CONVERTER.structure("12mo", td)
+        with pytest.raises(sm.ValidationError, match="not a duration"):
+            _CONVERTER.structure("soon", td)

@@ -22,7 +22,9 @@ from typing import Any, Final, TypeVar
 
 import cattrs
 from cattrs.errors import BaseValidationError
+from dateutil.relativedelta import relativedelta
 
+from smarketing._durations import Duration, format_duration, parse_duration
 from smarketing.conditions import Condition, parse_condition
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
@@ -49,6 +51,21 @@ def _structure_datetime(value: object, _type: object) -> datetime:
         msg = f"{value!r} has no time zone (add one, e.g. '+00:00')"
         raise ValidationError(msg, value=value, expected="an aware timestamp")
     return parsed
+
+
+def _structure_duration(value: object, _type: object) -> Duration:
+    try:
+        return parse_duration(value)
+    except ConfigError as exc:
+        raise ValidationError(str(exc), value=value, expected="a duration") from None
+
+
+def _structure_timedelta(value: object, _type: object) -> timedelta:
+    duration = _structure_duration(value, timedelta)
+    if not isinstance(duration, timedelta):
+        msg = f"{value!r} is a calendar length (months or years); a fixed length is needed here"
+        raise ValidationError(msg, value=value, expected="a fixed duration")
+    return duration
 
 
 def _structure_text(value: object, _type: object) -> str:
@@ -91,7 +108,11 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_structure_hook(datetime, _structure_datetime)
-    conv.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
+    # Durations are written as in a playbook file ("4h", "30d", "12mo").
+    conv.register_unstructure_hook(timedelta, format_duration)
+    conv.register_structure_hook(timedelta, _structure_timedelta)
+    conv.register_unstructure_hook(relativedelta, format_duration)
+    conv.register_structure_hook(relativedelta, _structure_duration)
     conv.register_structure_hook(str, _structure_text)
     conv.register_structure_hook(str | None, _structure_optional_text)
     conv.register_unstructure_hook_func(
