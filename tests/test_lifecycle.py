@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -500,3 +502,52 @@ class TestLayeredFacts:
             view["c"]
         assert view.get("c", "x") == "x"
         assert "source" not in _Facts(sm.Lead.new("L-2", at=t0), None)
+
+
+class TestReplay:
+    def test_replaying_a_history_rebuilds_the_same_lead(self, lc: sm.Lifecycle) -> None:
+        """Changes recorded elsewhere give the lead that firing them would have given."""
+        t = datetime(2026, 1, 5, tzinfo=sst._ZONES[0])
+        fired = sm.Lead.new("L", at=t)
+        fired = lc.fire(fired, "engage", at=t + hours(1))
+        fired = lc.fire(fired, "qualify", at=t + hours(2), facts=QUALIFIED)
+        fired = lc.fire(fired, "recycle", at=t + hours(3), reason="no budget", actor="sales:jo")
+        replayed = lc.replay(sm.Lead.new("L", at=t), fired.history)
+        assert replayed == fired
+        assert replayed.high_water == "mql"
+
+    @pytest.mark.parametrize(
+        ("change", "problem"),
+        [
+            (
+                ("prospect", "mql", "qualify", 1),
+                "starts in 'prospect' but the lead is in 'suspect'",
+            ),
+            (("suspect", "mql", "engage", 1), "'engage' does not lead from 'suspect' to 'mql'"),
+            (("suspect", "prospect", "win", 1), "'win' does not lead"),
+            (("suspect", "prospect", "engage", -1), "earlier than the change before it"),
+        ],
+    )
+    def test_impossible_histories_are_named(
+        self, lc: sm.Lifecycle, t0: datetime, change: tuple[str, str, str, int], problem: str
+    ) -> None:
+        """A change that could not have happened is a ValidationError naming it."""
+        src, dest, trigger, offset = change
+        bad = sm.StageChange(src, dest, trigger, t0 + hours(offset))
+        with pytest.raises(sm.ValidationError, match=problem) as info:
+            lc.replay(sm.Lead.new("L-4", at=t0), [bad])
+        assert "lead 'L-4', change 1" in str(info.value)
+
+    def test_only_stage_changes_replay(self, lc: sm.Lifecycle, t0: datetime) -> None:
+        """Anything else in the list is named."""
+        with pytest.raises(sm.ValidationError, match="expected a StageChange"):
+            lc.replay(sm.Lead.new("L", at=t0), ["engage"])  # type: ignore[list-item]
+
+    @given(sst.histories())
+    def test_any_generated_history_replays_to_itself(self, lead: sm.Lead) -> None:
+        """replay(fresh lead, lead.history) == lead for every valid history."""
+        fresh = sm.Lead.new(
+            lead.id, at=lead.created_at, source=lead.source, stage=lead.initial_stage
+        )
+        fresh = attrs.evolve(fresh, fields=lead.fields)
+        assert sm.Lifecycle.default().replay(fresh, lead.history) == lead

@@ -562,6 +562,39 @@ class Lifecycle:
             lead = self.fire(lead, move.trigger, at=at, actor=actor, facts=facts)
             visited.add(lead.stage)
 
+    def replay(self, lead: Lead, changes: Iterable[StageChange]) -> Lead:
+        """The lead after stage changes recorded elsewhere (a CRM export, a history file).
+
+        Each change must start where the lead stands, use a trigger that leads from there to
+        its ``to_stage``, and come no earlier than the change before; guards and reasons are
+        not checked again, since the changes already happened. ``high_water`` is computed as
+        ``fire`` would. Anything else is a ``ValidationError`` naming the lead and the change.
+        """
+        self._moves(lead)
+        current = lead
+        items: Iterable[object] = changes  # checked one by one: the data may come from a file
+        for index, change in enumerate(items):
+            where = f"lead {lead.id!r}, change {index + 1}"
+            if not isinstance(change, StageChange):
+                msg = f"{where}: expected a StageChange (got {change!r})."
+                raise ValidationError(msg, value=change, where=where, expected="StageChange")
+            move = self._table[current.stage].get(change.trigger)
+            problem = None
+            if change.from_stage != current.stage:
+                problem = f"starts in {change.from_stage!r} but the lead is in {current.stage!r}"
+            elif move is None or move.dest != change.to_stage:
+                problem = (
+                    f"{change.trigger!r} does not lead from {change.from_stage!r} "
+                    f"to {change.to_stage!r} in this lifecycle"
+                )
+            elif change.at < current.updated_at:
+                problem = f"at {change.at.isoformat()} is earlier than the change before it"
+            if problem is not None or move is None:
+                msg = f"{where} ({change.from_stage} -> {change.to_stage}): {problem}."
+                raise ValidationError(msg, value=change, where=where, expected="a valid move")
+            current = self._moved(current, move, change.at, change.actor, change.reason)
+        return current
+
     def stale(self, lead: Lead, *, at: datetime) -> bool:
         """Whether the lead has sat in its stage longer than the stage's ``max_age``."""
         check_aware(at, f"lead {lead.id!r}: stale(at=...)")
