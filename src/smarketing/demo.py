@@ -243,9 +243,11 @@ def population(n: int, *, seed: int = 0, start: datetime, days: int = 180) -> Po
     leads: list[Lead] = []
     activities: list[Activity] = []
     span = days * 86_400
-    for i in range(1, n + 1):
+    # Ids follow creation order: L-00001 is the first lead created.
+    offsets = sorted(rng.randrange(span) for _ in range(n))
+    for i, offset in enumerate(offsets, start=1):
         lead_id = f"L-{i:05d}"
-        created = start + timedelta(seconds=rng.randrange(span))
+        created = start + timedelta(seconds=offset)
         fields, interest = _profile(rng)
         source = _SOURCE.draw(rng)
         leads.append(Lead.new(lead_id, at=created, fields=fields, source=source))
