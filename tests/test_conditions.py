@@ -284,6 +284,16 @@ class TestTextForm:
         assert repr((F("a") == 1) | (F("b") == 2)) == "parse_condition('a == 1 or b == 2')"
         assert repr(~(F("a") == 1)) == "parse_condition('not a == 1')"
 
+    def test_regex_escapes_parse_without_warnings(self) -> None:
+        """A regex written the natural way ('\\.') parses quietly and means what it says."""
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            c = sm.parse_condition("matches(email, '@acme\\.io$')")
+        assert c.evaluate({"email": "jo@acme.io"}) is True
+        assert c.evaluate({"email": "jo@acmexio"}) is False
+
     def test_string_values_with_quotes_round_trip(self) -> None:
         """Quotes and backslashes inside literals survive the text form."""
         c = F("name") == 'O\'Brien "the" \\ one'

@@ -40,9 +40,9 @@ def test_page_examples_run(page: Path) -> None:
         else:
             test = doctest.DocTestParser().get_doctest(code, namespace, where, where, line)
             runner = doctest.DocTestRunner(optionflags=FLAGS)
-            runner.run(test)
+            runner.run(test, clear_globs=False)
             assert runner.failures == 0, f"doctest failed at {where}"
-            namespace.update(test.globs)
+            namespace.update(test.globs)  # later blocks see what this one defined
 
 
 def test_docs_have_examples() -> None:

@@ -21,13 +21,22 @@ DOMAIN = {
     "lifecycle": {"errors", "conditions", "leads"},
     "scoring": {"errors", "conditions", "leads"},
     "personas": {"errors", "conditions", "leads", "_titles"},
-    "profiling": {"errors", "conditions", "leads", "personas", "scoring", "lifecycle"},
+    "profiling": {
+        "errors",
+        "conditions",
+        "leads",
+        "personas",
+        "scoring",
+        "lifecycle",
+        "_durations",
+    },
     "funnel": {"errors", "leads", "lifecycle", "_calendar"},
     "_titles": {"errors"},
     "_calendar": {"errors"},
     "_durations": {"errors"},
 }
-DOMAIN["playbook"] = set(DOMAIN) - {"playbook"}
+# The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
+DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 #: Standard-library modules that mean I/O, the clock or the environment.
 IMPURE = {
     "os",
@@ -56,8 +65,13 @@ def module_path(name: str) -> Path:
 
 
 def imports_of(path: Path) -> set[str]:
+    """Every module a file imports, except under ``if TYPE_CHECKING:`` (annotations only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            node.body = []
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:

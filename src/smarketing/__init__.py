@@ -6,6 +6,7 @@ The public API lives here; everything else is private or an adapter.
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
+from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.conditions import Condition, always, field, never, parse_condition
 from smarketing.errors import (
     ConfigError,
@@ -14,8 +15,32 @@ from smarketing.errors import (
     TransitionError,
     ValidationError,
 )
+from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary, TimeInStage, funnel_report
 from smarketing.leads import Activity, FieldValue, Lead, StageChange
 from smarketing.lifecycle import Lifecycle, Stage, Transition
+from smarketing.personas import (
+    DERIVED_FACTS,
+    JobTitle,
+    Persona,
+    PersonaMatch,
+    PersonaMatcher,
+    Trait,
+    derive_facts,
+    parse_title,
+)
+from smarketing.playbook import Assessment, Playbook
+from smarketing.profiling import FormField, FormPlan, PlannedField, ProfilePlanner
+from smarketing.scoring import (
+    DEFAULT_GRADES,
+    LETTER_GRADES,
+    Contribution,
+    EngagementRule,
+    FitRule,
+    GradeCriterion,
+    LetterGrading,
+    Score,
+    ScoringModel,
+)
 from smarketing.serialisation import from_dict, to_dict
 
 try:
@@ -24,24 +49,56 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "DEFAULT_GRADES",
+    "DERIVED_FACTS",
+    "LETTER_GRADES",
+    "SLA",
     "Activity",
+    "Assessment",
+    "BusinessCalendar",
+    "Calendar",
     "Condition",
     "ConfigError",
+    "Contribution",
+    "EngagementRule",
     "FieldValue",
+    "FitRule",
+    "FormField",
+    "FormPlan",
+    "FunnelReport",
+    "GradeCriterion",
     "GuardRejected",
+    "JobTitle",
     "Lead",
+    "LetterGrading",
     "Lifecycle",
+    "Persona",
+    "PersonaMatch",
+    "PersonaMatcher",
+    "PlannedField",
+    "Playbook",
+    "ProfilePlanner",
+    "SLABreach",
+    "SLASummary",
+    "Score",
+    "ScoringModel",
     "SmarketingError",
     "Stage",
     "StageChange",
+    "TimeInStage",
+    "Trait",
     "Transition",
     "TransitionError",
     "ValidationError",
+    "WallClock",
     "__version__",
     "always",
+    "derive_facts",
     "field",
     "from_dict",
+    "funnel_report",
     "never",
     "parse_condition",
+    "parse_title",
     "to_dict",
 ]

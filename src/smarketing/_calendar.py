@@ -5,12 +5,12 @@ wall-clock time, on working weekdays that are not holidays, in one time zone. A 
 counts every instant. Both answer the `Calendar` protocol, which is all an SLA needs:
 
 >>> from datetime import datetime, timedelta
->>> from smarketing._calendar import BusinessCalendar, WallClock
->>> office = BusinessCalendar("Europe/Berlin")        # Monday to Friday, 09:00 to 17:00
+>>> import smarketing as sm
+>>> office = sm.BusinessCalendar("Europe/Berlin")     # Monday to Friday, 09:00 to 17:00
 >>> friday = datetime.fromisoformat("2024-06-07T16:00+02:00")
 >>> office.add(friday, timedelta(hours=4)).isoformat()
 '2024-06-10T12:00:00+02:00'
->>> WallClock().add(friday, timedelta(hours=4)).isoformat()
+>>> sm.WallClock().add(friday, timedelta(hours=4)).isoformat()
 '2024-06-07T20:00:00+02:00'
 
 Working time is measured in real (elapsed) time, and an instant is working time when its local
@@ -164,8 +164,8 @@ class Calendar(Protocol):
 
     `BusinessCalendar` and `WallClock` both satisfy it; so does any class with these methods.
 
-    >>> from smarketing._calendar import BusinessCalendar, Calendar, WallClock
-    >>> isinstance(BusinessCalendar(), Calendar) and isinstance(WallClock(), Calendar)
+    >>> import smarketing as sm
+    >>> isinstance(sm.BusinessCalendar(), sm.Calendar) and isinstance(sm.WallClock(), sm.Calendar)
     True
     """
 
@@ -189,9 +189,9 @@ class WallClock:
     Durations are real time, so 24 hours across a change of the clocks is 24 real hours.
 
     >>> from datetime import datetime, timedelta
-    >>> from smarketing._calendar import WallClock
+    >>> import smarketing as sm
     >>> start = datetime.fromisoformat("2024-06-08T11:00+02:00")   # a Saturday
-    >>> WallClock().add(start, timedelta(hours=4)).isoformat()
+    >>> sm.WallClock().add(start, timedelta(hours=4)).isoformat()
     '2024-06-08T15:00:00+02:00'
     """
 
@@ -250,8 +250,8 @@ class BusinessCalendar:
     added in well under a millisecond, not half a million steps of a minute.
 
     >>> from datetime import date, datetime, time, timedelta
-    >>> from smarketing._calendar import BusinessCalendar
-    >>> support = BusinessCalendar(
+    >>> import smarketing as sm
+    >>> support = sm.BusinessCalendar(
     ...     "America/New_York", days=(0, 1, 2, 3, 4, 5), start=time(8), end=time(20),
     ...     holidays=frozenset({date(2024, 7, 4)}),
     ... )

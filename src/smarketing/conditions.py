@@ -24,6 +24,7 @@ import keyword
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Final, TypeAlias
 
@@ -799,7 +800,11 @@ class _Parser:
         if not self.text.strip():
             raise self.fail(None, "is empty; write always() for a condition that always holds")
         try:
-            tree = ast.parse(self.text.strip(), mode="eval")
+            with warnings.catch_warnings():
+                # '\.' in a regex is what people write; Python would warn about the escape.
+                warnings.simplefilter("ignore", category=SyntaxWarning)
+                warnings.simplefilter("ignore", category=DeprecationWarning)
+                tree = ast.parse(self.text.strip(), mode="eval")
         except SyntaxError as exc:
             col = f" at column {exc.offset}" if exc.offset else ""
             raise self.fail(None, f"is not valid syntax{col} ({exc.msg})") from None

@@ -20,20 +20,53 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import BaseValidationError
+from cattrs.gen import make_dict_structure_fn, override
 from dateutil.relativedelta import relativedelta
 
 from smarketing._durations import Duration, format_duration, parse_duration
 from smarketing.conditions import Condition, parse_condition
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
+from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
+from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
+from smarketing.scoring import (
+    Contribution,
+    EngagementRule,
+    FitRule,
+    GradeCriterion,
+    LetterGrading,
+    Score,
+    ScoringModel,
+)
 
 __all__ = ["from_dict", "to_dict"]
 
 T = TypeVar("T")
 
-_SUPPORTED: Final = (Lead, FieldValue, Activity, StageChange)
+_SUPPORTED: Final = (
+    Lead,
+    FieldValue,
+    Activity,
+    StageChange,
+    FitRule,
+    EngagementRule,
+    GradeCriterion,
+    LetterGrading,
+    ScoringModel,
+    Contribution,
+    Score,
+    Trait,
+    Persona,
+    PersonaMatcher,
+    PersonaMatch,
+    JobTitle,
+    SLA,
+    SLABreach,
+    SLASummary,
+)
 
 
 def _structure_datetime(value: object, _type: object) -> datetime:
@@ -141,7 +174,88 @@ def _make_converter() -> cattrs.Converter:
         },
     )
     conv.register_structure_hook_func(lambda t: t == Mapping[str, object], _structure_mapping)
+    _register_scoring(conv)
+    _register_personas(conv)
     return conv
+
+
+@attrs.frozen
+class _ScoreData:
+    """A score as data: its contributions listed in full, so that errors name their path."""
+
+    fit: Any
+    engagement: Any
+    total: Any
+    grade: str
+    contributions: list[Contribution]
+
+    def score(self) -> Score:
+        return Score(self.fit, self.engagement, self.total, self.grade, self.contributions)
+
+
+def _register_scoring(conv: cattrs.Converter) -> None:
+    # A score keeps its contributions compactly; its data lists them in full.
+    conv.register_unstructure_hook(
+        Score,
+        lambda s: {
+            "fit": s.fit,
+            "engagement": s.engagement,
+            "total": s.total,
+            "grade": s.grade,
+            "contributions": [conv.unstructure(c) for c in s.contributions],
+        },
+    )
+    conv.register_structure_hook(
+        Score, lambda v, _: _ScoreData.score(conv.structure(v, _ScoreData))
+    )
+
+    # Grades are thresholds ({"A": 40, ...}) or a letter grading ({"start", "criteria"}).
+    def structure_grades(value: object, _type: object) -> Mapping[str, Any] | LetterGrading:
+        if isinstance(value, Mapping) and isinstance(value.get("criteria"), list):
+            return conv.structure(value, LetterGrading)
+        return _structure_mapping(value, _type)
+
+    conv.register_structure_hook_func(
+        lambda t: t == Mapping[str, float] | LetterGrading, structure_grades
+    )
+
+    # Numbers reach the classes as they are in the data, so that "3" is reported, not coerced.
+    raw = override(struct_hook=lambda value, _type: value)
+    conv.register_structure_hook(FitRule, make_dict_structure_fn(FitRule, conv, points=raw))
+    conv.register_structure_hook(
+        EngagementRule,
+        make_dict_structure_fn(EngagementRule, conv, points=raw, lose=raw, max_count=raw),
+    )
+    conv.register_structure_hook(
+        GradeCriterion, make_dict_structure_fn(GradeCriterion, conv, thirds=raw)
+    )
+    conv.register_structure_hook(
+        Contribution, make_dict_structure_fn(Contribution, conv, points=raw, count=raw)
+    )
+    conv.register_structure_hook(
+        ScoringModel,
+        make_dict_structure_fn(
+            ScoringModel, conv, fit_cap=raw, engagement_cap=raw, group_caps=raw, floor=raw
+        ),
+    )
+
+
+def _register_personas(conv: cattrs.Converter) -> None:
+    # Weights, shares and flags reach the classes as they are in the data, so that "3" or
+    # "no" is reported there instead of being coerced by float() or bool().
+    def as_given(value: object, _type: object) -> object:
+        return value
+
+    raw = override(struct_hook=as_given)
+    conv.register_structure_hook(
+        Trait, make_dict_structure_fn(Trait, conv, weight=raw, required=raw)
+    )
+    conv.register_structure_hook(
+        PersonaMatch, make_dict_structure_fn(PersonaMatch, conv, confidence=raw)
+    )
+    conv.register_structure_hook(
+        PersonaMatcher, make_dict_structure_fn(PersonaMatcher, conv, min_confidence=raw)
+    )
 
 
 def _json_safe(value: object) -> object:
@@ -164,8 +278,10 @@ def to_dict(obj: object) -> Any:
     """
     if isinstance(obj, Condition):
         return str(obj)
+    if isinstance(obj, FunnelReport):  # a report writes its own data: its numbers, in seconds
+        return obj.to_dict()
     if not isinstance(obj, _SUPPORTED):
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Condition))
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Condition))
         msg = f"to_dict() does not know {type(obj).__name__} values (it knows {names})."
         raise ValidationError(msg, value=obj, where="to_dict", expected=names)
     return _CONVERTER.unstructure(obj)
@@ -184,8 +300,10 @@ def from_dict(cls: type[T], data: object) -> T:
             raise ValidationError(
                 f"$: {exc}", value=data, where="$", expected="a condition's text"
             ) from None
+    if cls is FunnelReport:
+        return FunnelReport.from_dict(data)  # type: ignore[return-value]
     if cls not in _SUPPORTED:
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Condition))
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Condition))
         msg = f"from_dict() does not know {getattr(cls, '__name__', cls)!r} (it knows {names})."
         raise ValidationError(msg, value=cls, where="from_dict", expected=names)
     if not isinstance(data, Mapping):

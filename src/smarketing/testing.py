@@ -17,6 +17,7 @@ import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
+import attrs
 from hypothesis import strategies as st
 
 from smarketing.conditions import (
@@ -38,6 +39,15 @@ from smarketing.conditions import (
 )
 from smarketing.leads import Activity, FactValue, Lead
 from smarketing.lifecycle import Lifecycle
+from smarketing.personas import Persona, PersonaMatcher, Trait
+from smarketing.scoring import (
+    DEFAULT_GRADES,
+    EngagementRule,
+    FitRule,
+    GradeCriterion,
+    LetterGrading,
+    ScoringModel,
+)
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -45,13 +55,20 @@ __all__ = [
     "activities",
     "aware_datetimes",
     "conditions",
+    "engagement_rules",
     "fact_values",
     "facts",
     "field_names",
+    "fit_rules",
     "histories",
     "json_values",
     "leads",
+    "letter_gradings",
+    "persona_matchers",
+    "personas",
     "scalars",
+    "scoring_models",
+    "traits",
 ]
 
 #: Field names the strategies use by default: few, so that conditions and facts meet.
@@ -204,7 +221,7 @@ def histories(
     forward.
     """
     lc = lifecycle or Lifecycle.default()
-    current = draw(lead or leads(stage=lc.initial))
+    current = draw(leads(stage=lc.initial) if lead is None else lead)
     at = current.created_at
     for _ in range(draw(st.integers(0, max_steps))):
         allowed = lc.allowed(current, _PERMISSIVE)
@@ -225,3 +242,166 @@ _PERMISSIVE: dict[str, object] = {
     "budget": "yes",
     "timeline": "this quarter",
 }
+
+
+# --- personas ------------------------------------------------------------------------------------
+
+_PERSONA_NAMES = ("Marketing leader", "Sales leader", "Technical evaluator", "Founder")
+
+
+def traits(
+    names: Sequence[str] = FIELD_NAMES, *, condition: st.SearchStrategy[Condition] | None = None
+) -> st.SearchStrategy[Trait]:
+    """Persona traits on conditions over ``names`` (or drawn from ``condition``).
+
+    Weights run from 0.001 to 100, whole and fractional; about a third of the traits are
+    required.
+    """
+    weights = st.integers(1, 5).map(float) | st.floats(1e-3, 100)
+    return st.builds(
+        Trait,
+        conditions(names, max_leaves=3) if condition is None else condition,
+        weights,
+        st.sampled_from((False, False, True)),
+    )
+
+
+def personas(
+    names: Sequence[str] = FIELD_NAMES,
+    *,
+    trait: st.SearchStrategy[Trait] | None = None,
+    max_traits: int = 4,
+) -> st.SearchStrategy[Persona]:
+    """Personas of one to ``max_traits`` traits, from ``trait`` or :func:`traits` over ``names``."""
+    name = st.sampled_from(_PERSONA_NAMES) | st.text(
+        string.ascii_letters + " ", min_size=1, max_size=12
+    ).filter(str.strip)
+    return st.builds(
+        Persona,
+        name,
+        st.lists(traits(names) if trait is None else trait, min_size=1, max_size=max_traits),
+        st.sampled_from(("", "Owns the budget.")),
+    )
+
+
+def persona_matchers(
+    names: Sequence[str] = FIELD_NAMES,
+    *,
+    persona: st.SearchStrategy[Persona] | None = None,
+    max_personas: int = 5,
+) -> st.SearchStrategy[PersonaMatcher]:
+    """Matchers of up to ``max_personas`` uniquely named personas, ``min_confidence`` in [0, 1]."""
+    return st.builds(
+        PersonaMatcher,
+        st.lists(
+            personas(names) if persona is None else persona,
+            max_size=max_personas,
+            unique_by=lambda p: p.name,
+        ),
+        st.just(0.0) | st.floats(0, 1),
+    )
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+_RULE_NAMES = ("software company", "decision maker", "demo request", "pricing page", "webinar")
+
+
+def _points(negative: bool) -> st.SearchStrategy[float]:
+    low = -50 if negative else 0
+    return st.integers(low, 50).map(float) | st.floats(low, 50, allow_nan=False)
+
+
+def _durations() -> st.SearchStrategy[timedelta]:
+    return st.timedeltas(timedelta(seconds=1), timedelta(days=400))
+
+
+def fit_rules(
+    names: Sequence[str] = FIELD_NAMES, *, negative: bool = True
+) -> st.SearchStrategy[FitRule]:
+    """Fit rules over ``names``, with points in [-50, 50] (in [0, 50] unless ``negative``)."""
+    return st.builds(
+        FitRule, st.sampled_from(_RULE_NAMES), conditions(names, max_leaves=3), _points(negative)
+    )
+
+
+@st.composite
+def engagement_rules(
+    draw: st.DrawFn,
+    kinds: Sequence[str] = ACTIVITY_KINDS,
+    *,
+    negative: bool = True,
+    properties: Sequence[str] = ("url", "campaign"),
+) -> EngagementRule:
+    """Engagement rules on ``kinds``: every decay, window, repeat cap, group and ``where``.
+
+    ``where`` conditions read ``properties``, the keys :func:`activities` fills.
+    """
+    decay = draw(st.sampled_from(("none", "exponential", "linear")))
+    half_life = draw(_durations()) if decay == "exponential" else None
+    lose = draw(st.floats(0.01, 1)) if decay == "linear" else None
+    per = draw(_durations()) if decay == "linear" else None
+    return EngagementRule(
+        draw(st.sampled_from(_RULE_NAMES)),
+        draw(st.sampled_from(tuple(kinds))),
+        draw(_points(negative)),
+        half_life=half_life,
+        within=draw(st.none() | _durations()),
+        max_count=draw(st.none() | st.integers(1, 4)),
+        group=draw(st.none() | st.sampled_from(("web", "email"))),
+        where=draw(st.none() | conditions(properties, max_leaves=2)),
+        lose=lose,
+        per=per,
+    )
+
+
+def letter_gradings(names: Sequence[str] = FIELD_NAMES) -> st.SearchStrategy[LetterGrading]:
+    """Pardot-style letter gradings over ``names``."""
+    criteria = st.lists(
+        st.builds(
+            GradeCriterion,
+            st.sampled_from(("senior", "target industry", "big company", "in region")),
+            conditions(names, max_leaves=2),
+            st.integers(1, 4),
+        ),
+        max_size=4,
+        unique_by=lambda c: c.name,
+    )
+    return st.builds(LetterGrading, criteria, st.sampled_from(("F", "D", "C+", "A-")))
+
+
+@st.composite
+def scoring_models(
+    draw: st.DrawFn,
+    names: Sequence[str] = FIELD_NAMES,
+    kinds: Sequence[str] = ACTIVITY_KINDS,
+    *,
+    negative: bool = True,
+    max_rules: int = 5,
+) -> ScoringModel:
+    """Scoring models with up to ``max_rules`` fit and engagement rules each, caps, a floor
+    and threshold or letter grades. ``negative=False`` keeps every rule's points at 0 or more.
+    """
+    fit = draw(st.lists(fit_rules(names, negative=negative), max_size=max_rules))
+    engagement = draw(st.lists(engagement_rules(kinds, negative=negative), max_size=max_rules))
+    # Rule names are unique in a model: number them.
+    fit = [attrs.evolve(r, name=f"{r.name} {i}") for i, r in enumerate(fit)]
+    engagement = [attrs.evolve(r, name=f"{r.name} e{i}") for i, r in enumerate(engagement)]
+    groups = sorted({r.group for r in engagement if r.group is not None})
+    caps = st.integers(0, 100).map(float) | st.floats(0, 100)
+    group_caps = draw(st.dictionaries(st.sampled_from(groups), caps)) if groups else {}
+    floor = draw(st.sampled_from((0.0, None)) | st.floats(-50, 0))
+    low = 0.0 if floor is None else floor + 1
+    engagement_cap = draw(st.none() | st.floats(low, low + 200))
+    thresholds = st.lists(st.integers(-20, 60), min_size=1, max_size=4, unique=True).map(
+        lambda ts: dict(zip("ABCD", sorted(ts, reverse=True), strict=False))
+    )
+    return ScoringModel(
+        fit=fit,
+        engagement=engagement,
+        fit_cap=draw(st.none() | st.floats(-20, 100)),
+        engagement_cap=engagement_cap,
+        group_caps=group_caps,
+        floor=floor,
+        grades=draw(st.just(None) | thresholds | letter_gradings(names)) or DEFAULT_GRADES,
+    )

@@ -1,0 +1,222 @@
+"""The playbook: the one definition both teams agree on, and the calls a CRM makes with it.
+
+A :class:`Playbook` wires the lifecycle (with its MQL and SQL definitions), the scoring model,
+the personas, the form catalog and the SLA together. ``assess`` is the one call that tells a
+rep why a lead is where it is and what to ask next; ``advance`` applies the automatic
+transitions the definitions allow.
+
+>>> from datetime import datetime, timezone
+>>> import smarketing as sm
+>>> pb = sm.Playbook.default()
+>>> t = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+>>> lead = sm.Lead.new("L-1", at=t, fields={"job_title": "VP Marketing", "industry": "software"})
+>>> a = pb.assess(lead, [sm.Activity("L-1", "demo_request", t)], at=t)
+>>> a.stage, a.persona.persona.name, a.score.grade
+('suspect', 'Marketing leader', 'A')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from smarketing._calendar import BusinessCalendar, Calendar, WallClock
+from smarketing.errors import ConfigError
+from smarketing.funnel import SLA
+from smarketing.leads import Activity, Lead, check_aware
+from smarketing.lifecycle import Lifecycle
+from smarketing.personas import DERIVED_FACTS, PersonaMatch, PersonaMatcher, derive_facts
+from smarketing.profiling import FormField, FormPlan, ProfilePlanner
+from smarketing.scoring import Score, ScoringModel
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only; the file is read by config
+    from pathlib import Path
+
+__all__ = ["Assessment", "Playbook"]
+
+
+@attrs.frozen
+class Assessment:
+    """Where a lead stands under a playbook, and why.
+
+    ``score`` is its :class:`~smarketing.Score`, ``persona`` its best
+    :class:`~smarketing.PersonaMatch` (or ``None``), ``stage`` its stage, ``allowed`` the
+    triggers that would succeed now, and ``next_fields`` the :class:`~smarketing.FormPlan`
+    for its next form.
+    """
+
+    lead_id: str
+    score: Score
+    persona: PersonaMatch | None
+    stage: str
+    allowed: tuple[str, ...]
+    next_fields: FormPlan
+
+    def explain(self) -> str:
+        """A readable account: stage, score breakdown, persona, allowed triggers, next fields."""
+        persona = self.persona.explain() if self.persona is not None else "no persona matches"
+        lines = [
+            f"Lead {self.lead_id}: stage {self.stage}",
+            "",
+            self.score.explain(),
+            "",
+            persona,
+            "",
+            "Allowed now: " + (", ".join(self.allowed) if self.allowed else "nothing"),
+            "",
+            "Next form:",
+            *("  " + line for line in self.next_fields.explain().splitlines()),
+        ]
+        return "\n".join(lines)
+
+
+def _fields(values: Iterable[FormField]) -> tuple[FormField, ...]:
+    return tuple(values)
+
+
+def _names(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class Playbook:
+    """The agreement between sales and marketing, as one value.
+
+    Build it from a file (:meth:`from_toml`), from data (:meth:`from_dict`), take the embedded
+    default (:meth:`default`), or from the parts. ``forms`` is the form catalog; the planner
+    built from it (``planner``) knows the personas, the scoring model and the lifecycle.
+    """
+
+    lifecycle: Lifecycle
+    scoring: ScoringModel
+    personas: PersonaMatcher
+    forms: tuple[FormField, ...] = attrs.field(default=(), converter=_fields)
+    max_fields: int = 3
+    sla: SLA | None = None
+    calendar: BusinessCalendar | None = None
+    known_facts: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    planner: ProfilePlanner = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name, value, kind in (
+            ("lifecycle", self.lifecycle, Lifecycle),
+            ("scoring", self.scoring, ScoringModel),
+            ("personas", self.personas, PersonaMatcher),
+        ):
+            if not isinstance(value, kind):
+                msg = f"Playbook: {name} must be a {kind.__name__} (got {value!r})."
+                raise ConfigError(msg, key=name, piece=value)
+        planner = ProfilePlanner(
+            self.forms,
+            max_fields=self.max_fields,
+            personas=self.personas,
+            scoring=self.scoring,
+            lifecycle=self.lifecycle,
+        )
+        object.__setattr__(self, "planner", planner)
+
+    # --- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def default(cls) -> Playbook:
+        """The embedded default playbook: a realistic B2B SaaS agreement."""
+        from smarketing.config import default_playbook  # the file format: an adapter
+
+        return default_playbook()
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Playbook:
+        """Read a playbook file; a bad one is a ``ConfigError`` naming file, key and line."""
+        from smarketing.config import load
+
+        return load(path)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Playbook:
+        """Build a playbook from data shaped like the file (omitted sections take the default's)."""
+        from smarketing.config import from_dict
+
+        return from_dict(data, source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The playbook as data shaped like the file: ``from_dict(pb.to_dict()) == pb``."""
+        from smarketing.config import to_dict
+
+        return to_dict(self)
+
+    # --- using it ---------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Calendar:
+        """The calendar SLA clocks run on: business hours if configured, else wall-clock."""
+        return self.calendar if self.calendar is not None else WallClock()
+
+    def assess(
+        self, lead: Lead, activities: Iterable[Activity], *, at: datetime, submissions: int = 0
+    ) -> Assessment:
+        """Score, persona, stage, allowed triggers and next form fields for one lead at ``at``.
+
+        Activities of other leads are ignored; nothing after ``at`` counts.
+        """
+        check_aware(at, f"lead {lead.id!r}: assess(at=...)")
+        score = self.scoring.score(self._derived(lead), activities, at=at)
+        return self._assess(lead, score, at, submissions)
+
+    def assess_many(
+        self, leads: Sequence[Lead], activities: Iterable[Activity], *, at: datetime
+    ) -> Iterator[Assessment]:
+        """``assess`` for many leads, scoring them in one pass over the activities."""
+        check_aware(at, "assess_many(at=...)")
+        scores = self.scoring.score_many([self._derived(x) for x in leads], activities, at=at)
+        for lead, score in zip(leads, scores, strict=True):
+            yield self._assess(lead, score, at, 0)
+
+    def _derived(self, lead: Lead) -> Lead:
+        """The lead with ``seniority``/``department`` read from its job title, for the rules.
+
+        Scoring, lifecycle guards and the planner then all see what the personas see; the
+        lead itself is never changed.
+        """
+        title = lead.fields.get("job_title")
+        if title is None:
+            return lead
+        facts = derive_facts(lead)
+        new = {k: facts[k] for k in DERIVED_FACTS if k not in lead.fields and facts.get(k)}
+        return lead.learn(new, at=title.learned_at, source="job_title") if new else lead
+
+    def _facts(self, rules_lead: Lead, score: Score) -> dict[str, object]:
+        derived = {k: rules_lead.value(k) for k in DERIVED_FACTS if k in rules_lead.fields}
+        return {**derived, **score.facts()}
+
+    def _assess(self, lead: Lead, score: Score, at: datetime, submissions: int) -> Assessment:
+        facts = self._facts(self._derived(lead), score)
+        return Assessment(
+            lead_id=lead.id,
+            score=score,
+            persona=self.personas.match(lead),
+            stage=lead.stage,
+            allowed=self.lifecycle.allowed(lead, facts),
+            next_fields=self.planner.plan(lead, at=at, submissions=submissions, facts=facts),
+        )
+
+    def advance(self, lead: Lead, activities: Iterable[Activity], *, at: datetime) -> Lead:
+        """The lead after the automatic transitions its score allows at ``at``."""
+        check_aware(at, f"lead {lead.id!r}: advance(at=...)")
+        rules_lead = self._derived(lead)
+        score = self.scoring.score(rules_lead, activities, at=at)
+        return self.lifecycle.advance(lead, at=at, facts=self._facts(rules_lead, score))
+
+    def advance_many(
+        self, leads: Sequence[Lead], activities: Iterable[Activity], *, at: datetime
+    ) -> list[Lead]:
+        """``advance`` for many leads, scoring them in one pass over the activities."""
+        check_aware(at, "advance_many(at=...)")
+        rules_leads = [self._derived(lead) for lead in leads]
+        scores = self.scoring.score_many(rules_leads, activities, at=at)
+        return [
+            self.lifecycle.advance(lead, at=at, facts=self._facts(rules_lead, score))
+            for lead, rules_lead, score in zip(leads, rules_leads, scores, strict=True)
+        ]

@@ -1,0 +1,422 @@
+"""Progressive profiling: which few fields to ask a lead on its next form, and why.
+
+Form tools order questions by a static queue. The planner ranks them by what the answer is
+worth: how much it would settle the lead's persona, how many fit points hang on it, and
+whether the next stage's definition needs it, per unit of friction. The catalog order is the
+queue that breaks ties.
+
+>>> from datetime import datetime, timezone
+>>> import smarketing as sm
+>>> planner = sm.ProfilePlanner(
+...     [sm.FormField("company", label="Company"),
+...      sm.FormField("company_size", label="Company size", requires=("company",))],
+...     max_fields=1,
+... )
+>>> t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+>>> plan = planner.plan(sm.Lead.new("L-1", at=t), at=t)
+>>> [f.name for f in plan.fields]
+['company']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from smarketing._durations import parse_duration
+from smarketing.errors import ConfigError, ValidationError
+from smarketing.leads import FactValue, Lead, check_aware
+from smarketing.lifecycle import Lifecycle
+from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
+from smarketing.scoring import ScoringModel
+
+__all__ = ["FormField", "FormPlan", "PlannedField", "ProfilePlanner"]
+
+_NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+#: How much each kind of value weighs against the others when fields are ranked.
+PERSONA_WEIGHT: Final = 1.0
+SCORE_WEIGHT: Final = 1.0
+STAGE_WEIGHT: Final = 1.0
+
+
+def _check_field_name(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value or not set(value) <= _NAME_CHARS:
+        msg = f"{where} must be a field name of letters, digits and '_' (got {value!r})."
+        raise ConfigError(msg, key=where, piece=value)
+    return value
+
+
+def _to_names(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable):
+        return tuple(value)
+    msg = f"FormField.requires must be a list of field names (got {value!r})."
+    raise ConfigError(msg, key="requires", piece=value)
+
+
+@attrs.frozen
+class FormField:
+    """A question a form can ask, and the rules for when to ask it.
+
+    ``friction`` is how costly the question is to answer (1.0 is an ordinary field);
+    ``requires`` names fields that must be known (or asked earlier on the same form) first;
+    ``from_stage``/``until_stage`` limit the stages it is asked in; ``refresh_after`` asks it
+    again once the answer is that old (a ``timedelta`` or a ``relativedelta``); ``always``
+    fields are shown on every form, pre-filled when known; ``after_submissions`` waits until the
+    lead has sent that many forms.
+    """
+
+    name: str = attrs.field()
+    label: str = attrs.field(default="")
+    friction: float = attrs.field(default=1.0)
+    requires: tuple[str, ...] = attrs.field(default=(), converter=_to_names)
+    from_stage: str | None = attrs.field(default=None)
+    until_stage: str | None = attrs.field(default=None)
+    refresh_after: timedelta | relativedelta | None = attrs.field(default=None)
+    always: bool = attrs.field(default=False)
+    after_submissions: int = attrs.field(default=0)
+
+    @name.validator
+    def _check_name(self, _attribute: object, value: object) -> None:
+        _check_field_name(value, "FormField.name")
+
+    @label.validator
+    def _check_label(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, str):
+            msg = f"field {self.name!r}: label must be text (got {value!r})."
+            raise ConfigError(msg, key=f"{self.name}.label", piece=value)
+
+    @friction.validator
+    def _check_friction(self, _attribute: object, value: object) -> None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value <= 0:  # type: ignore[arg-type,operator]
+            msg = f"field {self.name!r}: friction must be a positive number (got {value!r})."
+            raise ConfigError(msg, key=f"{self.name}.friction", piece=value)
+
+    @requires.validator
+    def _check_requires(self, _attribute: object, value: tuple[object, ...]) -> None:
+        for name in value:
+            _check_field_name(name, f"field {self.name!r}: requires")
+        if self.name in value:
+            msg = f"field {self.name!r} requires itself."
+            raise ConfigError(msg, key=f"{self.name}.requires", piece=self.name)
+
+    @refresh_after.validator
+    def _check_refresh(self, _attribute: object, value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, timedelta | relativedelta):
+            msg = (
+                f"field {self.name!r}: refresh_after must be a timedelta or a relativedelta "
+                f"(got {value!r})."
+            )
+            raise ConfigError(msg, key=f"{self.name}.refresh_after", piece=value)
+        parse_duration(value, where=f"field {self.name!r}: refresh_after")
+
+    @after_submissions.validator
+    def _check_after(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            msg = (
+                f"field {self.name!r}: after_submissions must be a whole number >= 0 "
+                f"(got {value!r})."
+            )
+            raise ConfigError(msg, key=f"{self.name}.after_submissions", piece=value)
+
+    @property
+    def title(self) -> str:
+        """The label, or the name when there is no label."""
+        return self.label or self.name
+
+
+def _to_catalog(values: Iterable[object]) -> tuple[FormField, ...]:
+    out = tuple(values)
+    for index, f in enumerate(out):
+        if not isinstance(f, FormField):
+            msg = f"catalog item {index} is not a FormField (got {f!r})."
+            raise ConfigError(msg, key=f"fields[{index}]", piece=f)
+    return out  # type: ignore[return-value]
+
+
+@attrs.frozen
+class PlannedField:
+    """One field on the next form: what to ask, why, and its current value if known."""
+
+    name: str
+    label: str
+    reason: str
+    value: FactValue | None = None
+
+
+@attrs.frozen
+class FormPlan:
+    """The fields to show on the lead's next form, in order."""
+
+    fields: tuple[PlannedField, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The field names, in order."""
+        return tuple(f.name for f in self.fields)
+
+    def explain(self) -> str:
+        """One line per field: its label and why it was chosen."""
+        if not self.fields:
+            return "Nothing to ask: every field this lead's stage allows is known and fresh."
+        width = max(len(f.label) for f in self.fields)
+        return "\n".join(f"{f.label:<{width}}  {f.reason}" for f in self.fields)
+
+
+@attrs.frozen
+class _Worth:
+    """What one field's answer could change, before dividing by friction."""
+
+    persona: float = 0.0
+    points: float = 0.0
+    stages: tuple[str, ...] = ()
+    personas: tuple[str, ...] = ()
+
+    def total(self, max_points: float) -> float:
+        score = self.points / max_points if max_points else 0.0
+        return (
+            PERSONA_WEIGHT * self.persona
+            + SCORE_WEIGHT * score
+            + STAGE_WEIGHT * (1.0 if self.stages else 0.0)
+        )
+
+    def reasons(self) -> list[str]:
+        out = []
+        if self.personas:
+            out.append("decides persona " + " vs ".join(self.personas))
+        if self.points:
+            out.append(f"worth up to {_number(self.points)} fit points")
+        out.extend(f"needed for the {s.upper()} definition" for s in self.stages)
+        return out
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+@attrs.frozen(eq=False)
+class ProfilePlanner:
+    """Decides which fields to ask each lead next.
+
+    ``personas``, ``scoring`` and ``lifecycle`` are optional: each one given adds a reason to
+    ask a field (it settles a persona, it carries fit points, the next stage's definition
+    needs it). Stage gates are read against ``lifecycle`` (the default lifecycle if none).
+    """
+
+    catalog: tuple[FormField, ...] = attrs.field(converter=_to_catalog)
+    max_fields: int = attrs.field(default=3)
+    personas: PersonaMatcher | None = attrs.field(default=None)
+    scoring: ScoringModel | None = attrs.field(default=None)
+    lifecycle: Lifecycle | None = attrs.field(default=None)
+    _order: dict[str, int] = attrs.field(init=False, repr=False)
+    _stages: Lifecycle = attrs.field(init=False, repr=False)
+    _max_points: float = attrs.field(init=False, repr=False)
+
+    @max_fields.validator
+    def _check_max(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            msg = f"max_fields must be a whole number >= 1 (got {value!r})."
+            raise ConfigError(msg, key="max_fields", piece=value)
+
+    def __attrs_post_init__(self) -> None:
+        order: dict[str, int] = {}
+        for index, f in enumerate(self.catalog):
+            if f.name in order:
+                raise ConfigError(f"field {f.name!r} is listed twice.", key="fields", piece=f.name)
+            order[f.name] = index
+        stages = self.lifecycle or Lifecycle.default()
+        for f in self.catalog:
+            for needed in f.requires:
+                if needed not in order:
+                    msg = f"field {f.name!r} requires {needed!r}, which is not in the catalog."
+                    raise ConfigError(msg, key=f"{f.name}.requires", piece=needed)
+            for key, stage in (("from_stage", f.from_stage), ("until_stage", f.until_stage)):
+                if stage is not None and stage not in stages.stage_names:
+                    msg = (
+                        f"field {f.name!r}: {key} {stage!r} is not a stage "
+                        f"(stages: {', '.join(stages.stage_names)})."
+                    )
+                    raise ConfigError(msg, key=f"{f.name}.{key}", piece=stage)
+        self._reject_cycles(order)
+        always = [f.name for f in self.catalog if f.always]
+        if len(always) > self.max_fields:
+            msg = (
+                f"{len(always)} fields are shown on every form ({', '.join(always)}) but a form "
+                f"holds at most max_fields={self.max_fields}."
+            )
+            raise ConfigError(msg, key="max_fields", piece=self.max_fields)
+        total = sum(abs(r.points) for r in self.scoring.fit) if self.scoring is not None else 0.0
+        object.__setattr__(self, "_order", order)
+        object.__setattr__(self, "_stages", stages)
+        object.__setattr__(self, "_max_points", total)
+
+    def _reject_cycles(self, order: Mapping[str, int]) -> None:
+        requires = {f.name: f.requires for f in self.catalog}
+        state: dict[str, int] = {}
+
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = " -> ".join((*path[path.index(name) :], name))
+                msg = f"fields require each other in a cycle: {cycle}."
+                raise ConfigError(msg, key=f"{name}.requires", piece=cycle)
+            state[name] = 1
+            for needed in requires[name]:
+                visit(needed, (*path, name))
+            state[name] = 2
+
+        for name in sorted(order, key=order.__getitem__):
+            visit(name, ())
+
+    # --- planning ---------------------------------------------------------------------------
+
+    def plan(
+        self,
+        lead: Lead,
+        *,
+        at: datetime,
+        submissions: int = 0,
+        facts: Mapping[str, object] | None = None,
+    ) -> FormPlan:
+        """The fields to ask ``lead`` on its next form at ``at``.
+
+        ``submissions`` is how many forms the lead has sent so far (for fields shown only after
+        a number of submissions); ``facts`` are layered over the lead's own (for instance
+        ``score.facts()``, so that guards reading the score are understood).
+        """
+        check_aware(at, f"lead {lead.id!r}: plan(at=...)")
+        if not isinstance(submissions, int) or isinstance(submissions, bool) or submissions < 0:
+            msg = f"plan(submissions=...) must be a whole number >= 0 (got {submissions!r})."
+            raise ValidationError(msg, value=submissions, where="submissions", expected="int >= 0")
+        position = self._position(lead)
+        open_fields = [f for f in self.catalog if self._shown(f, lead, at, submissions, position)]
+        if not open_fields:
+            return FormPlan(())
+        view = derive_facts({**lead.facts(), **(facts or {})})
+        worth = self._worth(lead, view, {f.name for f in open_fields})
+        planned: list[PlannedField] = [
+            PlannedField(f.name, f.title, "shown on every form", lead.value(f.name))
+            for f in open_fields
+            if f.always
+        ]
+        known = {name for name in lead.fields if self._fresh(name, lead, at)}
+        chosen = {p.name for p in planned}
+        candidates = [f for f in open_fields if not f.always and f.name not in known]
+        values = self._inherit(candidates, worth)
+        while len(planned) < self.max_fields:
+            ready = [
+                f
+                for f in candidates
+                if f.name not in chosen and all(r in known or r in chosen for r in f.requires)
+            ]
+            if not ready:
+                break
+            best = min(ready, key=lambda f: (-values[f.name][0] / f.friction, self._order[f.name]))
+            reasons = values[best.name][1] or ["next in the queue"]
+            planned.append(PlannedField(best.name, best.title, "; ".join(reasons), None))
+            chosen.add(best.name)
+        return FormPlan(tuple(planned))
+
+    def _position(self, lead: Lead) -> int:
+        """Where the lead stands on the main path; a side stage counts as its high-water mark."""
+        rank = self._stages.rank(lead.stage)
+        if rank is None and lead.high_water in self._stages.stage_names:
+            rank = self._stages.rank(lead.high_water)
+        return rank or 0
+
+    def _fresh(self, name: str, lead: Lead, at: datetime) -> bool:
+        fv = lead.fields.get(name)
+        if fv is None:
+            return False
+        f = self.catalog[self._order[name]] if name in self._order else None
+        if f is None or f.refresh_after is None:
+            return True
+        return fv.learned_at + f.refresh_after > at
+
+    def _shown(
+        self, f: FormField, lead: Lead, at: datetime, submissions: int, position: int
+    ) -> bool:
+        if submissions < f.after_submissions:
+            return False
+        low = self._stages.rank(f.from_stage) if f.from_stage is not None else None
+        high = self._stages.rank(f.until_stage) if f.until_stage is not None else None
+        if (low is not None and position < low) or (high is not None and position > high):
+            return False
+        return f.always or not self._fresh(f.name, lead, at)
+
+    def _worth(self, lead: Lead, facts: Mapping[str, object], asked: set[str]) -> dict[str, _Worth]:
+        points = dict.fromkeys(asked, 0.0)
+        if self.scoring is not None:
+            for fact, stake in self.scoring.fit_at_stake(facts).items():
+                name = DERIVED_FACTS.get(fact, fact)
+                if name in points:
+                    points[name] += stake
+        worth = {name: _Worth(points=p) for name, p in points.items()}
+        if self.personas is not None:
+            self._persona_worth(self.personas, facts, worth)
+        self._stage_worth(lead, facts, worth)
+        return worth
+
+    def _persona_worth(
+        self, matcher: PersonaMatcher, facts: Mapping[str, object], worth: dict[str, _Worth]
+    ) -> None:
+        ranked = [m for m in matcher.rank(facts) if not m.ruled_out]
+        best = max((m.confidence for m in ranked), default=0.0)
+        # The candidates: personas that could still catch up with the leader.
+        contenders = [m for m in ranked if m.upper >= best][:3]
+        names = tuple(m.persona.name for m in contenders)
+        for m in contenders:
+            total = sum(t.weight for t in m.persona.traits)
+            for trait in m.unknown:
+                for fact in trait.condition.missing(facts):
+                    name = DERIVED_FACTS.get(fact, fact)
+                    if name in worth:
+                        w = worth[name]
+                        worth[name] = attrs.evolve(
+                            w,
+                            persona=w.persona + trait.weight / total,
+                            personas=names if len(names) > 1 else (m.persona.name,),
+                        )
+
+    def _stage_worth(
+        self, lead: Lead, facts: Mapping[str, object], worth: dict[str, _Worth]
+    ) -> None:
+        for move in self._stages.transitions_from(lead.stage):
+            if move.when.evaluate(facts) is True:
+                continue
+            for fact in move.when.missing(facts):
+                name = DERIVED_FACTS.get(fact, fact)
+                if name in worth and move.dest not in worth[name].stages:
+                    w = worth[name]
+                    worth[name] = attrs.evolve(w, stages=(*w.stages, move.dest))
+
+    def _inherit(
+        self, candidates: Sequence[FormField], worth: Mapping[str, _Worth]
+    ) -> dict[str, tuple[float, list[str]]]:
+        """Each field's value and reasons; a prerequisite inherits what it unlocks."""
+        values = {
+            f.name: (worth[f.name].total(self._max_points), worth[f.name].reasons())
+            for f in candidates
+        }
+        changed = True
+        while changed:  # ends: values only rise, and requirements form no cycle
+            changed = False
+            for f in candidates:
+                own = values[f.name][0]
+                for needed in f.requires:
+                    if needed in values and own > values[needed][0]:
+                        reasons = [*values[needed][1], f"needed before {f.title}"]
+                        values[needed] = (own, reasons)
+                        changed = True
+        return values

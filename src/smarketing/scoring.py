@@ -1,0 +1,891 @@
+"""Lead scoring: fit (who the lead is) and engagement (what the lead did), kept apart.
+
+Fit rules are conditions over the lead's facts; engagement rules count activities of a kind,
+decayed by age, inside a look-back window, capped per rule, per group and in total, with a
+floor. Scores are computed at read time from the rules, the lead and its activities, so a rule
+change re-scores everyone on the next call and nothing needs a nightly job.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> import smarketing as sm
+>>> model = sm.ScoringModel(
+...     fit=[sm.FitRule("software company", sm.field("industry") == "software", points=15)],
+...     engagement=[sm.EngagementRule("demo request", kind="demo_request", points=30,
+...                                   half_life=timedelta(days=30))],
+... )
+>>> t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+>>> lead = sm.Lead.new("L-1", at=t - timedelta(days=60), fields={"industry": "software"})
+>>> demo = sm.Activity("L-1", "demo_request", t - timedelta(days=30))
+>>> s = model.score(lead, [demo], at=t)
+>>> s.total, s.grade
+(30.0, 'C')
+>>> print(s.explain())
+score 30 = fit 15 + engagement 15, grade C
+  fit         +15  software company
+  engagement  +15  demo request (1 activity)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Final, Literal, TypeAlias, TypeVar
+
+import attrs
+
+from smarketing.conditions import Condition
+from smarketing.errors import ValidationError
+from smarketing.leads import Activity, Lead, check_aware, group_by_lead
+
+__all__ = [
+    "DEFAULT_GRADES",
+    "LETTER_GRADES",
+    "Contribution",
+    "ContributionKind",
+    "EngagementRule",
+    "FitRule",
+    "GradeCriterion",
+    "LetterGrading",
+    "Score",
+    "ScoringModel",
+]
+
+#: What a contribution is: a fit rule, an engagement rule, or a cap or floor that clamped.
+ContributionKind: TypeAlias = Literal["fit", "engagement", "adjustment"]
+
+#: The default threshold grades: the highest threshold the fit reaches gives the grade.
+DEFAULT_GRADES: Final[Mapping[str, float]] = MappingProxyType(
+    {"A": 40.0, "B": 25.0, "C": 10.0, "D": 0.0}
+)
+
+#: Pardot's profile grades, lowest first: a letter moves a third at a time.
+LETTER_GRADES: Final = ("F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+")
+
+_KINDS: Final = ("fit", "engagement", "adjustment")
+_Part: TypeAlias = tuple[str, ContributionKind, float, int, str | None]
+_Evaluate: TypeAlias = Callable[[Mapping[str, object]], bool | None]
+_T = TypeVar("_T")
+
+# Points are kept on a grid of 2**-30 (about a billionth of a point). Sums of grid values
+# below 2**23 are exact in binary floating point, so contributions add up to the total exactly
+# whichever way they are added (sum, math.fsum, any order, any Python version), and a capped
+# engagement is exactly its cap. Above 2**22 every float is already on the grid.
+_GRID: Final = float(2**30)
+_ON_GRID: Final = float(2**22)
+
+_NO_DECAY: Final = 0
+_EXPONENTIAL: Final = 1
+_LINEAR: Final = 2
+_DECAY_NAMES: Final[tuple[Literal["none", "exponential", "linear"], ...]] = (
+    "none",
+    "exponential",
+    "linear",
+)
+
+
+def _snap(x: float) -> float:
+    return x if abs(x) >= _ON_GRID else round(x * _GRID) / _GRID
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _show(value: object) -> str:
+    if isinstance(value, timedelta):
+        return str(value).removesuffix(", 0:00:00")
+    return repr(value)
+
+
+def _num(x: float, *, signed: bool = False) -> str:
+    """A number for reading: at most two decimals, no trailing zeros."""
+    text = f"{x:+.2f}" if signed else f"{x:.2f}"
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" and not signed else text
+
+
+def _is_name(value: object) -> bool:
+    return isinstance(value, str) and bool(value) and value == value.strip() and value.isprintable()
+
+
+def _label(what: str, name: object, where: str) -> str:
+    """``what 'name'`` for messages, after checking that ``name`` is a good name."""
+    if not _is_name(name):
+        msg = (
+            f"{what}: 'name' must be non-empty text without line breaks or surrounding spaces "
+            f"(got {name!r})."
+        )
+        raise ValidationError(msg, value=name, where=f"{where}.name", expected="a name")
+    return f"{what} {name!r}"
+
+
+def _reject(label: str, where: str, arg: str, value: object, expected: str) -> ValidationError:
+    msg = f"{label}: {arg!r} must be {expected} (got {_show(value)})."
+    return ValidationError(msg, value=value, where=f"{where}.{arg}", expected=expected)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _finite(label: str, where: str, arg: str, value: object) -> float:
+    if not _is_number(value):
+        raise _reject(label, where, arg, value, "a finite number")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _positive_duration(label: str, where: str, arg: str, value: object) -> None:
+    if value is not None and not (isinstance(value, timedelta) and value > timedelta(0)):
+        raise _reject(label, where, arg, value, "a positive timedelta")
+
+
+def _condition(label: str, where: str, arg: str, value: object, what: str) -> None:
+    if not isinstance(value, Condition):
+        raise _reject(label, where, arg, value, what)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FitRule:
+    """Points for who the lead is: ``points`` when ``condition`` holds for the lead's facts.
+
+    A rule whose facts are unknown adds nothing (unknown is not a match); points may be
+    negative (a free-mail address, a competitor).
+
+    >>> import smarketing as sm
+    >>> sm.FitRule("big company", sm.field("company_size") >= 200, points=10)
+    FitRule(name='big company', condition=parse_condition('company_size >= 200'), points=10.0)
+    """
+
+    name: str
+    condition: Condition
+    points: float
+
+    def __attrs_post_init__(self) -> None:
+        where = f"FitRule({self.name!r})"
+        label = _label("fit rule", self.name, "FitRule")
+        _condition(label, where, "condition", self.condition, "a Condition")
+        object.__setattr__(self, "points", _finite(label, where, "points", self.points))
+
+
+@attrs.frozen
+class EngagementRule:
+    """Points for what the lead did: each activity of ``kind`` is worth ``points``, decayed.
+
+    Decay, by the activity's age at scoring time:
+
+    - ``half_life=timedelta(days=30)``: exponential, ``points * 0.5 ** (age / half_life)``;
+    - ``lose=0.25, per=timedelta(days=90)``: linear (HubSpot's way), a quarter of the points
+      go every 90 days, evenly, down to zero;
+    - neither: no decay.
+
+    ``where`` is a condition over the activity's ``properties`` (``field("url").contains(
+    "/pricing")`` counts only pricing-page views). ``within`` counts only activities at most
+    that old; ``max_count`` counts only the most recent repeats; ``group`` names a group the
+    model may cap (``group_caps``). An activity counts for every rule it matches.
+
+    >>> from datetime import timedelta
+    >>> import smarketing as sm
+    >>> rule = sm.EngagementRule("webinar", kind="webinar", points=20,
+    ...                          lose=0.25, per=timedelta(days=30))
+    >>> rule.worth(timedelta(days=60)), rule.decay
+    (10.0, 'linear')
+    """
+
+    name: str
+    kind: str
+    points: float
+    half_life: timedelta | None = None
+    within: timedelta | None = None
+    max_count: int | None = None
+    group: str | None = None
+    where: Condition | None = attrs.field(default=None, kw_only=True)
+    lose: float | None = attrs.field(default=None, kw_only=True)
+    per: timedelta | None = attrs.field(default=None, kw_only=True)
+    _mode: int = attrs.field(init=False, eq=False, repr=False)
+    _scale: float = attrs.field(init=False, eq=False, repr=False)
+    _window: float = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        where = f"EngagementRule({self.name!r})"
+        label = _label("engagement rule", self.name, "EngagementRule")
+        if not _is_name(self.kind):
+            raise _reject(label, where, "kind", self.kind, "an activity kind (non-empty text)")
+        object.__setattr__(self, "points", _finite(label, where, "points", self.points))
+        for arg in ("half_life", "within", "per"):
+            _positive_duration(label, where, arg, getattr(self, arg))
+        if (self.lose is None) != (self.per is None):
+            msg = (
+                f"{label}: 'lose' and 'per' go together (linear decay loses 'lose' of the "
+                f"points per 'per'); got lose={self.lose!r}, per={_show(self.per)}."
+            )
+            raise ValidationError(msg, value=(self.lose, self.per), where=f"{where}.lose")
+        if self.lose is not None:
+            if not (_is_number(self.lose) and 0 < self.lose <= 1):
+                raise _reject(label, where, "lose", self.lose, "a fraction in (0, 1]")
+            if self.half_life is not None:
+                msg = (
+                    f"{label}: give either half_life (exponential decay) or lose and per "
+                    "(linear decay), not both."
+                )
+                raise ValidationError(msg, value=self.half_life, where=f"{where}.half_life")
+            object.__setattr__(self, "lose", float(self.lose))
+        if self.max_count is not None and (
+            not isinstance(self.max_count, int)
+            or isinstance(self.max_count, bool)
+            or self.max_count < 1
+        ):
+            raise _reject(label, where, "max_count", self.max_count, "a whole number of at least 1")
+        if self.group is not None and not _is_name(self.group):
+            raise _reject(label, where, "group", self.group, "a group name (non-empty text)")
+        if self.where is not None:
+            _condition(
+                label, where, "where", self.where, "a Condition over the activity's properties"
+            )
+        if self.half_life is not None:
+            mode, scale = _EXPONENTIAL, self.half_life.total_seconds()
+        elif self.per is not None:
+            mode, scale = _LINEAR, self.per.total_seconds()
+        else:
+            mode, scale = _NO_DECAY, 0.0
+        window = math.inf if self.within is None else self.within.total_seconds()
+        object.__setattr__(self, "_mode", mode)
+        object.__setattr__(self, "_scale", scale)
+        object.__setattr__(self, "_window", window)
+
+    @property
+    def decay(self) -> Literal["none", "exponential", "linear"]:
+        """Which decay applies: ``"exponential"``, ``"linear"`` or ``"none"``."""
+        return _DECAY_NAMES[self._mode]
+
+    def worth(self, age: timedelta) -> float:
+        """What one matching activity of this age is worth (0 outside the window or future)."""
+        given: object = age
+        if not isinstance(given, timedelta):
+            msg = f"worth() needs the activity's age as a timedelta (got {given!r})."
+            raise ValidationError(msg, value=given, where="worth(age)", expected="a timedelta")
+        seconds = given.total_seconds()
+        if seconds < 0 or seconds > self._window:
+            return 0.0
+        return self._total([seconds])
+
+    def _total(self, ages: list[float]) -> float:
+        """The points of activities of these ages, in seconds (all inside the window)."""
+        points, mode, scale = self.points, self._mode, self._scale
+        if mode == _NO_DECAY:
+            return _snap(points * len(ages))
+        if mode == _EXPONENTIAL:
+            if len(ages) == 1:
+                return _snap(points * 0.5 ** (ages[0] / scale))
+            return _snap(math.fsum([points * 0.5 ** (a / scale) for a in ages]))
+        lose: float = self.lose  # type: ignore[assignment]
+        return _snap(math.fsum([points * max(0.0, 1.0 - lose * (a / scale)) for a in ages]))
+
+
+# --- grades -----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class GradeCriterion:
+    """One criterion of a :class:`LetterGrading`: matched, it raises the grade by ``thirds``
+    thirds of a letter; not matched, it lowers it as much; unknown, it leaves it alone.
+    """
+
+    name: str
+    condition: Condition
+    thirds: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        where = f"GradeCriterion({self.name!r})"
+        label = _label("grade criterion", self.name, "GradeCriterion")
+        _condition(label, where, "condition", self.condition, "a Condition")
+        thirds = self.thirds
+        if not isinstance(thirds, int) or isinstance(thirds, bool) or not 1 <= thirds <= 12:
+            raise _reject(label, where, "thirds", thirds, "a whole number from 1 to 12")
+
+
+def _criteria(value: Iterable[GradeCriterion]) -> tuple[GradeCriterion, ...]:
+    return _listed(value, GradeCriterion, "LetterGrading", "criteria")
+
+
+def _listed(value: object, cls: type[_T], owner: str, arg: str) -> tuple[_T, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        msg = f"{owner}: {arg!r} must be a list of {cls.__name__} values (got {value!r})."
+        raise ValidationError(msg, value=value, where=f"{owner}.{arg}", expected="a list")
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, cls):
+            msg = f"{owner}: {arg!r} must list {cls.__name__} values (got {item!r})."
+            raise ValidationError(msg, value=item, where=f"{owner}.{arg}", expected=cls.__name__)
+    return items
+
+
+def _unique(names: Iterable[str], owner: str, what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            msg = f"{owner}: two {what} are called {name!r}; names must be unique."
+            raise ValidationError(msg, value=name, where=owner, expected="unique names")
+        seen.add(name)
+
+
+@attrs.frozen
+class LetterGrading:
+    """Pardot-style profile grading: start at ``start`` (D) and move a third of a letter.
+
+    Each criterion that holds raises the grade by its ``thirds``, each that fails lowers it,
+    and one whose facts are unknown leaves it alone. The grade is then kept on the scale
+    ``F, D-, D, D+, C-, C, C+, B-, B, B+, A-, A, A+``, so the order of criteria never matters.
+
+    >>> import smarketing as sm
+    >>> grading = sm.LetterGrading([
+    ...     sm.GradeCriterion("decision maker", sm.field("seniority").is_in({"vp", "c-level"})),
+    ...     sm.GradeCriterion("target industry", sm.field("industry") == "software", thirds=3),
+    ... ])
+    >>> grading.grade({"seniority": "vp", "industry": "software"})
+    'C+'
+    >>> grading.grade({"seniority": "intern"})
+    'D-'
+    """
+
+    criteria: tuple[GradeCriterion, ...] = attrs.field(converter=_criteria)
+    start: str = "D"
+    _start_step: int = attrs.field(init=False, eq=False, repr=False)
+    _table: tuple[tuple[_Evaluate, int], ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.start not in LETTER_GRADES:
+            msg = (
+                f"LetterGrading: 'start' must be one of {', '.join(LETTER_GRADES)} "
+                f"(got {self.start!r})."
+            )
+            raise ValidationError(msg, value=self.start, where="LetterGrading.start")
+        _unique((c.name for c in self.criteria), "LetterGrading", "criteria")
+        object.__setattr__(self, "_start_step", LETTER_GRADES.index(self.start))
+        table = tuple((c.condition.evaluate, c.thirds) for c in self.criteria)
+        object.__setattr__(self, "_table", table)
+
+    def grade(self, facts: Mapping[str, object] | Lead) -> str:
+        """The letter grade for a lead or a mapping of facts."""
+        if isinstance(facts, Lead):
+            facts = facts.facts()
+        step = self._start_step
+        for evaluate, thirds in self._table:
+            result = evaluate(facts)
+            if result is True:
+                step += thirds
+            elif result is False:
+                step -= thirds
+        return LETTER_GRADES[min(max(step, 0), len(LETTER_GRADES) - 1)]
+
+
+# --- contributions and scores -----------------------------------------------------------------
+
+
+@attrs.frozen
+class Contribution:
+    """One line of a score: what added (or, for an adjustment, took away) how many points.
+
+    ``kind`` is ``"fit"`` or ``"engagement"`` for a rule (``rule`` is its name), or
+    ``"adjustment"`` when a cap or the floor clamped; ``rule`` then names the model argument:
+    ``"fit_cap"``, ``"engagement_cap"``, ``"floor"`` or ``"group_caps"``. ``count`` is the
+    number of activities an engagement rule counted (0 otherwise); ``group`` is the engagement
+    rule's group, or the group a ``group_caps`` adjustment capped.
+    """
+
+    rule: str
+    kind: ContributionKind
+    points: float
+    count: int = 0
+    group: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        label, where = "Contribution", "Contribution"
+        if not _is_name(self.rule):
+            raise _reject(label, where, "rule", self.rule, "a rule name (non-empty text)")
+        if self.kind not in _KINDS:
+            expected = "one of " + ", ".join(map(repr, _KINDS))
+            raise _reject(label, where, "kind", self.kind, expected)
+        object.__setattr__(self, "points", _finite(label, where, "points", self.points))
+        if not isinstance(self.count, int) or isinstance(self.count, bool) or self.count < 0:
+            raise _reject(label, where, "count", self.count, "a whole number of at least 0")
+        if self.group is not None and not _is_name(self.group):
+            raise _reject(label, where, "group", self.group, "a group name (non-empty text)")
+
+
+def _to_parts(value: Iterable[Contribution]) -> tuple[_Part, ...]:
+    items = _listed(value, Contribution, "Score", "contributions")
+    return tuple((c.rule, c.kind, c.points, c.count, c.group) for c in items)
+
+
+_ADJUSTMENTS: Final = {
+    "fit_cap": "fit cap",
+    "engagement_cap": "engagement cap",
+    "floor": "engagement floor",
+}
+
+
+def _describe(rule: str, kind: str, count: int, group: str | None) -> str:
+    if kind == "engagement":
+        return f"{rule} ({count} activit{'y' if count == 1 else 'ies'})"
+    if kind == "adjustment":
+        if rule == "group_caps":
+            return f"group cap {group!r}"
+        return _ADJUSTMENTS.get(rule, rule)
+    return rule
+
+
+@attrs.frozen(repr=False)
+class Score:
+    """A lead's score at one moment: ``fit + engagement == total``, and its ``grade``.
+
+    ``contributions`` lists what made it, in order: the fit rules that held, a fit-cap
+    adjustment, the engagement rules that counted activities, then any group-cap,
+    engagement-cap and floor adjustments. They add up to ``total`` exactly, however they are
+    added; the fit-side ones (``"fit"`` and the ``fit_cap`` adjustment) to ``fit``, the others
+    to ``engagement``. Points are kept to a resolution of 2**-30 (about a billionth of a
+    point), which is what makes every one of these sums exact.
+    """
+
+    fit: float
+    engagement: float
+    total: float
+    grade: str
+    _parts: tuple[_Part, ...] = attrs.field(alias="contributions", converter=_to_parts)
+    _cache: tuple[Contribution, ...] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for arg in ("fit", "engagement", "total"):
+            object.__setattr__(self, arg, _finite("Score", "Score", arg, getattr(self, arg)))
+        if not _is_name(self.grade):
+            raise _reject("Score", "Score", "grade", self.grade, "a grade name")
+
+    @property
+    def contributions(self) -> tuple[Contribution, ...]:
+        """What made the score, as :class:`Contribution` values (built on first read)."""
+        cached = self._cache
+        if cached is None:
+            cached = tuple(Contribution(*part) for part in self._parts)
+            object.__setattr__(self, "_cache", cached)
+        return cached
+
+    def facts(self) -> dict[str, object]:
+        """``score``, ``fit``, ``engagement`` and ``grade``: the facts lifecycle guards read.
+
+        The default MQL definition, ``score >= 60 and grade in ('A', 'B')``, reads them as
+        ``lifecycle.advance(lead, at=t, facts=score.facts())``.
+        """
+        return {
+            "score": self.total,
+            "fit": self.fit,
+            "engagement": self.engagement,
+            "grade": self.grade,
+        }
+
+    def explain(self) -> str:
+        """A short breakdown: the totals, then one line per contribution."""
+        head = (
+            f"score {_num(self.total)} = fit {_num(self.fit)} + "
+            f"engagement {_num(self.engagement)}, grade {self.grade}"
+        )
+        if not self._parts:
+            return head + "\n  (no rule applies)"
+        numbers = [_num(part[2], signed=True) for part in self._parts]
+        width = max(map(len, numbers))
+        lines = [head]
+        for (rule, kind, _points, count, group), number in zip(self._parts, numbers, strict=True):
+            lines.append(f"  {kind:<10}  {number:>{width}}  {_describe(rule, kind, count, group)}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Score(fit={self.fit!r}, engagement={self.engagement!r}, total={self.total!r}, "
+            f"grade={self.grade!r}, contributions={self.contributions!r})"
+        )
+
+
+_new_object = object.__new__
+_set = object.__setattr__
+
+
+def _make_score(
+    fit: float, engagement: float, total: float, grade: str, parts: tuple[_Part, ...]
+) -> Score:
+    # The scoring hot path: the values are correct by construction, so skip __init__'s checks.
+    score: Score = _new_object(Score)
+    _set(score, "fit", fit)
+    _set(score, "engagement", engagement)
+    _set(score, "total", total)
+    _set(score, "grade", grade)
+    _set(score, "_parts", parts)
+    _set(score, "_cache", None)
+    return score
+
+
+def _adjustment(points: list[float], bound: float, *, upper: bool) -> float:
+    """The points that bring the sum of ``points`` to ``bound`` and never past it.
+
+    On the grid (every practical score) the result is exact. Beyond it, where ``bound`` may be
+    out of reach of a float sum, it is the closest adjustment that keeps the bound.
+    """
+    negated = [-p for p in points]
+    adjustment = math.fsum([bound, *negated])
+    # fsum rounded bound - sum(points); its exact remainder says which way.
+    remainder = math.fsum([bound, -adjustment, *negated])
+    if upper and remainder < 0:
+        adjustment = math.nextafter(adjustment, -math.inf)
+    elif not upper and remainder > 0:
+        adjustment = math.nextafter(adjustment, math.inf)
+    return adjustment
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+def _fit_rules(value: Iterable[FitRule]) -> tuple[FitRule, ...]:
+    return _listed(value, FitRule, "ScoringModel", "fit")
+
+
+def _engagement_rules(value: Iterable[EngagementRule]) -> tuple[EngagementRule, ...]:
+    return _listed(value, EngagementRule, "ScoringModel", "engagement")
+
+
+def _optional_number(value: object, arg: str) -> float | None:
+    if value is None:
+        return None
+    if not _is_number(value):
+        msg = f"ScoringModel: {arg!r} must be a finite number or None (got {value!r})."
+        raise ValidationError(msg, value=value, where=f"ScoringModel.{arg}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _fit_cap(value: float | None) -> float | None:
+    return _optional_number(value, "fit_cap")
+
+
+def _engagement_cap(value: float | None) -> float | None:
+    return _optional_number(value, "engagement_cap")
+
+
+def _floor(value: float | None) -> float | None:
+    return _optional_number(value, "floor")
+
+
+def _group_caps(value: Mapping[str, float] | None) -> Mapping[str, float]:
+    given: object = value
+    if given is None:
+        return MappingProxyType({})
+    if not isinstance(given, Mapping):
+        msg = f"ScoringModel: 'group_caps' must be a mapping of group to cap (got {given!r})."
+        raise ValidationError(msg, value=given, where="ScoringModel.group_caps")
+    caps: dict[str, float] = {}
+    for group, cap in given.items():
+        if not _is_number(cap) or cap < 0:
+            msg = (
+                f"ScoringModel: group_caps[{group!r}] must be a number of at least 0 (got {cap!r})."
+            )
+            raise ValidationError(msg, value=cap, where=f"ScoringModel.group_caps[{group!r}]")
+        caps[group] = float(cap)
+    return MappingProxyType(caps)
+
+
+def _grades(
+    value: Mapping[str, float] | LetterGrading,
+) -> Mapping[str, float] | LetterGrading:
+    given: object = value
+    if isinstance(given, LetterGrading):
+        return given
+    if not isinstance(given, Mapping):
+        msg = (
+            "ScoringModel: 'grades' must be a mapping of grade to threshold, or a "
+            f"LetterGrading (got {given!r})."
+        )
+        raise ValidationError(msg, value=given, where="ScoringModel.grades")
+    if not value:
+        msg = "ScoringModel: 'grades' needs at least one grade (e.g. {'A': 40, 'B': 25})."
+        raise ValidationError(msg, value=value, where="ScoringModel.grades")
+    grades: dict[str, float] = {}
+    for grade, threshold in given.items():
+        if not _is_name(grade):
+            msg = f"ScoringModel: a grade must be a non-empty name (got {grade!r})."
+            raise ValidationError(msg, value=grade, where="ScoringModel.grades")
+        if not _is_number(threshold):
+            msg = f"ScoringModel: grades[{grade!r}] must be a finite number (got {threshold!r})."
+            raise ValidationError(msg, value=threshold, where=f"ScoringModel.grades[{grade!r}]")
+        grades[grade] = float(threshold)
+    by_threshold: dict[float, str] = {}
+    for grade, threshold in grades.items():
+        other = by_threshold.setdefault(threshold, grade)
+        if other != grade:
+            msg = (
+                f"ScoringModel: grades {other!r} and {grade!r} share the threshold "
+                f"{_num(threshold)}; each grade needs its own."
+            )
+            raise ValidationError(msg, value=value, where="ScoringModel.grades")
+    return MappingProxyType(grades)
+
+
+def _mapping_repr(value: object) -> str:
+    return repr(dict(value)) if isinstance(value, Mapping) else repr(value)
+
+
+_Kinds: TypeAlias = dict[str, tuple[tuple[int, float, _Evaluate | None], ...]]
+
+
+@attrs.frozen
+class ScoringModel:
+    """Fit and engagement rules, caps, a floor and grades: the scoring half of the agreement.
+
+    - ``fit``: :class:`FitRule` values; fit is the sum of the points of those that hold,
+      clamped from above by ``fit_cap``. Fit may be negative.
+    - ``engagement``: :class:`EngagementRule` values; engagement is the sum of their decayed
+      points, each group clamped by ``group_caps[group]``, the whole by ``engagement_cap``,
+      and from below by ``floor`` (default 0, so old negatives cannot bury a lead for good;
+      ``None`` for no floor).
+    - ``grades``: thresholds on fit (``{"A": 40, "B": 25, "C": 10, "D": 0}``: the highest
+      threshold reached; a fit below every threshold gets the lowest grade), or a
+      :class:`LetterGrading` over the lead's facts.
+
+    Rule names are unique across fit and engagement: they name the contributions.
+    """
+
+    fit: tuple[FitRule, ...] = attrs.field(default=(), converter=_fit_rules)
+    engagement: tuple[EngagementRule, ...] = attrs.field(default=(), converter=_engagement_rules)
+    fit_cap: float | None = attrs.field(default=None, converter=_fit_cap)
+    engagement_cap: float | None = attrs.field(default=None, converter=_engagement_cap)
+    group_caps: Mapping[str, float] = attrs.field(
+        default=None, converter=_group_caps, hash=False, repr=_mapping_repr
+    )
+    floor: float | None = attrs.field(default=0.0, converter=_floor)
+    grades: Mapping[str, float] | LetterGrading = attrs.field(
+        default=DEFAULT_GRADES, converter=_grades, hash=False, repr=_mapping_repr
+    )
+    _fit_table: tuple[tuple[_Evaluate, _Part], ...] = attrs.field(init=False, eq=False, repr=False)
+    _by_kind: _Kinds = attrs.field(init=False, eq=False, repr=False)
+    _thresholds: tuple[tuple[float, str], ...] = attrs.field(init=False, eq=False, repr=False)
+    _bounds: tuple[float | None, float | None, float | None] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+    _snapped_group_caps: tuple[tuple[str, float], ...] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        names = [r.name for r in self.fit] + [r.name for r in self.engagement]
+        _unique(names, "ScoringModel", "rules")
+        groups = sorted({r.group for r in self.engagement if r.group is not None})
+        for group in self.group_caps:
+            if group not in groups:
+                msg = (
+                    f"ScoringModel: group_caps names the group {group!r}, which no engagement "
+                    f"rule has (groups: {', '.join(groups) or 'none'})."
+                )
+                raise ValidationError(msg, value=group, where="ScoringModel.group_caps")
+        cap, floor = self.engagement_cap, self.floor
+        # On the grid the floor rounds up and the cap down: they must not cross there either.
+        if cap is not None and floor is not None and _up(floor) >= _down(cap):
+            msg = (
+                f"ScoringModel: 'floor' ({_num(floor)}) must be below 'engagement_cap' "
+                f"({_num(cap)}); set floor=None for no floor."
+            )
+            raise ValidationError(msg, value=floor, where="ScoringModel.floor")
+        # Compile once: fit conditions with their ready-made contributions, engagement rules
+        # indexed by activity kind, the bounds on the grid (caps rounded down, floor up).
+        fit_table = tuple(
+            (r.condition.evaluate, (r.name, "fit", _snap(r.points), 0, None)) for r in self.fit
+        )
+        by_kind: dict[str, list[tuple[int, float, _Evaluate | None]]] = {}
+        for index, rule in enumerate(self.engagement):
+            where = None if rule.where is None else rule.where.evaluate
+            by_kind.setdefault(rule.kind, []).append((index, rule._window, where))
+        thresholds: tuple[tuple[float, str], ...] = ()
+        if not isinstance(self.grades, LetterGrading):
+            thresholds = tuple(sorted(((t, g) for g, t in self.grades.items()), reverse=True))
+        _set(self, "_fit_table", fit_table)
+        _set(self, "_by_kind", {kind: tuple(rules) for kind, rules in by_kind.items()})
+        _set(self, "_thresholds", thresholds)
+        bounds = (_optional(_down, self.fit_cap), _optional(_down, cap), _optional(_up, floor))
+        _set(self, "_bounds", bounds)
+        caps = tuple((g, _down(c)) for g, c in self.group_caps.items())
+        _set(self, "_snapped_group_caps", caps)
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def score(self, lead: Lead, activities: Iterable[Activity] = (), *, at: datetime) -> Score:
+        """The lead's :class:`Score` at ``at``, from its facts and its activities.
+
+        Activities after ``at``, of kinds no rule names, or of other leads count for nothing,
+        so a whole activity log may be passed (``score_many`` is the fast way to score many).
+        """
+        check_aware(at, "ScoringModel.score(at=...)")
+        return self._score(_checked_lead(lead, "score"), activities, at)
+
+    def score_many(
+        self, leads: Iterable[Lead], activities: Iterable[Activity], *, at: datetime
+    ) -> list[Score]:
+        """Scores for many leads, in the order of ``leads``.
+
+        ``activities`` may come in any order and may include other leads' activities; they are
+        grouped by ``lead_id`` in one pass, so the cost is linear in leads + activities.
+        """
+        check_aware(at, "ScoringModel.score_many(at=...)")
+        if not isinstance(activities, list | tuple):
+            activities = list(activities)  # read twice only to name a bad item
+        try:
+            groups = group_by_lead(activities)
+        except AttributeError:
+            _reject_activities(activities)
+            raise  # pragma: no cover - a bug, not bad input
+        empty: tuple[Activity, ...] = ()
+        scores = []
+        for given in leads:
+            lead = _checked_lead(given, "score_many")
+            scores.append(self._score(lead, groups.get(lead.id, empty), at))
+        return scores
+
+    def _score(self, lead: Lead, activities: Iterable[Activity], at: datetime) -> Score:
+        facts = lead.facts()
+        fit_parts = [part for evaluate, part in self._fit_table if evaluate(facts) is True]
+        fit_points = [part[2] for part in fit_parts]
+        fit_cap, engagement_cap, floor = self._bounds
+        if fit_cap is not None and math.fsum(fit_points) > fit_cap:
+            adjustment = _adjustment(fit_points, fit_cap, upper=True)
+            fit_parts.append(("fit_cap", "adjustment", adjustment, 0, None))
+            fit_points.append(adjustment)
+        parts = self._engagement(lead.id, activities, at) if self._by_kind else []
+        points = [part[2] for part in parts]
+        for group, cap in self._snapped_group_caps:
+            in_group = [part[2] for part in parts if part[4] == group]
+            if math.fsum(in_group) > cap:
+                adjustment = _adjustment(in_group, cap, upper=True)
+                parts.append(("group_caps", "adjustment", adjustment, 0, group))
+                points.append(adjustment)
+        engagement = math.fsum(points)
+        if engagement_cap is not None and engagement > engagement_cap:
+            adjustment = _adjustment(points, engagement_cap, upper=True)
+            parts.append(("engagement_cap", "adjustment", adjustment, 0, None))
+            points.append(adjustment)
+            engagement = math.fsum(points)
+        if floor is not None and engagement < floor:
+            adjustment = _adjustment(points, floor, upper=False)
+            parts.append(("floor", "adjustment", adjustment, 0, None))
+            points.append(adjustment)
+            engagement = math.fsum(points)
+        fit = math.fsum(fit_points)
+        grades = self.grades
+        if isinstance(grades, LetterGrading):
+            grade = grades.grade(facts)
+        else:
+            grade = self._thresholds[-1][1]
+            for threshold, name in self._thresholds:
+                if fit >= threshold:
+                    grade = name
+                    break
+        total = math.fsum(fit_points + points)
+        return _make_score(fit, engagement, total, grade, (*fit_parts, *parts))
+
+    def _engagement(
+        self, lead_id: str, activities: Iterable[Activity], at: datetime
+    ) -> list[_Part]:
+        """The engagement rules' contributions, in rule order."""
+        by_kind = self._by_kind
+        hits: dict[int, list[float]] = {}
+        activity = None
+        try:
+            for activity in activities:
+                rules = by_kind.get(activity.kind)
+                if rules is None or activity.lead_id != lead_id:
+                    continue
+                age = (at - activity.at).total_seconds()
+                if age < 0.0:
+                    continue
+                for index, window, where in rules:
+                    if age > window or (
+                        where is not None and where(activity.properties) is not True
+                    ):
+                        continue
+                    ages = hits.get(index)
+                    if ages is None:
+                        hits[index] = [age]
+                    else:
+                        ages.append(age)
+        except AttributeError:
+            _reject_activities([activity])
+            raise  # pragma: no cover - a bug, not bad input
+        parts: list[_Part] = []
+        engagement = self.engagement
+        for index in sorted(hits):
+            rule, ages = engagement[index], hits[index]
+            limit = rule.max_count
+            if limit is not None and len(ages) > limit:
+                ages.sort()  # youngest first: the most recent repeats count
+                del ages[limit:]
+            parts.append((rule.name, "engagement", rule._total(ages), len(ages), rule.group))
+        return parts
+
+    # --- what the planner needs --------------------------------------------------------------
+
+    def open_fit(self, facts: Mapping[str, object] | Lead) -> tuple[FitRule, ...]:
+        """The fit rules that ``facts`` (or a lead's facts) leave undetermined, in model order.
+
+        These are the rules whose points a form could still win or lose by asking.
+        """
+        if isinstance(facts, Lead):
+            facts = facts.facts()
+        return tuple(rule for rule in self.fit if rule.condition.evaluate(facts) is None)
+
+    def fit_at_stake(self, facts: Mapping[str, object] | Lead) -> dict[str, float]:
+        """For each unknown fact an undetermined fit rule reads, the points at stake.
+
+        A rule's points count in full (as an absolute value: a negative rule moves fit too)
+        for every unknown fact it reads. Largest stake first, ties by name.
+
+        >>> import smarketing as sm
+        >>> model = sm.ScoringModel(fit=[
+        ...     sm.FitRule("big", sm.field("company_size") >= 200, 15),
+        ...     sm.FitRule("student", sm.field("email").contains(".edu"), -20),
+        ... ])
+        >>> model.fit_at_stake({"email": "jo@acme.io"})
+        {'company_size': 15.0}
+        """
+        if isinstance(facts, Lead):
+            facts = facts.facts()
+        stake: dict[str, float] = {}
+        for rule in self.open_fit(facts):
+            for name in rule.condition.missing(facts):
+                stake[name] = stake.get(name, 0.0) + abs(rule.points)
+        return dict(sorted(stake.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _down(bound: float) -> float:
+    """A cap on the grid, never above the cap."""
+    snapped = _snap(bound)
+    return snapped if snapped <= bound else snapped - 1 / _GRID
+
+
+def _up(bound: float) -> float:
+    """A floor on the grid, never below the floor."""
+    snapped = _snap(bound)
+    return snapped if snapped >= bound else snapped + 1 / _GRID
+
+
+def _optional(snap: Callable[[float], float], bound: float | None) -> float | None:
+    return None if bound is None else snap(bound)
+
+
+def _checked_lead(lead: object, method: str) -> Lead:
+    if not isinstance(lead, Lead):
+        msg = f"ScoringModel.{method}() needs Lead values (got {lead!r})."
+        raise ValidationError(msg, value=lead, where=f"{method}(lead)", expected="a Lead")
+    return lead
+
+
+def _reject_activities(items: Iterable[object]) -> None:
+    for item in items:  # pragma: no branch - called only once a bad item was met
+        if not isinstance(item, Activity):
+            msg = f"ScoringModel needs Activity values (got {item!r})."
+            raise ValidationError(msg, value=item, where="activities", expected="Activity")
