@@ -149,14 +149,6 @@ def _contains_any_texts(values: Iterable[str]) -> frozenset[str]:
     return _to_values(values, "contains_any texts")  # type: ignore[return-value]
 
 
-def _and_parts(parts: Iterable[Condition]) -> tuple[Condition, ...]:
-    return _flatten(parts, And)
-
-
-def _or_parts(parts: Iterable[Condition]) -> tuple[Condition, ...]:
-    return _flatten(parts, Or)
-
-
 # --- the condition tree ---------------------------------------------------------------------
 
 # Precedence of the text form, loosest first: or < and < not < atoms.
@@ -205,6 +197,9 @@ class Condition:
 
     def __str__(self) -> str:
         return self._render()
+
+    def __repr__(self) -> str:
+        return f"parse_condition({self._render()!r})"
 
     def _wrapped(self, precedence: int) -> str:
         text = self._render()
@@ -295,9 +290,6 @@ class _Leaf(Condition):
     def fields(self) -> frozenset[str]:
         """The one fact this predicate reads."""
         return frozenset((self.name,))
-
-    def __repr__(self) -> str:
-        return f"parse_condition({self._render()!r})"
 
 
 _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
@@ -536,13 +528,13 @@ class Missing(_Leaf):
         return f"missing({self.name})"
 
 
-def _flatten(parts: Iterable[object], kind: type) -> tuple[Condition, ...]:
+def _flatten(parts: Iterable[object], kind: type[_Junction]) -> tuple[Condition, ...]:
     out: list[Condition] = []
     for part in parts:
         if not isinstance(part, Condition):
             msg = f"{kind.__name__} combines conditions (got {part!r})."
             raise ValidationError(msg, value=part, where=kind.__name__, expected="a Condition")
-        if isinstance(part, And | Or) and type(part) is kind:
+        if isinstance(part, kind):
             out.extend(part.parts)
         else:
             out.append(part)
@@ -553,20 +545,33 @@ def _flatten(parts: Iterable[object], kind: type) -> tuple[Condition, ...]:
 
 
 @attrs.frozen(repr=False)
-class And(Condition):
-    """All parts hold. Kleene: ``False`` wins over unknown, unknown over ``True``."""
+class _Junction(Condition):
+    """Parts joined by ``and`` or ``or``; nested joins of the same kind are flattened."""
 
-    _precedence: ClassVar[int] = _P_AND
-    parts: tuple[Condition, ...] = attrs.field(converter=_and_parts)
+    _word: ClassVar[str]
+    parts: tuple[Condition, ...] = attrs.field()
     _fields: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_fields", frozenset().union(*(p.fields for p in self.parts)))
+        parts = _flatten(self.parts, type(self))
+        object.__setattr__(self, "parts", parts)
+        object.__setattr__(self, "_fields", frozenset().union(*(p.fields for p in parts)))
 
     @property
     def fields(self) -> frozenset[str]:
         """The facts any part reads."""
         return self._fields
+
+    def _render(self) -> str:
+        return f" {self._word} ".join(p._wrapped(self._precedence + 1) for p in self.parts)
+
+
+@attrs.frozen(repr=False)
+class And(_Junction):
+    """All parts hold. Kleene: ``False`` wins over unknown, unknown over ``True``."""
+
+    _precedence: ClassVar[int] = _P_AND
+    _word: ClassVar[str] = "and"
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """``False`` if a part is false, else ``None`` if a part is unknown, else ``True``."""
@@ -583,28 +588,13 @@ class And(Condition):
         """The parts that are false or unknown, each narrowed down."""
         return tuple(c for p in self.parts for c in p.blame(facts))
 
-    def _render(self) -> str:
-        return " and ".join(p._wrapped(_P_AND + 1) for p in self.parts)
-
-    def __repr__(self) -> str:
-        return f"parse_condition({self._render()!r})"
-
 
 @attrs.frozen(repr=False)
-class Or(Condition):
+class Or(_Junction):
     """At least one part holds. Kleene: ``True`` wins over unknown, unknown over ``False``."""
 
     _precedence: ClassVar[int] = _P_OR
-    parts: tuple[Condition, ...] = attrs.field(converter=_or_parts)
-    _fields: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_fields", frozenset().union(*(p.fields for p in self.parts)))
-
-    @property
-    def fields(self) -> frozenset[str]:
-        """The facts any part reads."""
-        return self._fields
+    _word: ClassVar[str] = "or"
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """``True`` if a part is true, else ``None`` if a part is unknown, else ``False``."""
@@ -622,12 +612,6 @@ class Or(Condition):
         if self.evaluate(facts) is True:
             return ()
         return tuple(c for p in self.parts for c in p.blame(facts))
-
-    def _render(self) -> str:
-        return " or ".join(p._wrapped(_P_OR + 1) for p in self.parts)
-
-    def __repr__(self) -> str:
-        return f"parse_condition({self._render()!r})"
 
 
 @attrs.frozen(repr=False)
@@ -662,9 +646,6 @@ class Not(Condition):
         if isinstance(part, IsIn):
             return f"{part.name} not in {_render_set(part.values)}"
         return "not " + part._wrapped(_P_NOT)
-
-    def __repr__(self) -> str:
-        return f"parse_condition({self._render()!r})"
 
 
 def all_of(*conditions: Condition) -> Condition:
