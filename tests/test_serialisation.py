@@ -167,3 +167,35 @@ class TestDurations:
             _CONVERTER.structure("12mo", td)
         with pytest.raises(sm.ValidationError, match="not a duration"):
             _CONVERTER.structure("soon", td)
+
+
+class TestPlaybookValues:
+    def test_form_fields_assessments_and_playbooks_round_trip(self, t0: datetime) -> None:
+        """Every playbook value survives JSON, including pre-filled list values."""
+        pb = sm.Playbook.from_dict(
+            {
+                "forms": {
+                    "fields": [
+                        {"name": "tags", "always": True},
+                        {"name": "country", "refresh_after": "12mo"},
+                        {"name": "industry"},
+                    ]
+                },
+                "known_facts": ["company_size", "budget", "timeline", "email"],
+            }
+        )
+        for f in pb.forms:
+            assert sm.from_dict(sm.FormField, through_json(sm.to_dict(f))) == f
+        lead = sm.Lead.new("L-1", at=t0, fields={"job_title": "VP Marketing", "tags": ["a"]})
+        a = pb.assess(lead, [sm.Activity("L-1", "demo_request", t0)], at=t0)
+        assert a.next_fields.fields[0].value == ("a",)
+        assert sm.from_dict(sm.Assessment, through_json(sm.to_dict(a))) == a
+        assert sm.from_dict(sm.Playbook, through_json(sm.to_dict(pb))) == pb
+
+    def test_a_bad_playbook_is_a_validation_error_here(self) -> None:
+        """from_dict speaks ValidationError, naming the key."""
+        with pytest.raises(sm.ValidationError, match="fit_capp") as info:
+            sm.from_dict(sm.Playbook, {"scoring": {"fit_capp": 1}})
+        assert info.value.where == "scoring.fit_capp"
+        with pytest.raises(sm.ValidationError, match="expected a mapping"):
+            sm.from_dict(sm.Playbook, [])

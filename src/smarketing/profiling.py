@@ -144,6 +144,10 @@ def _to_catalog(values: Iterable[object]) -> tuple[FormField, ...]:
     return out  # type: ignore[return-value]
 
 
+def _value(value: object) -> FactValue | None:
+    return tuple(value) if isinstance(value, list) else value  # type: ignore[return-value]
+
+
 @attrs.frozen
 class PlannedField:
     """One field on the next form: what to ask, why, and its current value if known."""
@@ -151,7 +155,7 @@ class PlannedField:
     name: str
     label: str
     reason: str
-    value: FactValue | None = None
+    value: FactValue | None = attrs.field(default=None, converter=_value)
 
 
 @attrs.frozen

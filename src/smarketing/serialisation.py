@@ -32,6 +32,8 @@ from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
 from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
+from smarketing.playbook import Assessment, Playbook
+from smarketing.profiling import FormField, FormPlan, PlannedField
 from smarketing.scoring import (
     Contribution,
     EngagementRule,
@@ -66,6 +68,10 @@ _SUPPORTED: Final = (
     SLA,
     SLABreach,
     SLASummary,
+    FormField,
+    PlannedField,
+    FormPlan,
+    Assessment,
 )
 
 
@@ -268,7 +274,29 @@ def _json_safe(value: object) -> object:
     return value
 
 
+def _register_profiling(conv: cattrs.Converter) -> None:
+    """Form fields, plans and assessments; a refresh period is a duration or none."""
+
+    def refresh(value: object, _type: object) -> Duration | None:
+        return None if value is None else _structure_duration(value, Duration)
+
+    conv.register_structure_hook(timedelta | relativedelta | None, refresh)
+    conv.register_structure_hook(
+        FactValue | None, lambda v, _t: None if v is None else _structure_fact(v, FactValue)
+    )
+    conv.register_unstructure_hook(
+        PlannedField,
+        lambda p: {
+            "name": p.name,
+            "label": p.label,
+            "reason": p.reason,
+            "value": None if p.value is None else _unstructure_fact(p.value),
+        },
+    )
+
+
 _CONVERTER: Final = _make_converter()
+_register_profiling(_CONVERTER)
 
 
 def to_dict(obj: object) -> Any:
@@ -280,8 +308,10 @@ def to_dict(obj: object) -> Any:
         return str(obj)
     if isinstance(obj, FunnelReport):  # a report writes its own data: its numbers, in seconds
         return obj.to_dict()
+    if isinstance(obj, Playbook):  # a playbook's data is shaped like its file
+        return obj.to_dict()
     if not isinstance(obj, _SUPPORTED):
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Condition))
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Playbook, Condition))
         msg = f"to_dict() does not know {type(obj).__name__} values (it knows {names})."
         raise ValidationError(msg, value=obj, where="to_dict", expected=names)
     return _CONVERTER.unstructure(obj)
@@ -302,8 +332,16 @@ def from_dict(cls: type[T], data: object) -> T:
             ) from None
     if cls is FunnelReport:
         return FunnelReport.from_dict(data)  # type: ignore[return-value]
+    if cls is Playbook:
+        if not isinstance(data, Mapping):
+            msg = f"$: expected a mapping for Playbook (got {data!r})."
+            raise ValidationError(msg, value=data, where="$", expected="a mapping")
+        try:
+            return Playbook.from_dict(data)  # type: ignore[return-value]
+        except ConfigError as exc:
+            raise ValidationError(str(exc), value=data, where=exc.key or "$") from None
     if cls not in _SUPPORTED:
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Condition))
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Playbook, Condition))
         msg = f"from_dict() does not know {getattr(cls, '__name__', cls)!r} (it knows {names})."
         raise ValidationError(msg, value=cls, where="from_dict", expected=names)
     if not isinstance(data, Mapping):
