@@ -1,4 +1,4 @@
-# The two commands a new user needs: `make test` (and, later, `make demo`).
+# The two commands a new user needs: `make demo` and `make test`.
 # Both create .venv when it is missing and install what they need into it.
 
 PYTHON ?= python3
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TOOLS := $(VENV)/.dev-tools
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: test lint typecheck imports unit docs bench install dev clean
+.PHONY: demo test lint typecheck imports unit docs bench install dev clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(TOOLS): pyproject.toml | $(PY)
 # Tests run against the installed package (a real wheel install), never against src/ directly.
 install: $(TOOLS)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation --force-reinstall .
+
+# The whole story on synthetic data: the funnel report, the SLA, three leads explained.
+demo: install
+	$(BIN)/smarketing demo
 
 dev: $(TOOLS)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .

@@ -1,32 +1,55 @@
-"""Deterministic synthetic leads and activities, for the demo, the docs and the benchmarks.
+"""The demo: synthetic leads and activities, and the playbook at work on them, day by day.
 
-The same seed gives the same population, byte for byte, on every machine: everything is drawn
-from one ``random.Random(seed)`` and the start time comes in as ``start=``.
+The same seed gives the same population and the same story, byte for byte, on every machine:
+everything is drawn from one ``random.Random(seed)`` and the start time comes in as ``start=``.
+`population` makes the leads and what they do; `simulate` runs a playbook over them hour by
+hour, with a small simulated sales team working the MQLs; `story` tells what happened.
 
 >>> from datetime import datetime, timezone
->>> from smarketing.demo import population
+>>> from smarketing.demo import population, simulate, story
 >>> pop = population(3, seed=7, start=datetime(2026, 1, 1, tzinfo=timezone.utc))
 >>> [lead.id for lead in pop.leads]
 ['L-00001', 'L-00002', 'L-00003']
 >>> pop == population(3, seed=7, start=datetime(2026, 1, 1, tzinfo=timezone.utc))
 True
+>>> sim = simulate(population(300, seed=7, start=datetime(2026, 1, 5, tzinfo=timezone.utc)))
+>>> sorted({lead.stage for lead in sim.leads})
+['customer', 'disqualified', 'prospect', 'recycled', 'sql', 'suspect']
+>>> story(sim).splitlines()[0]
+'# The smarketing demo'
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import random
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Final
 
 import attrs
 
-from smarketing.errors import ValidationError
-from smarketing.leads import Activity, Lead, check_aware
+from smarketing.errors import ConfigError, ValidationError
+from smarketing.funnel import FunnelReport, _human, funnel_report
+from smarketing.leads import Activity, Lead, StageChange, check_aware
+from smarketing.personas import derive_facts
+from smarketing.playbook import Playbook
 
-__all__ = ["Population", "population"]
+__all__ = [
+    "DEFAULT_START",
+    "Population",
+    "Simulation",
+    "funnel_chart",
+    "population",
+    "report",
+    "simulate",
+    "story",
+]
 
 INDUSTRIES: Final = (
     ("software", 18),
@@ -322,3 +345,508 @@ def _activities(
         at = created + timedelta(seconds=rng.randrange(seconds))
         out.append(Activity(lead_id, "unsubscribe", at))
     return out
+
+
+# --- the simulation: the playbook at work, hour by hour -----------------------------------------
+
+#: When the demo's period starts (a Monday); the demo never reads the clock.
+DEFAULT_START: Final = datetime(2026, 1, 5, tzinfo=timezone.utc)
+#: The demo's sales team: each rep, and how often they make the first touch in time.
+REPS: Final = (
+    ("sales:ana", 0.93),
+    ("sales:ben", 0.85),
+    ("sales:chloe", 0.6),
+    ("sales:dev", 0.8),
+)
+#: The share of MQLs that nobody ever touches: they sit in the queue and go stale.
+FORGOTTEN: Final = 0.03
+#: How likely sales accepts an MQL that nothing rules out, by the lead's persona.
+ACCEPT: Final = {
+    "Marketing leader": 0.6,
+    "Founder": 0.55,
+    "Sales leader": 0.45,
+    "Marketing practitioner": 0.35,
+    "Technical evaluator": 0.3,
+    None: 0.2,
+}
+#: How likely an SQL becomes a customer, by the lead's persona (the rest are lost).
+WIN: Final = {"Marketing leader": 0.5, "Founder": 0.5, "Sales leader": 0.4, None: 0.25}
+#: Why sales hands back an MQL that nothing in its profile rules out.
+RECYCLE_REASONS: Final = (
+    ("bad timing", 40),
+    ("no budget", 25),
+    ("no authority", 20),
+    ("no need", 15),
+)
+#: Why a deal is lost; the lead goes back to nurture.
+LOST_REASONS: Final = (("chose a competitor", 45), ("no decision", 35), ("budget cut", 20))
+#: Why sales rules an MQL out altogether, and how likely each is.
+DISQUALIFY: Final = (("competitor", 0.015), ("fake data", 0.015))
+BUDGETS: Final = ("under $10k", "$10k-$50k", "over $50k")
+TIMELINES: Final = ("this quarter", "next quarter", "this year")
+#: What brings a recycled lead back to marketing's attention, once it has rested a while.
+REENGAGE_KINDS: Final = frozenset({"demo_request", "webinar"})
+NURTURE: Final = timedelta(days=21)
+#: The triggers the simulated team fires; the playbook's lifecycle must have them all.
+TRIGGERS: Final = ("engage", "qualify", "accept", "recycle", "win", "disqualify", "reengage")
+
+_RECYCLE, _LOST = _Table(RECYCLE_REASONS), _Table(LOST_REASONS)
+#: The stage a lead must still be in for each step of the sales team's work.
+_WAITING: Final = {"touch": "mql", "decide": "mql", "close": "sql"}
+_TICK: Final = timedelta(hours=1)
+
+
+@attrs.frozen
+class Simulation:
+    """A population after a playbook ran over it.
+
+    ``leads`` are the leads as they stand at ``end`` (in creation order, each with its stage
+    history); ``activities`` are the leads' activities and the sales team's touches (``call``,
+    ``sales_email``, ``meeting``), sorted by time.
+    """
+
+    leads: tuple[Lead, ...]
+    activities: tuple[Activity, ...]
+    start: datetime
+    end: datetime
+    playbook: Playbook = attrs.field(eq=False, repr=False)
+
+    def report(self) -> FunnelReport:
+        """The funnel over the simulated period, with the playbook's SLA on its calendar."""
+        pb = self.playbook
+        return funnel_report(
+            self.leads,
+            lifecycle=pb.lifecycle,
+            start=self.start,
+            end=self.end,
+            sla=pb.sla,
+            activities=self.activities,
+            calendar=pb.clock,
+        )
+
+
+def simulate(
+    pop: Population,
+    playbook: Playbook | None = None,
+    *,
+    seed: int = 0,
+    on_day: Callable[[int, int], None] | None = None,
+) -> Simulation:
+    """Run ``playbook`` (the default one if omitted) over ``pop``, one hour at a time.
+
+    Each hour, the leads that did something feed ``Playbook.advance_many`` (engage and qualify
+    happen on their own). Each new MQL gets a rep, who makes a first touch (usually within the
+    SLA, sometimes late, now and then never), then accepts it (learning budget and timeline) or
+    recycles it with a reason that depends on who the lead is; a few are disqualified. Some SQLs
+    become customers after a few weeks, the others are lost and recycled. A recycled lead that
+    requests a demo or joins a webinar after three weeks is re-engaged by marketing.
+
+    ``on_day(day, days)`` is called after each simulated day (for progress bars). The
+    lifecycle must have the default lifecycle's triggers (a ``ConfigError`` otherwise).
+    """
+    pb = Playbook.default() if playbook is None else playbook
+    missing = [t for t in TRIGGERS if t not in pb.lifecycle.triggers]
+    if missing:
+        msg = f"simulate() needs a lifecycle with the triggers {', '.join(missing)}."
+        raise ConfigError(msg, key="lifecycle", piece=missing)
+    return _World(pop, pb, seed).run(on_day)
+
+
+class _World:
+    """The simulation's mutable state: where every lead stands, what is scheduled, who works it."""
+
+    def __init__(self, pop: Population, pb: Playbook, seed: int) -> None:
+        self.pop, self.pb, self.lc, self.clock = pop, pb, pb.lifecycle, pb.clock
+        self.rng = random.Random(seed)
+        self.first_touch = pb.sla.first_touch if pb.sla is not None else timedelta(hours=4)
+        self.leads = {lead.id: lead for lead in pop.leads}
+        self.seen: dict[str, list[Activity]] = {lead.id: [] for lead in pop.leads}
+        self.touches: list[Activity] = []
+        self.reps: dict[str, tuple[str, float]] = {}
+        self.events: list[tuple[datetime, int, str, str]] = []
+        self.order = itertools.count()
+        self.auto = frozenset(s for t in self.lc.transitions if t.is_auto for s in t.source)
+
+    def run(self, on_day: Callable[[int, int], None] | None) -> Simulation:
+        pop, seen, leads = self.pop, self.seen, self.leads
+        acts, i, count = pop.activities, 0, len(pop.activities)
+        days = math.ceil((pop.end - pop.start) / timedelta(days=1))
+        tick = pop.start
+        for day in range(days):
+            for _ in range(24):
+                tick = min(tick + _TICK, pop.end)
+                self._run_events(tick)
+                fresh: dict[str, None] = {}
+                back: dict[str, None] = {}
+                while i < count and acts[i].at <= tick:
+                    activity = acts[i]
+                    i += 1
+                    lead_id = activity.lead_id
+                    seen[lead_id].append(activity)
+                    fresh[lead_id] = None
+                    if activity.kind in REENGAGE_KINDS and leads[lead_id].stage == "recycled":
+                        since = leads[lead_id].entered("recycled")
+                        if since is not None and activity.at - since >= NURTURE:
+                            back[lead_id] = None
+                for lead_id in back:
+                    leads[lead_id] = self.lc.fire(
+                        leads[lead_id], "reengage", at=tick, actor="marketing:nurture"
+                    )
+                if fresh:
+                    self._advance(fresh, tick)
+            if on_day is not None:
+                on_day(day + 1, days)
+        everything = [*pop.activities, *self.touches]
+        everything.sort(key=lambda a: (a.at, a.lead_id, a.kind))
+        return Simulation(
+            tuple(leads[lead.id] for lead in pop.leads),
+            tuple(everything),
+            pop.start,
+            pop.end,
+            self.pb,
+        )
+
+    def _advance(self, fresh: Iterable[str], at: datetime) -> None:
+        """The automatic moves of the leads that did something; new MQLs go to sales."""
+        leads, seen = self.leads, self.seen
+        batch = [lead for lead in map(leads.__getitem__, fresh) if lead.stage in self.auto]
+        if not batch:
+            return
+        activities = [a for lead in batch for a in seen[lead.id]]
+        for before, after in zip(
+            batch, self.pb.advance_many(batch, activities, at=at), strict=True
+        ):
+            if after is not before:
+                leads[after.id] = after
+                if after.stage == "mql":
+                    self._assign(after, at)
+
+    # --- the sales team -------------------------------------------------------------------
+
+    def _schedule(self, at: datetime, lead_id: str, action: str) -> None:
+        if at <= self.pop.end:
+            heapq.heappush(self.events, (at, next(self.order), lead_id, action))
+
+    def _run_events(self, until: datetime) -> None:
+        events = self.events
+        while events and events[0][0] <= until:
+            at, _, lead_id, action = heapq.heappop(events)
+            lead = self.leads[lead_id]
+            if lead.stage != _WAITING[action]:
+                continue  # the playbook moved it on its own while sales was busy
+            if action == "touch":
+                self._touch(lead, at)
+            elif action == "decide":
+                self._decide(lead, at)
+            else:
+                self._close(lead, at)
+
+    def _assign(self, lead: Lead, at: datetime) -> None:
+        """A new MQL: its rep (the same one when it comes back) plans the first touch."""
+        rng = self.rng
+        rep = self.reps.get(lead.id)
+        if rep is None:
+            rep = self.reps[lead.id] = REPS[rng.randrange(len(REPS))]
+            self.leads[lead.id] = lead.learn({"owner": rep[0]}, at=at, source="crm")
+        if rng.random() < FORGOTTEN:
+            return
+        share = rng.uniform(0.1, 0.95) if rng.random() < rep[1] else rng.uniform(1.2, 8.0)
+        self._schedule(self.clock.add(at, self.first_touch * share), lead.id, "touch")
+
+    def _log(self, lead_id: str, kind: str, at: datetime) -> None:
+        self.touches.append(Activity(lead_id, kind, at, {"rep": self.reps[lead_id][0]}))
+
+    def _touch(self, lead: Lead, at: datetime) -> None:
+        self._log(lead.id, "call" if self.rng.random() < 0.6 else "sales_email", at)
+        later = self.clock.add(at, timedelta(hours=self.rng.uniform(2, 30)))
+        self._schedule(later, lead.id, "decide")
+
+    def _decide(self, lead: Lead, at: datetime) -> None:
+        """Sales accepts the MQL, recycles it with a reason, or (rarely) rules it out."""
+        rng, rep = self.rng, self.reps[lead.id][0]
+        roll = rng.random()
+        for reason, chance in DISQUALIFY:
+            if roll < chance:
+                self.leads[lead.id] = self.lc.fire(
+                    lead, "disqualify", at=at, actor=rep, reason=reason
+                )
+                return
+            roll -= chance
+        problem = _problem(derive_facts(lead))
+        persona = self._persona(lead)
+        if problem is None and rng.random() < ACCEPT.get(persona, ACCEPT[None]):
+            self._log(lead.id, "meeting", at)
+            size = lead.value("company_size")
+            big = isinstance(size, int | float) and size >= 500
+            learned = {
+                "budget": BUDGETS[min(2, rng.randrange(3) + big)],
+                "timeline": TIMELINES[rng.randrange(3)],
+            }
+            lead = lead.learn(learned, at=at, source=rep)
+            self.leads[lead.id] = self.lc.fire(lead, "accept", at=at, actor=rep)
+            self._schedule(at + timedelta(days=rng.uniform(14, 75)), lead.id, "close")
+            return
+        reason = problem or _RECYCLE.draw(rng)
+        self.leads[lead.id] = self.lc.fire(lead, "recycle", at=at, actor=rep, reason=reason)
+
+    def _close(self, lead: Lead, at: datetime) -> None:
+        """The deal is won, or lost and the lead recycled."""
+        rng, rep = self.rng, self.reps[lead.id][0]
+        self._log(lead.id, "meeting", at)
+        if rng.random() < WIN.get(self._persona(lead), WIN[None]):
+            self.leads[lead.id] = self.lc.fire(lead, "win", at=at, actor=rep)
+        else:
+            reason = _LOST.draw(rng)
+            self.leads[lead.id] = self.lc.fire(lead, "recycle", at=at, actor=rep, reason=reason)
+
+    def _persona(self, lead: Lead) -> str | None:
+        match = self.pb.personas.match(lead)
+        return None if match is None else match.persona.name
+
+
+def _problem(facts: dict[str, object]) -> str | None:
+    """What in the profile makes sales hand the lead back, whatever the score says."""
+    title = str(facts.get("job_title") or "").lower()
+    if facts.get("seniority") == "entry" or "student" in title:
+        return "student"
+    size = facts.get("company_size")
+    if isinstance(size, int | float) and size < 10:
+        return "no budget"
+    if str(facts.get("email") or "").split("@")[-1] in FREE_MAIL:
+        return "no budget"
+    if facts.get("seniority") == "individual":
+        return "no authority"
+    return None
+
+
+# --- the story: what happened, told for people -------------------------------------------------
+
+
+def story(sim: Simulation, *, seed: int = 0, limit: int = 5) -> str:
+    """The demo's report as Markdown: the funnel, conversion by persona and by source, the
+    SLA, the top recycle reasons, and three leads explained end to end."""
+    return report(sim, sim.report(), seed=seed, limit=limit)
+
+
+def report(sim: Simulation, funnel: FunnelReport, *, seed: int = 0, limit: int = 5) -> str:
+    """`story`, from a funnel report already computed for ``sim`` (`Simulation.report`)."""
+    pb = sim.playbook
+    personas = {lead.id: _persona_name(pb, lead) for lead in sim.leads}
+    # Conversion tables need no SLA: breaking down a report without one saves working out
+    # every due time again per persona and per source.
+    plain = funnel_report(sim.leads, lifecycle=pb.lifecycle, start=sim.start, end=sim.end)
+    touches = sum(a.kind in _SALES_KINDS for a in sim.activities)
+    changes = sum(len(lead.history) for lead in sim.leads)
+    which = "the default" if pb == Playbook.default() else "the given"
+    lines = [
+        "# The smarketing demo",
+        "",
+        _wrap(
+            f"{len(sim.leads):,} synthetic leads (seed {seed}), created from {_day(sim.start)} "
+            f"to {_day(sim.end)} and run hour by hour through {which} playbook: scoring and "
+            "personas decide which leads become MQLs; four simulated sales reps work the MQLs "
+            "(a first touch, then accept or recycle with a reason); some SQLs become customers."
+        ),
+        "",
+        _wrap(
+            f"{len(sim.activities) - touches:,} activities by the leads, {touches:,} sales "
+            f"touches, {changes:,} stage changes."
+        ),
+        "",
+        "## The funnel",
+        "",
+        funnel.to_markdown(limit=limit).rstrip("\n"),
+        "",
+        "## Conversion by persona",
+        "",
+        *_conversions(plain.by(lambda lead: personas[lead.id]), "persona", "(no persona)"),
+        "",
+        "## Conversion by source",
+        "",
+        *_conversions(plain.by("source"), "source", "(no source)"),
+        "",
+        *_follow_up(funnel),
+        "",
+        *_reasons(sim, funnel, personas, limit),
+        "",
+        "## Three leads, end to end",
+        *_three_leads(sim),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_SALES_KINDS: Final = frozenset({"call", "sales_email", "meeting"})
+
+
+def _persona_name(pb: Playbook, lead: Lead) -> str | None:
+    match = pb.personas.match(lead)
+    return None if match is None else match.persona.name
+
+
+def _wrap(text: str) -> str:
+    """A paragraph wrapped for a terminal (Markdown joins the lines again)."""
+    return textwrap.fill(text, width=96, break_long_words=False, break_on_hyphens=False)
+
+
+def _day(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]], *, text: int = 1) -> list[str]:
+    """A Markdown table: the first column left-aligned, the numbers right-aligned, and the
+    last ``text - 1`` columns left-aligned too."""
+    numbers = len(header) - text
+    out = [
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * numbers + "---|" * (text - 1),
+    ]
+    out += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return out
+
+
+def _conversions(groups: dict[Hashable, FunnelReport], name: str, none: str) -> list[str]:
+    rows = [
+        (
+            none if key is None else key,
+            f"{sub.lead_count:,}",
+            sub.reached("mql"),
+            sub.reached("customer"),
+            _rate(sub.conversion(sub.stages[0], "mql")),
+            _rate(sub.conversion("mql", "sql")),
+            _rate(sub.conversion("sql", "customer")),
+        )
+        for key, sub in groups.items()
+    ]
+    header = (name, "leads", "MQLs", "customers", "to MQL", "MQL to SQL", "SQL to customer")
+    return _table(header, rows)
+
+
+def _follow_up(funnel: FunnelReport) -> list[str]:
+    lines = ["## Sales follow-up"]
+    sla, summary = funnel.sla, funnel.sla_summary
+    if sla is None or summary is None:
+        return [*lines, "", "The playbook sets no SLA."]
+    lines += [
+        "",
+        _wrap(
+            f"The SLA: a first touch within {_human(sla.first_touch)} of working time after a "
+            f"lead becomes an {sla.stage.upper()}. {summary.breached:,} of {summary.clocks:,} "
+            f"clocks ran out ({summary.late:,} touched late, {summary.unanswered:,} never "
+            f"touched); met rate {_rate(summary.met_rate)}."
+        ),
+        "",
+    ]
+    rows = [
+        (
+            key or "(nobody)",
+            s.clocks,
+            s.met,
+            s.late,
+            s.unanswered,
+            _rate(s.met_rate),
+        )
+        for key, sub in funnel.by("owner").items()
+        if (s := sub.sla_summary) is not None and s.clocks
+    ]
+    lines += _table(("rep", "MQLs", "met", "late", "no touch", "met rate"), rows)
+    late = sorted(b.met_at - b.due for b in funnel.sla_breaches if b.met_at is not None)
+    if late:
+        lines += ["", f"Late first touches came a median of {_human(late[len(late) // 2])} late."]
+    return lines
+
+
+def _reasons(
+    sim: Simulation, funnel: FunnelReport, personas: dict[str, str | None], limit: int
+) -> list[str]:
+    """The most common recycle reasons, their share, and who hears each most often."""
+    lines = ["## Top recycle reasons", ""]
+    reasons = list(funnel.recycle_reasons.items())
+    total = sum(n for _, n in reasons)
+    if not total:
+        return [*lines, "No lead was recycled."]
+    recycled = set(funnel.recycle_stages)
+    heard: dict[str | None, Counter[str]] = {}
+    for lead in sim.leads:
+        given = {c.reason for c in lead.history if c.to_stage in recycled and c.at <= sim.end}
+        for reason in given:
+            heard.setdefault(reason, Counter())[personas[lead.id] or "(no persona)"] += 1
+    rows = []
+    for reason, n in reasons[:limit]:
+        persona, times = min(heard[reason].items(), key=lambda item: (-item[1], item[0]))
+        rows.append((reason or "(no reason given)", n, _rate(n / total), f"{persona} ({times})"))
+    return lines + _table(("reason", "leads", "share", "most often to"), rows, text=2)
+
+
+def _three_leads(sim: Simulation) -> list[str]:
+    """A customer, a recycled lead and a prospect still being profiled, each explained."""
+    picks: list[tuple[str, Lead]] = []
+    kinds: tuple[tuple[str, Callable[[Lead], object]], ...] = (
+        ("from suspect to customer", lambda lead: lead.stage == "customer"),
+        ("handed back to marketing", lambda lead: lead.stage == "recycled"),
+        (
+            "still a prospect: what to ask next",
+            lambda lead: lead.stage == "prospect" and _persona_name(sim.playbook, lead),
+        ),
+    )
+    for title, wanted in kinds:
+        lead = next((x for x in sim.leads if wanted(x)), None)
+        if lead is not None:
+            picks.append((title, lead))
+    if not picks:
+        return ["", "No lead has moved yet."]
+    activities: dict[str, list[Activity]] = {lead.id: [] for _, lead in picks}
+    for a in sim.activities:
+        if a.lead_id in activities:
+            activities[a.lead_id].append(a)
+    lines: list[str] = []
+    for title, lead in picks:
+        done = activities[lead.id]
+        assessment = sim.playbook.assess(lead, done, at=sim.end)
+        lines += [
+            "",
+            f"### {lead.id}: {title}",
+            "",
+            "```text",
+            f"{lead.id} ({lead.source or 'no source'}), created {_when(lead.created_at)}, "
+            f"{len(done)} activities",
+            *(_change(c) for c in lead.history),
+            "",
+            assessment.explain(),
+            "```",
+        ]
+    return lines
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes")
+
+
+def _change(change: StageChange) -> str:
+    who = change.actor or "-"
+    why = f" ({change.reason})" if change.reason else ""
+    return (
+        f"  {_when(change.at)}  {change.from_stage} -> {change.to_stage}  "
+        f"{change.trigger} by {who}{why}"
+    )
+
+
+def funnel_chart(funnel: FunnelReport, path: str | Path) -> None:
+    """Draw the main path of the funnel as a bar chart PNG (needs the ``plot`` extra)."""
+    # The optional extra, imported only when asked for.
+    from matplotlib.figure import Figure  # type: ignore[import-not-found,unused-ignore]
+
+    stages = list(funnel.main_path)
+    counts = [funnel.reached(s) for s in stages]
+    figure = Figure(figsize=(7, 3.5), dpi=100)
+    axes = figure.add_subplot()
+    bars = axes.barh(stages[::-1], counts[::-1], color="#3b6ea8")
+    axes.bar_label(bars, labels=[f"{n:,}" for n in counts[::-1]], padding=3)
+    axes.set_xlabel("leads that reached the stage")
+    axes.set_title(f"Funnel, {_day(funnel.start)} to {_day(funnel.end)}")
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    figure.savefig(path, metadata={"Software": None})
