@@ -26,6 +26,7 @@ __all__ = [
     "FileFormatError",
     "Reject",
     "Rows",
+    "format_of",
     "parse_time",
     "read_activities",
     "read_changes",
@@ -67,7 +68,8 @@ class Rows:
     rejects: tuple[Reject, ...] = ()
 
 
-def _format_of(path: Path) -> str:
+def format_of(path: Path) -> str:
+    """``"csv"`` or ``"jsonl"``, by the file's extension; a ``FileFormatError`` otherwise."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return "csv"
@@ -103,7 +105,7 @@ def read_rows(path: str | Path, *, stream: IO[str] | None = None) -> Rows:
     ``None`` (unknown). A JSON line that is not an object is a reject.
     """
     p = Path(path)
-    kind = _format_of(p)
+    kind = format_of(p)
     try:
         handle = stream if stream is not None else p.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -336,7 +338,7 @@ def write_rows(
 ) -> int:
     """Write rows as CSV or JSON Lines (by the extension of ``path``); returns the count."""
     p = Path(path)
-    kind = _format_of(p)
+    kind = format_of(p)
     handle = stream if stream is not None else p.open("w", encoding="utf-8", newline="")
     count = 0
     with handle:

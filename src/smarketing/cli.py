@@ -33,7 +33,7 @@ import attrs
 from smarketing._files import (
     CHANGE_COLUMNS,
     Reject,
-    _format_of,
+    format_of,
     parse_time,
     read_activities,
     read_changes,
@@ -285,7 +285,7 @@ class _Run:
     @classmethod
     def start(cls, args: argparse.Namespace) -> _Run:
         if args.output is not None and args.command is not _funnel:
-            _format_of(Path(args.output))  # a bad extension fails now, not after the work
+            format_of(Path(args.output))  # a bad extension fails now, not after the work
         pb = Playbook.default() if args.playbook is None else Playbook.from_toml(args.playbook)
         return cls(args, pb, resolve_tz(args.tz))
 

@@ -35,7 +35,7 @@ from typing import Final
 import attrs
 
 from smarketing.errors import ConfigError, ValidationError
-from smarketing.funnel import FunnelReport, _human, funnel_report
+from smarketing.funnel import FunnelReport, funnel_report, human_duration
 from smarketing.leads import Activity, Lead, StageChange, check_aware
 from smarketing.personas import derive_facts
 from smarketing.playbook import Playbook
@@ -733,9 +733,10 @@ def _follow_up(funnel: FunnelReport) -> list[str]:
     lines += [
         "",
         _wrap(
-            f"The SLA: a first touch within {_human(sla.first_touch)} of working time after a "
-            f"lead becomes an {sla.stage.upper()}. {summary.breached:,} of {summary.clocks:,} "
-            f"clocks ran out ({summary.late:,} touched late, {summary.unanswered:,} never "
+            f"The SLA: a first touch within {human_duration(sla.first_touch)} of working time "
+            f"after a lead becomes an {sla.stage.upper()}. "
+            f"{summary.breached:,} of {summary.clocks:,} clocks ran out "
+            f"({summary.late:,} touched late, {summary.unanswered:,} never "
             f"touched); met rate {_rate(summary.met_rate)}."
         ),
         "",
@@ -755,7 +756,10 @@ def _follow_up(funnel: FunnelReport) -> list[str]:
     lines += _table(("rep", "MQLs", "met", "late", "no touch", "met rate"), rows)
     late = sorted(b.met_at - b.due for b in funnel.sla_breaches if b.met_at is not None)
     if late:
-        lines += ["", f"Late first touches came a median of {_human(late[len(late) // 2])} late."]
+        lines += [
+            "",
+            f"Late first touches came a median of {human_duration(late[len(late) // 2])} late.",
+        ]
     return lines
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "SLASummary",
     "TimeInStage",
     "funnel_report",
+    "human_duration",
 ]
 
 #: The activities that count as sales following up on a lead.
@@ -485,7 +486,7 @@ class FunnelReport:
             target = following.get(stage)
             rate = None if target is None else self.conversion(stage, target)
             cell = "—" if rate is None else f"{rate:.1%} to {target}"
-            velocity = _human(self.velocity(stage))
+            velocity = human_duration(self.velocity(stage))
             lines.append(f"| {stage} | {self.reached(stage)} | {cell} | {velocity} |")
         if self.sla is not None and self.sla_summary is not None:
             lines += self._sla_markdown(self.sla, self.sla_summary, limit)
@@ -512,8 +513,8 @@ class FunnelReport:
         rate = summary.met_rate
         lines = [
             "",
-            f"**Sales follow-up:** a first touch ({kinds}) within {_human(sla.first_touch)} "
-            f"of entering {sla.stage}.",
+            f"**Sales follow-up:** a first touch ({kinds}) within "
+            f"{human_duration(sla.first_touch)} of entering {sla.stage}.",
             "",
             "| clocks | met | late | no touch | pending | met rate |",
             "|---:|---:|---:|---:|---:|---:|",
@@ -929,7 +930,7 @@ def _cell(text: str | None) -> str:
     return "(no reason given)" if text is None else text.replace("|", "\\|")
 
 
-def _human(value: timedelta | None) -> str:
+def human_duration(value: timedelta | None) -> str:
     """A duration as people read it: its largest unit and the next one ("2d 4h", "35m")."""
     if value is None:
         return "—"
