@@ -180,6 +180,19 @@ class TestErrors:
                                                              "weight": 0}]}]}},
              "personas.list[0].traits[0]", "weight"),
             ({"known_facts": "email"}, "known_facts", "expected a list"),
+            ({"scoring": []}, "scoring", "expected a table, got a list"),
+            ({"scoring": {"fit": ["x"]}}, "scoring.fit[0]", "expected a table"),
+            ({"lifecycle": {"max_age": 5}}, "lifecycle.max_age", "expected a table"),
+            ({"personas": {"list": [{"name": 5, "traits": []}]}}, "personas.list[0].name",
+             "expected text"),
+            ({"personas": {"list": [{"name": "X", "traits": [{"when": "a == 1",
+                                                             "required": "yes"}]}]}},
+             "personas.list[0].traits[0].required", "expected true or false"),
+            ({"forms": {"max_fields": 2.5}}, "forms.max_fields", "expected a whole number"),
+            ({"lifecycle": {"mql": 60}}, "lifecycle.mql", "condition as text"),
+            ({"lifecycle": {"mql": {"a": 1}}}, "lifecycle.mql", "got a table"),
+            ({"scoring": {"grades": {"A": 1}, "letter_grading": {"criteria": []}}},
+             "scoring.letter_grading", "either grades or letter_grading"),
         ],
     )  # fmt: skip
     def test_bad_data_names_the_key_and_the_problem(
@@ -302,6 +315,53 @@ class TestAssess:
         """SLA clocks run on the playbook's calendar; wall-clock without one."""
         assert pb.clock == pb.calendar
         assert isinstance(sm.Playbook.from_dict({"sla": {"first_touch": "1h"}}).clock, sm.WallClock)
+
+
+class TestMoreShapes:
+    def test_values_already_parsed_by_toml_are_accepted(self) -> None:
+        """TOML's own times and dates (not strings) work in the calendar."""
+        from datetime import date, time
+
+        data = {
+            "sla": {
+                "first_touch": "2h",
+                "calendar": {
+                    "timezone": "Europe/Berlin",
+                    "start": time(8, 30),
+                    "end": time(16),
+                    "holidays": [date(2026, 12, 25)],
+                },
+            },
+            "scoring": {"floor": -10, "fit": [], "engagement": []},
+        }
+        pb = sm.Playbook.from_dict(data)
+        assert pb.calendar is not None and pb.calendar.start == time(8, 30)
+        back = sm.Playbook.from_dict(pb.to_dict())
+        assert back == pb
+        assert pb.to_dict()["sla"]["calendar"]["timezone"] == "Europe/Berlin"
+        assert pb.to_dict()["scoring"]["floor"] == -10
+
+    def test_a_playbook_without_an_sla_writes_none(self) -> None:
+        """No sla section in the data means no SLA when the default has none either."""
+        pb = sm.Playbook.default()
+        bare = sm.Playbook(lifecycle=pb.lifecycle, scoring=pb.scoring, personas=pb.personas)
+        assert "sla" not in bare.to_dict()
+        assert bare.clock == sm.WallClock()
+
+    def test_zone_names_come_back_from_zoneinfo_too(self) -> None:
+        """A calendar built with a zoneinfo zone writes its key."""
+        from zoneinfo import ZoneInfo
+
+        pb = sm.Playbook.default()
+        cal = sm.BusinessCalendar(ZoneInfo("America/New_York"))
+        custom = sm.Playbook(
+            lifecycle=pb.lifecycle,
+            scoring=pb.scoring,
+            personas=pb.personas,
+            sla=pb.sla,
+            calendar=cal,
+        )
+        assert custom.to_dict()["sla"]["calendar"]["timezone"] == "America/New_York"
 
 
 class TestSpecAndDocs:
