@@ -35,7 +35,7 @@ lint: $(TOOLS)
 	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(TOOLS)
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src tests/test_typing.py
 
 imports: install
 	$(BIN)/lint-imports

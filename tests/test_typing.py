@@ -1,0 +1,62 @@
+"""The public API as a user types it: run by pytest, and checked by `mypy --strict` in make test.
+
+Every line here must type-check without casts or ignores; an `Any` leaking out of a public
+signature would show up as an error under --strict.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import smarketing as sm
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+
+
+def test_the_public_api_type_checks() -> None:
+    """A short story through every module, with the types a user sees."""
+    mql: sm.Condition = (sm.field("score") >= 60) & sm.field("grade").is_in({"A", "B"})
+    verdict: bool | None = mql.evaluate({"score": 70})
+    assert verdict is None
+    lc: sm.Lifecycle = sm.Lifecycle.default(mql=mql)
+    lead: sm.Lead = sm.Lead.new("L-1", at=T0, fields={"job_title": "VP Marketing"})
+    lead = lc.advance(lead, at=T0, facts={"engagement": 5, "score": 80, "grade": "A"})
+    changes: tuple[sm.StageChange, ...] = lead.history
+    assert [c.to_stage for c in changes] == ["prospect", "mql"]
+
+    model = sm.ScoringModel(
+        fit=[sm.FitRule("vp", sm.field("seniority") == "vp", points=10)],
+        engagement=[
+            sm.EngagementRule("demo", kind="demo_request", points=30, half_life=timedelta(days=30))
+        ],
+    )
+    score: sm.Score = model.score(lead, [sm.Activity("L-1", "demo_request", T0)], at=T0)
+    total: float = score.total
+    grade: str = score.grade
+    assert total == 30 and grade == "D"
+
+    matcher = sm.PersonaMatcher(
+        [sm.Persona("VP", traits=[sm.Trait(sm.field("seniority") == "vp")])]
+    )
+    match: sm.PersonaMatch | None = matcher.match(lead)
+    assert match is not None and match.confidence == 1.0
+    title: sm.JobTitle = sm.parse_title("Head of Sales EMEA")
+    assert title.seniority == "director"
+
+    planner = sm.ProfilePlanner([sm.FormField("company")], personas=matcher, scoring=model)
+    plan: sm.FormPlan = planner.plan(lead, at=T0)
+    assert plan.names == ("company",)
+
+    report: sm.FunnelReport = sm.funnel_report(
+        [lead], lifecycle=lc, start=T0 - timedelta(days=1), end=T0 + timedelta(days=1)
+    )
+    reached: int = report.reached("mql")
+    assert reached == 1
+
+    pb: sm.Playbook = sm.Playbook.default()
+    assessment: sm.Assessment = pb.assess(lead, [], at=T0)
+    text: str = assessment.explain()
+    assert text.startswith("Lead L-1")
+    data: object = sm.to_dict(lead)
+    back: sm.Lead = sm.from_dict(sm.Lead, data)
+    assert back == lead
