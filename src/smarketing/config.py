@@ -490,16 +490,19 @@ def from_dict(data: Mapping[str, Any], *, source: str | None = None) -> Playbook
     return _build(data, _Source(source))
 
 
+def _packaged(name: str) -> str:
+    """The text of a file shipped inside the package."""
+    return resources.files("smarketing").joinpath(name).read_text(encoding="utf-8")
+
+
 def default_data() -> dict[str, Any]:
     """The embedded default playbook, as data."""
-    text = resources.files("smarketing").joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return tomllib.loads(_packaged(DEFAULT_FILE))
 
 
 def default_playbook() -> Playbook:
     """The embedded default playbook."""
-    text = resources.files("smarketing").joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
-    return loads(text, source=f"<smarketing>/{DEFAULT_FILE}")
+    return loads(_packaged(DEFAULT_FILE), source=f"<smarketing>/{DEFAULT_FILE}")
 
 
 def _build(data: Mapping[str, Any], src: _Source) -> Playbook:
@@ -932,5 +935,4 @@ def _schema(key: Key) -> dict[str, Any]:
 
 def shipped_schema() -> dict[str, Any]:
     """The JSON Schema file shipped inside the package."""
-    text = resources.files("smarketing").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(_packaged(SCHEMA_FILE))  # type: ignore[no-any-return]
