@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import smarketing as sm
@@ -190,11 +190,21 @@ class TestComposition:
 
 
 class TestConstruction:
-    @pytest.mark.parametrize("name", ["", "1abc", "a b", "__class__", "class", 5])
+    @pytest.mark.parametrize("name", ["", "   ", "__class__", 5, "a`b", "tab\there", "x" * 201])
     def test_bad_fact_names_are_rejected(self, name: object) -> None:
-        """A fact name is an identifier, not a keyword or dunder."""
+        """A fact name is printable text without backquotes, not a dunder, not too long."""
         with pytest.raises(sm.ValidationError, match="fact name"):
             sm.field(name)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("name", ["1abc", "Lead Source", "class", "Straße", "a.b", "x y" * 66])
+    def test_column_names_that_are_not_identifiers_are_written_in_backquotes(
+        self, name: str
+    ) -> None:
+        """A CRM column like 'Lead Source' is a fact name; its text form quotes it."""
+        c = F(name) == "Google"
+        assert str(c) == f"`{name}` == 'Google'"
+        assert sm.parse_condition(str(c)) == c
+        assert c.evaluate({name: "Google"}) is True
 
     @pytest.mark.parametrize("value", [None, float("nan"), float("inf"), [1], {"a": 1}, b"x"])
     def test_bad_literals_are_rejected(self, value: object) -> None:
@@ -293,6 +303,40 @@ class TestTextForm:
             c = sm.parse_condition("matches(email, '@acme\\.io$')")
         assert c.evaluate({"email": "jo@acme.io"}) is True
         assert c.evaluate({"email": "jo@acmexio"}) is False
+
+    @given(st.text(min_size=1, max_size=30).filter(lambda t: t.strip()), st.text(max_size=10))
+    def test_any_printable_column_name_round_trips_in_backquotes(self, name: str, v: str) -> None:
+        """Names with spaces, quotes, unicode: the text form reads back to the same condition."""
+        assume(not name.startswith("__") and "`" not in name and name.isprintable())
+        c = F(name).contains_any({v or "x"}) & F(name).exists()
+        assert sm.parse_condition(str(c)) == c
+
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            ("`Lead Source == 1", "never closed"),
+            ("`` == 1", "fact name"),
+            ("ｘ == 1", "beyond ASCII"),
+            ("`__x` == 1", "fact name"),
+        ],
+    )
+    def test_bad_backquotes_and_look_alike_letters_are_config_errors(
+        self, text: str, problem: str
+    ) -> None:
+        """An unclosed backquote, an empty name, a full-width 'ｘ' (never folded into 'x')."""
+        with pytest.raises(sm.ConfigError, match=problem):
+            sm.parse_condition(text)
+
+    def test_backquotes_inside_strings_are_text(self) -> None:
+        """A backquote inside a string literal is part of the string, not a name."""
+        c = sm.parse_condition("contains(`Job Title`, 'a`b') or x == \"`\"")
+        assert c.fields == frozenset({"Job Title", "x"})
+        assert c.evaluate({"Job Title": "xa`by"}) is True
+
+    def test_errors_show_the_name_as_written(self) -> None:
+        """An error about a backquoted name quotes it as the user wrote it."""
+        with pytest.raises(sm.ConfigError, match="`Lead Source`"):
+            sm.parse_condition("`Lead Source` + 1 == 2")
 
     def test_string_values_with_quotes_round_trip(self) -> None:
         """Quotes and backslashes inside literals survive the text form."""

@@ -68,6 +68,7 @@ MAX_INT: Final = 10**15
 MAX_DEPTH: Final = 50
 
 _NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+MAX_NAME_LENGTH: Final = 200
 _OPS: Final = ("==", "!=", "<", "<=", ">", ">=")
 _FLIPPED: Final = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
@@ -96,16 +97,24 @@ def _kind(value: object) -> str | None:
 def _check_name(name: object, where: str) -> str:
     if (
         not isinstance(name, str)
-        or not _NAME_RE.match(name)
-        or keyword.iskeyword(name)
+        or not name.strip()
+        or len(name) > MAX_NAME_LENGTH
         or name.startswith("__")
+        or any(c == "`" or not c.isprintable() for c in name)
     ):
         msg = (
-            f"{where} must be a fact name: letters, digits and underscores, not starting with "
-            f"a digit or '__' and not a Python keyword (got {name!r})."
+            f"{where} must be a fact name: printable text of at most {MAX_NAME_LENGTH} "
+            f"characters, without backquotes and not starting with '__' (got {name!r})."
         )
         raise ValidationError(msg, value=name, where=where, expected="a fact name")
     return name
+
+
+def _render_name(name: str) -> str:
+    """A fact name as the text form writes it: bare when it can be, else in backquotes."""
+    if _NAME_RE.match(name) and not keyword.iskeyword(name):
+        return name
+    return f"`{name}`"
 
 
 def _check_scalar(value: object, where: str) -> Scalar:
@@ -336,7 +345,7 @@ class Compare(_Leaf):
         return bool(self._fn(v, self.value))
 
     def _render(self) -> str:
-        return f"{self.name} {self.op} {_render_value(self.value)}"
+        return f"{_render_name(self.name)} {self.op} {_render_value(self.value)}"
 
 
 @attrs.frozen(repr=False)
@@ -359,7 +368,7 @@ class IsIn(_Leaf):
         return kind is not None and (kind, v) in self._keys
 
     def _render(self) -> str:
-        return f"{self.name} in {_render_set(self.values)}"
+        return f"{_render_name(self.name)} in {_render_set(self.values)}"
 
 
 @attrs.frozen(repr=False)
@@ -373,7 +382,7 @@ class Between(_Leaf):
     def __attrs_post_init__(self) -> None:
         if _kind(self.low) != _kind(self.high) or _kind(self.low) == "b":
             msg = (
-                f"between({self.name}, ...) needs two numbers or two strings "
+                f"between({_render_name(self.name)}, ...) needs two numbers or two strings "
                 f"(got {self.low!r} and {self.high!r})."
             )
             raise ValidationError(
@@ -390,7 +399,7 @@ class Between(_Leaf):
         return self.low <= v <= self.high  # type: ignore[operator]
 
     def _render(self) -> str:
-        return f"between({self.name}, {_render_value(self.low)}, {_render_value(self.high)})"
+        return f"between({_render_name(self.name)}, {_render_value(self.low)}, {_render_value(self.high)})"
 
 
 def _text_items(v: object) -> tuple[str, ...] | None:
@@ -413,7 +422,7 @@ class Contains(_Leaf):
     @text.validator
     def _check_text(self, _attribute: object, text: object) -> None:
         if not isinstance(text, str):
-            msg = f"contains({self.name}, ...) needs text to look for (got {text!r})."
+            msg = f"contains({_render_name(self.name)}, ...) needs text to look for (got {text!r})."
             raise ValidationError(msg, value=text, where="contains", expected="a string")
 
     def __attrs_post_init__(self) -> None:
@@ -428,7 +437,7 @@ class Contains(_Leaf):
         return items is not None and any(self._folded in item for item in items)
 
     def _render(self) -> str:
-        return f"contains({self.name}, {_render_value(self.text)})"
+        return f"contains({_render_name(self.name)}, {_render_value(self.text)})"
 
 
 @attrs.frozen(repr=False)
@@ -442,7 +451,7 @@ class ContainsAny(_Leaf):
     def __attrs_post_init__(self) -> None:
         bad = [t for t in self.texts if not isinstance(t, str)]
         if bad:
-            msg = f"contains_any({self.name}, ...) needs texts to look for (got {bad[0]!r})."
+            msg = f"contains_any({_render_name(self.name)}, ...) needs texts to look for (got {bad[0]!r})."
             raise ValidationError(msg, value=bad[0], where="contains_any", expected="strings")
         folded = tuple(sorted({t.casefold() for t in self.texts}))
         object.__setattr__(self, "_folded", folded)
@@ -456,7 +465,7 @@ class ContainsAny(_Leaf):
         return items is not None and any(t in item for item in items for t in self._folded)
 
     def _render(self) -> str:
-        return f"contains_any({self.name}, {_render_set(self.texts)})"
+        return f"contains_any({_render_name(self.name)}, {_render_set(self.texts)})"
 
 
 @attrs.frozen(repr=False)
@@ -470,12 +479,12 @@ class Matches(_Leaf):
     def __attrs_post_init__(self) -> None:
         pattern: object = self.pattern
         if not isinstance(pattern, str):
-            msg = f"matches({self.name}, ...) needs a regular expression (got {pattern!r})."
+            msg = f"matches({_render_name(self.name)}, ...) needs a regular expression (got {pattern!r})."
             raise ValidationError(msg, value=self.pattern, where="matches", expected="a string")
         try:
             regex = re.compile(self.pattern)
         except re.error as exc:
-            msg = f"matches({self.name}, {self.pattern!r}): not a valid regular expression ({exc})."
+            msg = f"matches({_render_name(self.name)}, {self.pattern!r}): not a valid regular expression ({exc})."
             raise ValidationError(
                 msg, value=self.pattern, where="matches", expected="a regular expression"
             ) from None
@@ -489,7 +498,7 @@ class Matches(_Leaf):
         return isinstance(v, str) and self._regex.search(v) is not None
 
     def _render(self) -> str:
-        return f"matches({self.name}, {_render_value(self.pattern)})"
+        return f"matches({_render_name(self.name)}, {_render_value(self.pattern)})"
 
 
 @attrs.frozen(repr=False)
@@ -507,7 +516,7 @@ class Exists(_Leaf):
         return () if facts.get(self.name) is not None else (self.name,)
 
     def _render(self) -> str:
-        return f"exists({self.name})"
+        return f"exists({_render_name(self.name)})"
 
 
 @attrs.frozen(repr=False)
@@ -525,7 +534,7 @@ class Missing(_Leaf):
         return ()
 
     def _render(self) -> str:
-        return f"missing({self.name})"
+        return f"missing({_render_name(self.name)})"
 
 
 def _flatten(parts: Iterable[object], kind: type[_Junction]) -> tuple[Condition, ...]:
@@ -644,7 +653,7 @@ class Not(Condition):
     def _render(self) -> str:
         part = self.part
         if isinstance(part, IsIn):
-            return f"{part.name} not in {_render_set(part.values)}"
+            return f"{_render_name(part.name)} not in {_render_set(part.values)}"
         return "not " + part._wrapped(_P_NOT)
 
 
@@ -756,9 +765,15 @@ class _Parser:
     def __init__(self, text: str, source: str | None) -> None:
         self.text = text
         self.source = source
+        #: The text handed to ``ast``: backquoted names replaced by placeholder identifiers.
+        self.code = text
+        self.quoted: dict[str, str] = {}
 
     def fail(self, node: ast.AST | None, problem: str) -> ConfigError:
-        piece = ast.get_source_segment(self.text, node) if node is not None else None
+        piece = ast.get_source_segment(self.code, node) if node is not None else None
+        if piece is not None:
+            for placeholder, name in self.quoted.items():
+                piece = piece.replace(placeholder, f"`{name}`")
         where = f" in {self.source}" if self.source else ""
         at = f" {piece!r}" if piece else ""
         text = self.text if len(self.text) <= 120 else self.text[:117] + "..."
@@ -780,18 +795,19 @@ class _Parser:
             raise ConfigError(msg, source=self.source, piece=self.text[:80])
         if not self.text.strip():
             raise self.fail(None, "is empty; write always() for a condition that always holds")
+        self.text = self.text.strip()
+        self.code = self.unquote(self.text)
         try:
             with warnings.catch_warnings():
                 # '\.' in a regex is what people write; Python would warn about the escape.
                 warnings.simplefilter("ignore", category=SyntaxWarning)
                 warnings.simplefilter("ignore", category=DeprecationWarning)
-                tree = ast.parse(self.text.strip(), mode="eval")
+                tree = ast.parse(self.code, mode="eval")
         except SyntaxError as exc:
             col = f" at column {exc.offset}" if exc.offset else ""
             raise self.fail(None, f"is not valid syntax{col} ({exc.msg})") from None
         except (ValueError, RecursionError, MemoryError) as exc:
             raise self.fail(None, f"cannot be read ({type(exc).__name__})") from None
-        self.text = self.text.strip()
         try:
             return self.condition(tree.body, 0)
         except RecursionError:
@@ -815,9 +831,53 @@ class _Parser:
             )
         raise self.fail(node, f"{_describe(node)} is not allowed in a condition")
 
+    def unquote(self, text: str) -> str:
+        """``text`` with each backquoted name (`` `Lead Source` ``) outside string literals
+        replaced by a placeholder identifier that :meth:`name` maps back.
+
+        Outside strings and backquotes the text must be ASCII: Python folds look-alike letters
+        (NFKC: 'ｘ' would be read as 'x'), and a fact name is read exactly as written.
+        """
+        if "`" not in text and text.isascii():
+            return text
+        prefix = "_bq"
+        while prefix in text:
+            prefix += "_"
+        out: list[str] = []
+        i, n = 0, len(text)
+        while i < n:
+            c = text[i]
+            if c in "'\"":
+                end = _string_end(text, i)
+                out.append(text[i:end])
+                i = end
+            elif c == "`":
+                close = text.find("`", i + 1)
+                if close < 0:
+                    raise self.fail(None, f"the backquote at column {i + 1} is never closed")
+                name = text[i + 1 : close]
+                try:
+                    _check_name(name, "a backquoted name")
+                except ValidationError as exc:
+                    raise self.fail(None, str(exc).rstrip(".")) from None
+                placeholder = f"{prefix}{len(self.quoted)}"
+                self.quoted[placeholder] = name
+                out.append(placeholder)
+                i = close + 1
+            elif not c.isascii():
+                problem = f"{c!r} at column {i + 1}: a name beyond ASCII goes in backquotes"
+                raise self.fail(None, problem)
+            else:
+                out.append(c)
+                i += 1
+        return "".join(out)
+
     def name(self, node: ast.expr) -> str:
         if not isinstance(node, ast.Name):
             raise self.fail(node, f"expected a fact name, found {_describe(node)}")
+        quoted = self.quoted.get(node.id)
+        if quoted is not None:
+            return quoted
         if node.id.startswith("__"):
             raise self.fail(node, "names starting with '__' are not allowed")
         return node.id
@@ -891,6 +951,21 @@ class _Parser:
             return build(self, node.args)
         except ValidationError as exc:
             raise self.fail(node, str(exc).rstrip(".")) from None
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index just past the string literal that opens at ``start`` (or the text's end)."""
+    quote = text[start]
+    delimiter = quote * 3 if text.startswith(quote * 3, start) else quote
+    i = start + len(delimiter)
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text.startswith(delimiter, i):
+            return i + len(delimiter)
+        else:
+            i += 1
+    return len(text)
 
 
 def _describe(node: ast.AST) -> str:
