@@ -316,14 +316,14 @@ class TestTextForm:
         [
             ("`Lead Source == 1", "never closed"),
             ("`` == 1", "fact name"),
-            ("ｘ == 1", "beyond ASCII"),
+            ("\uff58 == 1", "beyond ASCII"),
             ("`__x` == 1", "fact name"),
         ],
     )
     def test_bad_backquotes_and_look_alike_letters_are_config_errors(
         self, text: str, problem: str
     ) -> None:
-        """An unclosed backquote, an empty name, a full-width 'ｘ' (never folded into 'x')."""
+        """An unclosed backquote, an empty name, a full-width x (never folded into 'x')."""
         with pytest.raises(sm.ConfigError, match=problem):
             sm.parse_condition(text)
 

@@ -399,7 +399,8 @@ class Between(_Leaf):
         return self.low <= v <= self.high  # type: ignore[operator]
 
     def _render(self) -> str:
-        return f"between({_render_name(self.name)}, {_render_value(self.low)}, {_render_value(self.high)})"
+        low, high = _render_value(self.low), _render_value(self.high)
+        return f"between({_render_name(self.name)}, {low}, {high})"
 
 
 def _text_items(v: object) -> tuple[str, ...] | None:
@@ -451,7 +452,8 @@ class ContainsAny(_Leaf):
     def __attrs_post_init__(self) -> None:
         bad = [t for t in self.texts if not isinstance(t, str)]
         if bad:
-            msg = f"contains_any({_render_name(self.name)}, ...) needs texts to look for (got {bad[0]!r})."
+            name = _render_name(self.name)
+            msg = f"contains_any({name}, ...) needs texts to look for (got {bad[0]!r})."
             raise ValidationError(msg, value=bad[0], where="contains_any", expected="strings")
         folded = tuple(sorted({t.casefold() for t in self.texts}))
         object.__setattr__(self, "_folded", folded)
@@ -479,12 +481,14 @@ class Matches(_Leaf):
     def __attrs_post_init__(self) -> None:
         pattern: object = self.pattern
         if not isinstance(pattern, str):
-            msg = f"matches({_render_name(self.name)}, ...) needs a regular expression (got {pattern!r})."
+            name = _render_name(self.name)
+            msg = f"matches({name}, ...) needs a regular expression (got {pattern!r})."
             raise ValidationError(msg, value=self.pattern, where="matches", expected="a string")
         try:
             regex = re.compile(self.pattern)
         except re.error as exc:
-            msg = f"matches({_render_name(self.name)}, {self.pattern!r}): not a valid regular expression ({exc})."
+            name = _render_name(self.name)
+            msg = f"matches({name}, {self.pattern!r}): not a valid regular expression ({exc})."
             raise ValidationError(
                 msg, value=self.pattern, where="matches", expected="a regular expression"
             ) from None
@@ -836,7 +840,7 @@ class _Parser:
         replaced by a placeholder identifier that :meth:`name` maps back.
 
         Outside strings and backquotes the text must be ASCII: Python folds look-alike letters
-        (NFKC: 'ｘ' would be read as 'x'), and a fact name is read exactly as written.
+        (NFKC: a full-width x would be read as 'x'), and a fact name is read exactly as written.
         """
         if "`" not in text and text.isascii():
             return text
