@@ -59,8 +59,7 @@ class TestNewLeads:
             ({"id": "x"}, "reserved"),
             ({"": 1}, "non-empty string"),
             ({1: 1}, "non-empty string"),
-            ({"a": None}, "leave it out"),
-            ({"a": float("nan")}, "finite"),
+            ({"a": float("inf")}, "finite"),
             ({"a": {"nested": 1}}, "text, a number"),
             ({"a": [1, None]}, r"field 'a'\[1\]"),
         ],
@@ -77,12 +76,54 @@ class TestNewLeads:
             sm.Lead.new("L-1", at=t0, fields=[("a", 1)])  # type: ignore[arg-type]
 
     @pytest.mark.parametrize("bad", ["", None, 5])
-    def test_ids_and_stages_must_be_text(self, t0: datetime, bad: object) -> None:
-        """Empty or non-text ids and stages are rejected."""
-        with pytest.raises(sm.ValidationError, match="non-empty string"):
-            sm.Lead.new(bad, at=t0)  # type: ignore[arg-type]
+    def test_stages_must_be_text(self, t0: datetime, bad: object) -> None:
+        """Empty or non-text stages are rejected."""
         with pytest.raises(sm.ValidationError, match="non-empty string"):
             sm.Lead.new("L-1", at=t0, stage=bad)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("bad", ["", None, 7.0, True, ("a",)])
+    def test_ids_must_be_text_or_whole_numbers(self, t0: datetime, bad: object) -> None:
+        """An id is text as written; 7.0 is not silently turned into '7'."""
+        with pytest.raises(sm.ValidationError, match="lead id must be"):
+            sm.Lead.new(bad, at=t0)  # type: ignore[arg-type]
+
+    def test_a_whole_number_id_becomes_its_digits(self, t0: datetime) -> None:
+        """Lead.new(7) is lead '7'; '007' stays '007'."""
+        assert sm.Lead.new(7, at=t0).id == "7"
+        assert sm.Lead.new("007", at=t0).id == "007"
+
+    @pytest.mark.parametrize("unknown", [None, float("nan")])
+    def test_none_and_nan_are_unknown_facts_left_out(self, t0: datetime, unknown: object) -> None:
+        """A missing cell in a data scientist's frame is a fact not given, not an error."""
+        lead = sm.Lead.new("L-1", at=t0, fields={"a": unknown, "b": 1})
+        assert dict(lead.facts()) == {"b": 1, "id": "L-1", "stage": "suspect", "source": None}
+        assert lead.learn({"a": unknown}, at=t0) is lead
+
+    def test_numpy_and_pandas_values_are_plain_values(self, t0: datetime) -> None:
+        """numpy scalars are numbers and booleans; pd.NA, pd.NaT and np.nan are unknown."""
+        np = pytest.importorskip("numpy")
+        pd = pytest.importorskip("pandas")
+        lead = sm.Lead.new(
+            np.int64(7),
+            at=t0,
+            fields={
+                "size": np.int64(250),
+                "score": np.float32(1.5),
+                "ok": np.bool_(True),
+                "name": np.str_("Ana"),
+                "gone": np.nan,
+                "na": pd.NA,
+                "nat": pd.NaT,
+                "day": np.datetime64("NaT"),
+            },
+        )
+        assert lead.id == "7"
+        facts = lead.facts()
+        assert facts["size"] == 250 and type(facts["size"]) is int
+        assert facts["score"] == 1.5 and type(facts["score"]) is float
+        assert facts["ok"] is True
+        assert type(facts["name"]) is str
+        assert not {"gone", "na", "nat", "day"} & set(facts)
 
     def test_lists_become_tuples(self, t0: datetime) -> None:
         """A multi-value field is stored immutably."""
@@ -109,7 +150,7 @@ class TestLearning:
         """Nothing is half-applied."""
         lead = sm.Lead.new("L-1", at=t0, fields={"a": 1})
         with pytest.raises(sm.ValidationError):
-            lead.learn({"a": 5, "b": None}, at=t0)
+            lead.learn({"a": 5, "b": {"nested": 1}}, at=t0)
         assert lead.value("a") == 1
 
     def test_fields_cannot_be_mutated(self, t0: datetime) -> None:

@@ -80,7 +80,45 @@ def _text(where: str, *, optional: bool = False) -> _Validator:
     return validate
 
 
+class _Unknown:
+    """The marker for a value that stands for "not known" (None, NaN, ``pd.NA``, ``pd.NaT``)."""
+
+    __slots__ = ()
+
+
+UNKNOWN: Final = _Unknown()
+_UNKNOWN_TYPES: Final = frozenset({"NAType", "NaTType"})  # pandas' missing markers, by name
+
+
+def plain(value: object) -> object:
+    """A value as the library holds it: numpy scalars become Python ones, and the markers of a
+    missing value (``None``, NaN, ``pd.NA``, ``pd.NaT``) become :data:`UNKNOWN`.
+
+    Neither numpy nor pandas is imported: their scalars are recognised by what they offer.
+    """
+    t = type(value)
+    if t is str or t is int or t is bool:
+        return value
+    if value is None or t.__name__ in _UNKNOWN_TYPES:
+        return UNKNOWN
+    if isinstance(value, float):
+        return UNKNOWN if math.isnan(value) else float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool | int):
+        return bool(value) if isinstance(value, bool) else int(value)
+    item = getattr(value, "item", None)
+    if callable(item) and t.__module__.split(".")[0] == "numpy":
+        try:
+            inner = item()
+        except (TypeError, ValueError):  # an array of many values: not a scalar
+            return value
+        return value if type(inner) is t else plain(inner)
+    return value
+
+
 def _check_value(value: object, where: str) -> FactValue:
+    value = plain(value)
     if isinstance(value, str | bool | int):
         return value
     if isinstance(value, float):
@@ -90,7 +128,7 @@ def _check_value(value: object, where: str) -> FactValue:
         return value
     if isinstance(value, list | tuple):
         return tuple(_check_value(v, f"{where}[{i}]") for i, v in enumerate(value))  # type: ignore[misc]
-    if value is None:
+    if value is UNKNOWN:
         msg = (
             f"{where} is None: an unknown fact is one the lead has not given, "
             "so leave it out instead of passing None."
@@ -200,7 +238,7 @@ class Lead:
     @classmethod
     def new(
         cls,
-        id: str,
+        id: str | int,
         *,
         at: datetime,
         fields: Mapping[str, object] | None = None,
@@ -210,9 +248,13 @@ class Lead:
     ) -> Lead:
         """A lead first seen at ``at``, in ``stage``, knowing ``fields``.
 
+        Values a data scientist holds are welcome: numpy scalars are numbers, and ``None``,
+        NaN, ``pd.NA`` and ``pd.NaT`` are unknown facts, left out. A whole-number id becomes text.
+
         ``field_source`` records where the initial fields came from (defaults to ``source``).
         """
         check_aware(at, "Lead.new(at=...)")
+        id = _lead_id(id)
         known = _learned(fields or {}, at, field_source or source, where=f"lead {id!r}")
         return cls(id=id, stage=stage, created_at=at, source=source, fields=known, high_water=stage)
 
@@ -272,6 +314,17 @@ class Lead:
         return total
 
 
+def _lead_id(value: object) -> str:
+    """An id as text: a whole number (a numpy integer too) is written as its digits."""
+    value = plain(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value:
+        return value
+    msg = f"a lead id must be non-empty text or a whole number (got {value!r})."
+    raise ValidationError(msg, value=value, where="Lead.id", expected="text or a whole number")
+
+
 def _learned(
     values: object, at: datetime, source: str | None, *, where: str
 ) -> dict[str, FieldValue]:
@@ -289,6 +342,8 @@ def _learned(
                 f"(reserved: {', '.join(sorted(RESERVED_FACTS))})."
             )
             raise ValidationError(msg, value=name, where=where, expected="a field name")
+        if plain(value) is UNKNOWN:
+            continue  # None, NaN, pd.NA: a fact the lead has not given
         out[name] = FieldValue(_check_value(value, f"{where}: field {name!r}"), at, source)
     return out
 
