@@ -103,7 +103,7 @@ class TestCustomPlaybooks:
         custom = sm.Playbook.from_dict(data)
         assert custom.lifecycle.main_path == ("inquiry", "mql", "sal", "won")
         assert custom.lifecycle.stage("mql").max_age == timedelta(days=2)
-        assert custom.calendar is None
+        assert custom.calendar == sm.Playbook.default().calendar  # merged from the default's
         assert sm.Playbook.from_dict(custom.to_dict()) == custom
 
     def test_letter_grading(self) -> None:
@@ -314,7 +314,10 @@ class TestAssess:
     def test_the_clock_is_the_business_calendar(self, pb: sm.Playbook) -> None:
         """SLA clocks run on the playbook's calendar; wall-clock without one."""
         assert pb.clock == pb.calendar
-        assert isinstance(sm.Playbook.from_dict({"sla": {"first_touch": "1h"}}).clock, sm.WallClock)
+        keeps = sm.Playbook.from_dict({"sla": {"first_touch": "1h"}})
+        assert keeps.clock == pb.calendar  # the section merges: the default's calendar stays
+        wall = sm.Playbook.from_dict({"sla": {"first_touch": "1h", "calendar": False}})
+        assert isinstance(wall.clock, sm.WallClock)
 
 
 class TestMoreShapes:
@@ -332,7 +335,7 @@ class TestMoreShapes:
                     "holidays": [date(2026, 12, 25)],
                 },
             },
-            "scoring": {"floor": -10, "fit": [], "engagement": []},
+            "scoring": {"floor": -10, "fit": [], "engagement": [], "group_caps": {}},
         }
         pb = sm.Playbook.from_dict(data)
         assert pb.calendar is not None and pb.calendar.start == time(8, 30)
@@ -342,10 +345,11 @@ class TestMoreShapes:
         assert pb.to_dict()["scoring"]["floor"] == -10
 
     def test_a_playbook_without_an_sla_writes_none(self) -> None:
-        """No sla section in the data means no SLA when the default has none either."""
+        """A playbook without an SLA writes sla = false, which reads back as no SLA."""
         pb = sm.Playbook.default()
         bare = sm.Playbook(lifecycle=pb.lifecycle, scoring=pb.scoring, personas=pb.personas)
-        assert "sla" not in bare.to_dict()
+        assert bare.to_dict()["sla"] is False
+        assert sm.Playbook.from_dict(bare.to_dict()).sla is None
         assert bare.clock == sm.WallClock()
 
     def test_zone_names_come_back_from_zoneinfo_too(self) -> None:

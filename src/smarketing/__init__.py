@@ -8,6 +8,7 @@ from importlib.metadata import version as _version
 
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.conditions import Condition, always, field, never, parse_condition
+from smarketing.dataspec import DataSpec
 from smarketing.errors import (
     ConfigError,
     GuardRejected,
@@ -16,6 +17,14 @@ from smarketing.errors import (
     ValidationError,
 )
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary, TimeInStage, funnel_report
+from smarketing.io import (
+    FileFormatError,
+    ReadResult,
+    Reject,
+    read_activities,
+    read_history,
+    read_leads,
+)
 from smarketing.leads import Activity, FieldValue, Lead, StageChange
 from smarketing.lifecycle import Lifecycle, Stage, Transition
 from smarketing.personas import (
@@ -60,8 +69,10 @@ __all__ = [
     "Condition",
     "ConfigError",
     "Contribution",
+    "DataSpec",
     "EngagementRule",
     "FieldValue",
+    "FileFormatError",
     "FitRule",
     "FormField",
     "FormPlan",
@@ -78,6 +89,8 @@ __all__ = [
     "PlannedField",
     "Playbook",
     "ProfilePlanner",
+    "ReadResult",
+    "Reject",
     "SLABreach",
     "SLASummary",
     "Score",
@@ -100,5 +113,8 @@ __all__ = [
     "never",
     "parse_condition",
     "parse_title",
+    "read_activities",
+    "read_history",
+    "read_leads",
     "to_dict",
 ]

@@ -26,6 +26,7 @@ from dateutil.relativedelta import relativedelta
 from smarketing._calendar import BusinessCalendar
 from smarketing._durations import format_duration, parse_duration
 from smarketing.conditions import Condition, parse_condition
+from smarketing.dataspec import COLUMN_TYPES, DELIMITERS, DataSpec
 from smarketing.errors import ConfigError, SmarketingError
 from smarketing.funnel import SLA
 from smarketing.lifecycle import DEFAULT_MQL, DEFAULT_SQL, Lifecycle, Stage, Transition
@@ -85,6 +86,8 @@ class Key:
     values: Key | None = None
     required: bool = False
     choices: tuple[str, ...] = ()
+    #: ``false`` switches it off (no cap, no SLA, wall-clock time) in place of the default's.
+    falsy: bool = False
 
 
 def _k(kind: str, doc: str, **kw: Any) -> Key:
@@ -105,6 +108,35 @@ _NAMES = _list("field names", _k("string", "a field name"))
 SPEC: Final[Key] = _table(
     "A playbook: the agreement between sales and marketing.",
     {
+        "data": _table(
+            "How files are read: the id column, placeholders, column names and types.",
+            {
+                "id": _k(
+                    "string_or_false",
+                    "The id column's name (id), or false to number the rows 1, 2, ...",
+                ),
+                "missing": _list(
+                    "Cell texts that mean 'not answered', besides an empty cell.",
+                    Key("text", "a placeholder such as 'Select'"),
+                ),
+                "rename": Key(
+                    "map",
+                    "File column name = fact name, e.g. { \"Lead Source\" = \"source\" }.",
+                    values=_k("string", "the fact name"),
+                ),
+                "types": Key(
+                    "map",
+                    "Fact name = its type; without one a cell is a number only when the number "
+                    "writes back to the same text.",
+                    values=_k("string", "a column type", choices=COLUMN_TYPES),
+                ),
+                "dayfirst": _k("bool", "Read 03/04/2026 as 3 April (false)."),
+                "delimiter": _k(
+                    "string", "The CSV delimiter (sniffed when omitted).", choices=DELIMITERS
+                ),
+                "timezone": _k("string", "The zone of timestamps written without one (UTC)."),
+            },
+        ),
         "known_facts": _list(
             "Facts leads may have that no form asks (enrichment, CRM fields); rules may read them.",
             _k("string", "a fact name"),
@@ -156,8 +188,14 @@ SPEC: Final[Key] = _table(
         "scoring": _table(
             "Fit and engagement scoring.",
             {
-                "fit_cap": _k("number", "The most fit points a lead can have."),
-                "engagement_cap": _k("number", "The most engagement points a lead can have."),
+                "fit_cap": _k(
+                    "number", "The most fit points a lead can have (false: no cap).", falsy=True
+                ),
+                "engagement_cap": _k(
+                    "number",
+                    "The most engagement points a lead can have (false: no cap).",
+                    falsy=True,
+                ),
                 "floor": _k("number", "The least engagement points (default 0)."),
                 "group_caps": Key(
                     "map",
@@ -269,13 +307,13 @@ SPEC: Final[Key] = _table(
             },
         ),
         "sla": _table(
-            "Sales' first-touch promise.",
+            "Sales' first-touch promise (false: none).",
             {
                 "first_touch": _k("duration", "How long sales has.", required=True),
                 "touch_kinds": _list("Activity kinds that count.", _k("string", "a kind")),
                 "stage": _k("stage", "The stage whose entry starts the clock (mql)."),
                 "calendar": _table(
-                    "Business hours for the clock (wall-clock time when omitted).",
+                    "Business hours for the clock; false for wall-clock time.",
                     {
                         "timezone": _k("string", "An IANA zone name (UTC)."),
                         "days": _list("Working days.", _k("string", "a day", choices=_DAYS)),
@@ -283,12 +321,23 @@ SPEC: Final[Key] = _table(
                         "end": _k("clock", "Closing time, 'HH:MM'."),
                         "holidays": _list("Days off.", _k("date", "YYYY-MM-DD")),
                     },
+                    falsy=True,
                 ),
             },
+            falsy=True,
         ),
     },
 )
-SECTIONS: Final = ("known_facts", "lifecycle", "scoring", "personas", "forms", "sla")
+SECTIONS: Final = ("data", "known_facts", "lifecycle", "scoring", "personas", "forms", "sla")
+#: Keys that stand for one another: writing one drops the default's other (a custom lifecycle
+#: drops the default's mql/sql/max_age; letter grades drop the default's grade thresholds).
+_ALTERNATIVES: Final = {
+    "lifecycle": (frozenset({"initial", "stages", "transitions"}), frozenset({"mql", "sql", "max_age"})),
+    "scoring": (frozenset({"letter_grading"}), frozenset({"grades"})),
+}
+#: A default key that belongs to another: a file that writes its own engagement rules starts
+#: without the default's group caps (they name the default rules' groups).
+_BELONGS: Final = {"scoring": {"group_caps": "engagement"}}
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -344,6 +393,8 @@ class _Source:
 def _check(value: object, key: Key, path: str, src: _Source) -> Any:
     """``value`` checked against ``key``; errors name the path."""
     kind = key.kind
+    if value is False and key.falsy:
+        return None
     if kind == "table":
         return _check_table(value, key, path, src)
     if kind == "stage_entry":
@@ -394,6 +445,16 @@ def _check_leaf(value: object, key: Key, path: str, src: _Source) -> Any:
             raise src.error(path, f"expected text, got {_type(value)}", piece=value)
         if key.choices and value.lower() not in key.choices:
             raise src.error(path, f"{value!r} is not one of {', '.join(key.choices)}.", piece=value)
+        return value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise src.error(path, f"expected text, got {_type(value)}", piece=value)
+        return value
+    if kind == "string_or_false":
+        if value is False:
+            return None
+        if not isinstance(value, str) or not value:
+            raise src.error(path, f"expected a column name or false, got {_type(value)}", piece=value)
         return value
     if kind == "bool":
         if not isinstance(value, bool):
@@ -505,14 +566,41 @@ def default_playbook() -> Playbook:
     return loads(_packaged(DEFAULT_FILE), source=f"<smarketing>/{DEFAULT_FILE}")
 
 
+def effective_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The playbook data as it is read: each section written merged over the default's,
+    key by key (tables merge, lists replace); an omitted section is the default's."""
+    return _merged(default_data(), data)
+
+
+def _merged(default: Mapping[str, Any], given: Mapping[str, Any], path: str = "") -> dict[str, Any]:
+    out = dict(default)
+    if path in _ALTERNATIVES:
+        for written, dropped in (_ALTERNATIVES[path], _ALTERNATIVES[path][::-1]):
+            if written & set(given):
+                for name in dropped:
+                    out.pop(name, None)
+    for name, owner in _BELONGS.get(path, {}).items():
+        if owner in given and name not in given:
+            out.pop(name, None)
+    for name, value in given.items():
+        here = f"{path}.{name}" if path else str(name)
+        base = out.get(name)
+        if isinstance(value, Mapping) and isinstance(base, Mapping) and here not in _REPLACED:
+            out[name] = _merged(base, value, here)
+        else:
+            out[name] = value
+    return out
+
+
+#: Tables that a file gives whole rather than key by key: a map of names to values.
+_REPLACED: Final = frozenset(
+    {"lifecycle.max_age", "scoring.grades", "scoring.group_caps", "data.rename", "data.types"}
+)
+
+
 def _build(data: Mapping[str, Any], src: _Source) -> Playbook:
-    checked = _check(data, SPEC, "", src)
-    missing = [s for s in SECTIONS if s not in checked]
-    if missing:
-        defaults = _check(default_data(), SPEC, "", _Source(f"<smarketing>/{DEFAULT_FILE}"))
-        for section in missing:
-            if section in defaults:
-                checked[section] = defaults[section]
+    _check(data, SPEC, "", src)  # the file as written: errors name its own keys and lines
+    checked = _check(effective_data(data), SPEC, "", src)
     lifecycle = _guarded(src, "lifecycle", partial(_lifecycle, checked.get("lifecycle", {}), src))
     scoring = _guarded(src, "scoring", partial(_scoring, checked.get("scoring", {}), src))
     personas = _guarded(src, "personas", partial(_personas, checked.get("personas", {}), src))
@@ -522,6 +610,7 @@ def _build(data: Mapping[str, Any], src: _Source) -> Playbook:
         for i, f in enumerate(forms.get("fields", []))
     ]
     sla, calendar = _sla(checked.get("sla"), src)
+    spec = _guarded(src, "data", partial(_data_spec, checked.get("data", {})))
     index = {f.name: i for i, f in enumerate(fields)}
     playbook = _guarded(
         src,
@@ -536,11 +625,19 @@ def _build(data: Mapping[str, Any], src: _Source) -> Playbook:
             sla=sla,
             calendar=calendar,
             known_facts=checked.get("known_facts", []),
+            data=spec,
         ),
         fields=index,
     )
     _check_references(playbook, src)
     return playbook
+
+
+def _data_spec(data: Mapping[str, Any]) -> DataSpec:
+    kwargs = dict(data)
+    if "missing" in kwargs:
+        kwargs["missing"] = tuple(kwargs["missing"])
+    return DataSpec(**kwargs)
 
 
 def _guarded(
@@ -664,7 +761,7 @@ def _sla(
         )
     sla = _guarded(src, "sla", partial(SLA, **kwargs))
     calendar = None
-    if "calendar" in data:
+    if data.get("calendar") is not None:
         c = data["calendar"]
         spec: dict[str, Any] = {}
         if "timezone" in c:
@@ -687,7 +784,13 @@ def _check_references(pb: Playbook, src: _Source) -> None:
             f"{pb.sla.stage!r} is not a stage (stages: {', '.join(pb.lifecycle.stage_names)}).",
             suggestion=_close(pb.sla.stage, stages),
         )
-    facts = BUILTIN_FACTS | {f.name for f in pb.forms} | set(pb.known_facts)
+    facts = (
+        BUILTIN_FACTS
+        | {f.name for f in pb.forms}
+        | set(pb.known_facts)
+        | set(pb.data.rename.values())
+        | set(pb.data.types)
+    )
     rules: list[tuple[str, Condition]] = []
     rules += [(f"scoring.fit[{i}].when", r.condition) for i, r in enumerate(pb.scoring.fit)]
     rules += [
@@ -723,8 +826,10 @@ def _close(word: str, options: set[str] | frozenset[str]) -> str | None:
 def to_dict(pb: Playbook) -> dict[str, Any]:
     """The playbook as data shaped like the file (TOML- and JSON-safe)."""
     out: dict[str, Any] = {}
-    if pb.known_facts:
-        out["known_facts"] = list(pb.known_facts)
+    data = _data_data(pb.data)
+    if data:
+        out["data"] = data
+    out["known_facts"] = list(pb.known_facts)
     out["lifecycle"] = _lifecycle_data(pb.lifecycle)
     out["scoring"] = _scoring_data(pb.scoring)
     out["personas"] = {
@@ -742,13 +847,17 @@ def to_dict(pb: Playbook) -> dict[str, Any]:
         ],
     }
     out["forms"] = {"max_fields": pb.max_fields, "fields": [_field_data(f) for f in pb.forms]}
-    if pb.sla is not None:
+    if pb.sla is None:
+        out["sla"] = False
+    else:
         out["sla"] = {
             "first_touch": format_duration(pb.sla.first_touch),
             "touch_kinds": list(pb.sla.touch_kinds),
             "stage": pb.sla.stage,
         }
-        if pb.calendar is not None:
+        if pb.calendar is None:
+            out["sla"]["calendar"] = False
+        else:
             cal = pb.calendar
             out["sla"]["calendar"] = {
                 "timezone": _zone_name(cal.tz),
@@ -758,6 +867,22 @@ def to_dict(pb: Playbook) -> dict[str, Any]:
                 "holidays": [d.isoformat() for d in sorted(cal.holidays)],
             }
     return out
+
+
+def _data_data(spec: DataSpec) -> dict[str, Any]:
+    """The [data] section: only what differs from reading files plainly."""
+    plain = DataSpec()
+    data: dict[str, Any] = {}
+    if spec.id != plain.id:
+        data["id"] = False if spec.id is None else spec.id
+    for name in ("missing", "rename", "types"):
+        value = getattr(spec, name)
+        if value:
+            data[name] = list(value) if name == "missing" else dict(value)
+    for name in ("dayfirst", "delimiter", "timezone"):
+        if getattr(spec, name) != getattr(plain, name):
+            data[name] = getattr(spec, name)
+    return data
 
 
 def _lifecycle_data(lc: Lifecycle) -> dict[str, Any]:
@@ -773,10 +898,7 @@ def _lifecycle_data(lc: Lifecycle) -> dict[str, Any]:
         else None
     )
     if lc == as_default:
-        data: dict[str, Any] = {"mql": str(when["qualify"]), "sql": str(when["accept"])}
-        if ages:
-            data["max_age"] = ages
-        return data
+        return {"mql": str(when["qualify"]), "sql": str(when["accept"]), "max_age": ages}
     return {
         "initial": lc.initial,
         "stages": [
@@ -807,12 +929,10 @@ def _lifecycle_data(lc: Lifecycle) -> dict[str, Any]:
 def _scoring_data(model: ScoringModel) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in ("fit_cap", "engagement_cap"):
-        if getattr(model, name) is not None:
-            data[name] = getattr(model, name)
-    if model.floor != 0:
-        data["floor"] = model.floor
-    if model.group_caps:
-        data["group_caps"] = dict(model.group_caps)
+        cap = getattr(model, name)
+        data[name] = False if cap is None else cap
+    data["floor"] = model.floor
+    data["group_caps"] = dict(model.group_caps)
     if isinstance(model.grades, LetterGrading):
         data["letter_grading"] = {
             "start": model.grades.start,
@@ -893,6 +1013,10 @@ _DURATION_PATTERN: Final = r"^\s*(P.*|(\d+(\.\d+)?\s*[A-Za-z]+[\s,]*)+)$"
 
 
 def _schema(key: Key) -> dict[str, Any]:
+    if key.falsy:
+        plain = _schema(attrs.evolve(key, falsy=False))
+        doc = plain.pop("description")
+        return {"description": doc, "oneOf": [plain, {"const": False}]}
     base: dict[str, Any] = {"description": key.doc}
     kind = key.kind
     if kind in ("table", "stage_entry"):
@@ -917,6 +1041,8 @@ def _schema(key: Key) -> dict[str, Any]:
         return {**base, "type": "object", "additionalProperties": _schema(key.values)}
     simples: dict[str, dict[str, Any]] = {
         "string": {"type": "string", "minLength": 1},
+        "text": {"type": "string"},
+        "string_or_false": {"oneOf": [{"type": "string", "minLength": 1}, {"const": False}]},
         "stage": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_-]*$"},
         "bool": {"type": "boolean"},
         "int": {"type": "integer"},

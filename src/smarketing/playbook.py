@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
+from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError
 from smarketing.funnel import SLA
 from smarketing.leads import Activity, Lead, check_aware
@@ -98,6 +99,7 @@ class Playbook:
     sla: SLA | None = None
     calendar: BusinessCalendar | None = None
     known_facts: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    data: DataSpec = attrs.field(factory=DataSpec)
     planner: ProfilePlanner = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -105,6 +107,7 @@ class Playbook:
             ("lifecycle", self.lifecycle, Lifecycle),
             ("scoring", self.scoring, ScoringModel),
             ("personas", self.personas, PersonaMatcher),
+            ("data", self.data, DataSpec),
         ):
             if not isinstance(value, kind):
                 msg = f"Playbook: {name} must be a {kind.__name__} (got {value!r})."

@@ -1,0 +1,377 @@
+"""Leads, activities and stage histories read from files through a :class:`DataSpec`.
+
+Every row becomes a record or a :class:`Reject` with its line and raw text: rows read =
+records + rejects, always. Readers stream (``scan_*``) so that memory stays flat in the number
+of rows; ``read_*`` collect a :class:`ReadResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import IO, Final, Generic, TypeVar
+
+import attrs
+
+from smarketing.dataspec import DataSpec
+from smarketing.errors import SmarketingError, ValidationError
+from smarketing.io._rows import (
+    FileFormatError,
+    Reject,
+    Row,
+    cell_reader,
+    iter_rows,
+    parse_time,
+    resolve_tz,
+)
+from smarketing.leads import UNKNOWN, Activity, Lead, StageChange, check_aware
+from smarketing.lifecycle import Lifecycle
+
+__all__ = [
+    "ReadResult",
+    "attach_history",
+    "Scan",
+    "read_activities",
+    "read_history",
+    "read_leads",
+    "scan_activities",
+    "scan_leads",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+LEAD_COLUMNS: Final = ("id", "created_at", "stage", "source")
+ACTIVITY_COLUMNS: Final = ("lead_id", "kind", "at")
+HISTORY_COLUMNS: Final = ("lead_id", "from_stage", "to_stage", "trigger", "at", "actor", "reason")
+_PATH_SPEC: Final = DataSpec()
+
+
+@attrs.frozen
+class ReadResult(Generic[R]):
+    """What a reader read: the records, the rows it rejected, and how many rows there were.
+
+    ``rows == len(records) + len(rejects)`` for leads and activities (for a history, ``rows``
+    counts stage changes read plus rejects). ``leads`` is another name for ``records``.
+    """
+
+    records: R
+    rejects: tuple[Reject, ...]
+    rows: int
+
+    @property
+    def leads(self) -> R:
+        """The records (the leads, for :func:`read_leads`)."""
+        return self.records
+
+
+class Scan(Generic[T]):
+    """Records as they are read, one at a time, keeping the rejects and the row count.
+
+    Iterate it once; afterwards ``rejects`` and ``rows`` are complete.
+    """
+
+    def __init__(
+        self, rows: Iterator[Row | Reject], build: Callable[[Row], T], path: str | Path
+    ) -> None:
+        self._rows = rows
+        self._build = build
+        self.path = str(path)
+        self.rejects: list[Reject] = []
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[T]:
+        build, rejects, path = self._build, self.rejects, self.path
+        for row in self._rows:
+            self.rows += 1
+            if type(row) is Reject:
+                rejects.append(row)
+                continue
+            assert isinstance(row, Row)
+            try:
+                yield build(row)
+            except SmarketingError as exc:
+                rejects.append(Reject(row.line, row.raw, str(exc).rstrip("."), path))
+
+
+def _text(value: object, column: str, missing: frozenset[str]) -> str | None:
+    """A built-in text column (id, stage, source, kind, ...): the text as written, or None."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return None if not value.strip() or value.strip() in missing else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a JSON integer: its digits are what the file says
+    msg = f"{column!r} must be text (got {value!r})"
+    raise ValidationError(msg, value=value, where=column, expected="text")
+
+
+def _required(value: object, column: str, missing: frozenset[str]) -> str:
+    text = _text(value, column, missing)
+    if text is None:
+        msg = f"{column!r} is empty"
+        raise ValidationError(msg, value=value, where=column, expected="a value")
+    return text
+
+
+def _time(value: object, column: str, spec: DataSpec, zone: tzinfo) -> datetime:
+    if type(value) is not str:
+        msg = f"{column!r} must be a timestamp written as text (got {value!r})"
+        raise ValidationError(msg, value=value, where=column, expected="a timestamp")
+    return parse_time(value, default_tz=zone, where=column, dayfirst=spec.dayfirst)
+
+
+# --- leads --------------------------------------------------------------------------------------
+
+
+def scan_leads(
+    path: str | Path,
+    *,
+    spec: DataSpec = _PATH_SPEC,
+    at: datetime,
+    lifecycle: Lifecycle | None = None,
+    stream: IO[str] | None = None,
+    created: Mapping[str, datetime] | None = None,
+) -> Scan[Lead]:
+    """Leads read one at a time (see :func:`read_leads`); memory stays flat in the rows.
+
+    ``created`` gives some leads another creation time than ``at`` when the file has none
+    (a lead with a recorded history was created no later than its first change).
+    """
+    check_aware(at, "read_leads(at=...)")
+    zone = resolve_tz(spec.timezone, where="[data] timezone")
+    read = cell_reader(spec, zone)
+    missing = frozenset(spec.missing)
+    initial = lifecycle.initial if lifecycle is not None else "suspect"
+    stages = frozenset(lifecycle.stage_names) if lifecycle is not None else None
+    seen: dict[str, int] = {}
+    numbered = spec.id is None
+
+    def build(row: Row) -> Lead:
+        cells = row.cells
+        if numbered:
+            lead_id = str(scan.rows)  # the row's place in the file, rejected rows counted
+            cells.pop("id", None)
+        else:
+            lead_id = _required(cells.pop("id", None), spec.id or "id", frozenset())
+        first = seen.get(lead_id)
+        if first is not None:
+            msg = f"the id {lead_id!r} appears twice (first on line {first})"
+            raise ValidationError(msg, value=lead_id, where="id", expected="a unique id")
+        written = cells.pop("created_at", None)
+        created_at = (
+            (at if created is None else created.get(lead_id, at))
+            if _text(written, "created_at", missing) is None
+            else _time(written, "created_at", spec, zone)
+        )
+        stage = _text(cells.pop("stage", None), "stage", missing) or initial
+        if stages is not None and stage not in stages:
+            msg = f"stage {stage!r} is not a stage of the lifecycle ({', '.join(sorted(stages))})"
+            raise ValidationError(msg, value=stage, where="stage", expected="a stage")
+        source = _text(cells.pop("source", None), "source", missing)
+        fields = {}
+        for name, raw in cells.items():
+            value = read(name, raw)
+            if value is not UNKNOWN:
+                fields[name] = value
+        lead = Lead.new(lead_id, at=created_at, fields=fields, source=source, stage=stage)
+        seen[lead_id] = row.line
+        return lead
+
+    scan = Scan(iter_rows(path, spec=spec, required=("id",), stream=stream), build, path)
+    return scan
+
+
+def read_leads(
+    path: str | Path,
+    *,
+    spec: DataSpec = _PATH_SPEC,
+    at: datetime,
+    history: str | Path | None = None,
+    lifecycle: Lifecycle | None = None,
+    stream: IO[str] | None = None,
+) -> ReadResult[tuple[Lead, ...]]:
+    """Leads from a file with an id column (``spec.id``), optional ``created_at``, ``stage``
+    and ``source``, and one column per profile field.
+
+    A lead without ``created_at`` was created ``at``. Ids are text exactly as written; a cell
+    becomes a number only when the number writes back to the same text (unless
+    ``spec.types`` says otherwise); empty cells and ``spec.missing`` values are unknown.
+
+    With ``history``, each lead carries its recorded stage changes, replayed on
+    ``lifecycle`` (the default one when omitted). A lead whose history does not fit is a
+    reject of the leads file, its reason naming the history's line; the history file's own
+    bad rows are listed too (``Reject.path`` tells the files apart). ``rows`` counts the
+    leads file's rows: ``rows == len(leads) + (rejects of the leads file)``.
+    """
+    if history is None:
+        scan = scan_leads(path, spec=spec, at=at, lifecycle=lifecycle, stream=stream)
+        leads = list(scan)
+    else:
+        changes = read_history(history, spec=spec)
+        firsts = {k: min(at, v[0].at) for k, v in changes.records.items()}
+        scan = scan_leads(
+            path, spec=spec, at=at, lifecycle=lifecycle, stream=stream, created=firsts
+        )
+        leads, misfits = attach_history(scan, changes.records, lifecycle or Lifecycle.default())
+        lines = _lines_of(path, spec, {lead_id for lead_id, _ in misfits}, stream is None)
+        for lead_id, reason in misfits:
+            line, raw = lines.get(lead_id, (0, ""))
+            scan.rejects.append(Reject(line, raw, f"{reason} (in {history})", scan.path))
+        scan.rejects.extend(changes.rejects)
+    rejects = sorted(scan.rejects, key=lambda r: (r.path != scan.path, r.path or "", r.line))
+    return ReadResult(tuple(leads), tuple(rejects), scan.rows)
+
+
+def _lines_of(
+    path: str | Path, spec: DataSpec, ids: set[str], again: bool
+) -> dict[str, tuple[int, str]]:
+    """The line and raw text of the rows holding ``ids`` (the file read again: errors only)."""
+    if not ids or not again:
+        return {}
+    found: dict[str, tuple[int, str]] = {}
+    numbered = 0
+    for row in iter_rows(path, spec=spec, required=("id",)):
+        numbered += 1
+        if type(row) is not Row:
+            continue
+        value = str(numbered) if spec.id is None else row.cells.get("id")
+        key = value if isinstance(value, str) else str(value)
+        if key in ids and key not in found:
+            found[key] = (row.line, row.raw)
+    return found
+
+
+# --- activities ---------------------------------------------------------------------------------
+
+
+def scan_activities(
+    path: str | Path, *, spec: DataSpec = _PATH_SPEC, stream: IO[str] | None = None
+) -> Scan[Activity]:
+    """Activities read one at a time (see :func:`read_activities`)."""
+    zone = resolve_tz(spec.timezone, where="[data] timezone")
+    read = cell_reader(spec, zone)
+    missing = frozenset(spec.missing)
+    kinds: dict[str, str] = {}
+
+    def build(row: Row) -> Activity:
+        cells = row.cells
+        lead_id = _required(cells.pop("lead_id", None), "lead_id", missing)
+        kind = _required(cells.pop("kind", None), "kind", missing)
+        kind = kinds.setdefault(kind, kind)  # one string per kind, not one per row
+        when = _time(cells.pop("at", None), "at", spec, zone)
+        props = {}
+        for name, raw in cells.items():
+            value = read(name, raw)
+            if value is not UNKNOWN:
+                props[name] = value
+        return Activity(lead_id, kind, when, props)
+
+    return Scan(iter_rows(path, spec=spec, required=ACTIVITY_COLUMNS, stream=stream), build, path)
+
+
+def read_activities(
+    path: str | Path, *, spec: DataSpec = _PATH_SPEC, stream: IO[str] | None = None
+) -> ReadResult[tuple[Activity, ...]]:
+    """Activities from a file with ``lead_id``, ``kind`` and ``at`` columns; every other
+    column is a property of the activity (read as lead fields are)."""
+    scan = scan_activities(path, spec=spec, stream=stream)
+    records = tuple(scan)
+    return ReadResult(records, tuple(scan.rejects), scan.rows)
+
+
+# --- histories ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Changes:
+    by_lead: dict[str, list[tuple[int, StageChange]]]
+    rejects: list[Reject]
+    rows: int
+
+
+def _history_rows(path: str | Path, spec: DataSpec, stream: IO[str] | None = None) -> _Changes:
+    zone = resolve_tz(spec.timezone, where="[data] timezone")
+    missing = frozenset(spec.missing)
+    history_spec = attrs.evolve(spec, id=None)  # a history file has no id column of its own
+    by_lead: dict[str, list[tuple[int, StageChange]]] = {}
+
+    def build(row: Row) -> None:
+        c = row.cells
+        lead_id = _required(c.get("lead_id"), "lead_id", missing)
+        change = StageChange(
+            _required(c.get("from_stage"), "from_stage", missing),
+            _required(c.get("to_stage"), "to_stage", missing),
+            _required(c.get("trigger"), "trigger", missing),
+            _time(c.get("at"), "at", spec, zone),
+            _text(c.get("actor"), "actor", missing),
+            _text(c.get("reason"), "reason", missing),
+        )
+        changes = by_lead.setdefault(lead_id, [])
+        if changes and change.at < changes[-1][1].at:
+            line = changes[-1][0]
+            msg = (
+                f"lead {lead_id!r}: the change at {change.at.isoformat()} is earlier than "
+                f"the one on line {line}; a history is written oldest first"
+            )
+            raise ValidationError(msg, value=change.at, where="at", expected="time order")
+        changes.append((row.line, change))
+
+    rows = iter_rows(path, spec=history_spec, required=HISTORY_COLUMNS[:5], stream=stream)
+    scan = Scan(rows, build, path)
+    for _ in scan:
+        pass
+    return _Changes(by_lead, scan.rejects, scan.rows)
+
+
+def read_history(
+    path: str | Path, *, spec: DataSpec = _PATH_SPEC, stream: IO[str] | None = None
+) -> ReadResult[Mapping[str, tuple[StageChange, ...]]]:
+    """Stage changes from a history file (``lead_id``, ``from_stage``, ``to_stage``,
+    ``trigger``, ``at``, optional ``actor`` and ``reason``), by lead, oldest first.
+
+    A change earlier than the lead's change before it is a reject: histories are written in
+    time order.
+    """
+    changes = _history_rows(path, spec, stream)
+    records = {k: tuple(c for _, c in v) for k, v in changes.by_lead.items()}
+    return ReadResult(records, tuple(changes.rejects), changes.rows)
+
+
+def attach_history(
+    leads: Iterable[Lead],
+    history: Mapping[str, Sequence[StageChange]],
+    lifecycle: Lifecycle,
+) -> tuple[list[Lead], list[tuple[str, str]]]:
+    """Each lead rebuilt from its recorded stage changes on ``lifecycle``.
+
+    Returns the leads and, for each lead whose history does not fit (a move the lifecycle
+    lacks, or a history ending elsewhere than the lead's stage), its id and the reason; those
+    leads are left out. Leads without a history are kept as they are.
+    """
+    out: list[Lead] = []
+    misfits: list[tuple[str, str]] = []
+    for lead in leads:
+        recorded = history.get(lead.id)
+        if not recorded:
+            out.append(lead)
+            continue
+        start = recorded[0].from_stage
+        try:
+            base = attrs.evolve(lead, stage=start, high_water=start)
+            rebuilt = lifecycle.replay(base, recorded)
+        except ValidationError as exc:
+            misfits.append((lead.id, str(exc).rstrip(".")))
+            continue
+        if lead.stage not in (rebuilt.stage, start):
+            reason = (
+                f"lead {lead.id!r}: the history ends in {rebuilt.stage!r} but the leads file "
+                f"says {lead.stage!r}"
+            )
+            misfits.append((lead.id, reason))
+            continue
+        out.append(rebuilt)
+    return out, misfits
+
+

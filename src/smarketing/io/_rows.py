@@ -1,0 +1,410 @@
+"""Rows out of CSV and JSON Lines files, each with its line and its raw text. Nothing is lost:
+a row is read or rejected, and a file that cannot be read at all is a one-line error.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import IO, Final
+
+import attrs
+from dateutil import parser as dateparser
+from dateutil import tz as dateutil_tz
+
+from smarketing.dataspec import DELIMITERS, DataSpec
+from smarketing.errors import SmarketingError, ValidationError
+from smarketing.leads import UNKNOWN
+
+__all__ = [
+    "FileFormatError",
+    "Reject",
+    "Row",
+    "auto_value",
+    "cell_reader",
+    "format_of",
+    "iter_rows",
+    "parse_time",
+    "resolve_tz",
+    "typed_value",
+]
+
+#: How much of a raw row a reject keeps (a runaway quoted cell can hold megabytes).
+RAW_LIMIT: Final = 2_000
+_FLOAT_START: Final = frozenset("-0123456789.")
+_TRUE: Final = frozenset({"true", "yes", "y", "1"})
+_FALSE: Final = frozenset({"false", "no", "n", "0"})
+_NUMERIC_DATE: Final = re.compile(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
+_ZONE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*\Z")
+_STRICT_NUMBER: Final = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+
+
+class FileFormatError(SmarketingError, ValueError):
+    """A file cannot be read at all: an unknown extension, no header, a missing id column,
+    text that is not UTF-8, a quote that is never closed. The message names file and line."""
+
+
+@attrs.frozen
+class Reject:
+    """A row that was not read: its line in the file, the row exactly as written, and why."""
+
+    line: int
+    raw: str
+    reason: str
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:" if self.path else "line "
+        return f"{where}{self.line}: {self.reason}"
+
+
+@attrs.frozen
+class Row:
+    """One row of a file: its first line, its raw text, and its cells by column name.
+
+    CSV cells are the text as written; JSON Lines values are JSON's own types.
+    """
+
+    line: int
+    raw: str
+    cells: dict[str, object]
+
+
+def format_of(path: str | Path) -> str:
+    """``"csv"`` or ``"jsonl"``, by the file's extension; a ``FileFormatError`` otherwise."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    msg = (
+        f"{path}: cannot tell the format from the extension {suffix or '(none)'!r}; "
+        "use .csv or .jsonl."
+    )
+    raise FileFormatError(msg)
+
+
+def _clip(raw: str) -> str:
+    return raw if len(raw) <= RAW_LIMIT else raw[:RAW_LIMIT] + f"... ({len(raw):,} characters)"
+
+
+class _Lines:
+    """The file's lines, keeping those of the row being read (its raw text) and a count."""
+
+    __slots__ = ("count", "handle", "kept")
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.kept: list[str] = []
+        self.count = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline()
+        if not line:
+            raise StopIteration
+        self.count += 1
+        self.kept.append(line)
+        return line
+
+    def take(self) -> str:
+        raw = "".join(self.kept)
+        self.kept.clear()
+        return raw
+
+
+def iter_rows(
+    path: str | Path,
+    *,
+    spec: DataSpec,
+    required: Sequence[str] = (),
+    stream: IO[str] | None = None,
+) -> Iterator[Row | Reject]:
+    """Every data row of a CSV or JSON Lines file, or a :class:`Reject` in its place.
+
+    ``required`` names columns (after ``spec.rename``) the header must have. File-level
+    problems raise :class:`FileFormatError` naming the file and line.
+    """
+    p = Path(path)
+    kind = format_of(p)
+    try:
+        handle = stream if stream is not None else p.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        msg = f"{p}: cannot open the file ({exc.strerror or exc})."
+        raise FileFormatError(msg) from None
+    lines = _Lines(handle)
+    with handle:
+        try:
+            if kind == "csv":
+                yield from _csv_rows(p, lines, spec, required)
+            else:
+                yield from _jsonl_rows(p, lines, spec, required)
+        except UnicodeDecodeError as exc:
+            line = _bad_utf8_line(p) if stream is None else lines.count + 1
+            msg = f"{p}:{line}: not UTF-8 text ({exc.reason}); save the file as UTF-8."
+            raise FileFormatError(msg) from None
+
+
+def _bad_utf8_line(path: Path) -> int:
+    """The first line that is not UTF-8 (read again, on the error path only)."""
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1  # pragma: no cover - the error was raised, so some line is bad
+
+
+def _sniff(header: str) -> str:
+    """The delimiter that splits the header line into the most columns (a comma on a tie)."""
+    best, most = ",", 0
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        if len(cells) > most:
+            best, most = delimiter, len(cells)
+    return best
+
+
+def _header(path: Path, names: list[str], spec: DataSpec, required: Sequence[str]) -> list[str]:
+    names = [n.strip() for n in names]
+    blank = [i + 1 for i, n in enumerate(names) if not n]
+    if blank:
+        msg = f"{path}:1: bad header (column {blank[0]} has no name)."
+        raise FileFormatError(msg)
+    facts = [spec.fact(n) for n in names]
+    seen: dict[str, str] = {}
+    for name, fact in zip(names, facts, strict=True):
+        if fact in seen:
+            also = "" if seen[fact] == name else f" (renamed from {seen[fact]!r} and {name!r})"
+            msg = f"{path}:1: bad header (the column {fact!r} appears twice{also})."
+            raise FileFormatError(msg)
+        seen[fact] = name
+    if spec.id is not None and "id" in required and spec.id not in names:
+        msg = f"{path}:1: no {spec.id!r} column (the id); set [data] id to the id column's name"
+        if spec.id == "id":
+            msg += ", or id = false to number the rows"
+        raise FileFormatError(msg + f" (columns: {_listed(names)}).")
+    missing = [c for c in required if c != "id" and c not in facts]
+    if missing:
+        msg = f"{path}:1: no {', '.join(repr(c) for c in missing)} column (columns: {_listed(names)})."
+        raise FileFormatError(msg)
+    return [("id" if spec.id is not None and n == spec.id else f) for n, f in zip(names, facts, strict=True)]
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:12])
+    return shown + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+
+
+def _csv_rows(
+    path: Path, lines: _Lines, spec: DataSpec, required: Sequence[str]
+) -> Iterator[Row | Reject]:
+    first = next(lines, None)
+    if first is None or not first.strip():
+        msg = f"{path}:1: the file is empty (no header line)."
+        raise FileFormatError(msg)
+    delimiter = spec.delimiter or _sniff(first)
+    lines.kept.clear()
+    names = _header(path, next(csv.reader([first], delimiter=delimiter)), spec, required)
+    width = len(names)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    start = 2
+    sp = str(path)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem = str(exc)
+            if "end of data" in problem or "field larger" in problem:
+                problem = "a quote opened here is never closed"
+            raw = _clip(lines.take())
+            msg = f"{path}:{start}: not readable as CSV ({problem}): {raw[:80]!r}."
+            raise FileFormatError(msg) from None
+        raw = lines.take()
+        line, start = start, lines.count + 1
+        if len(cells) == width:
+            if width == 1 and not cells[0].strip():
+                yield Reject(line, raw, "an empty row", sp)
+                continue
+            yield Row(line, raw, dict(zip(names, cells, strict=True)))
+        elif not any(c.strip() for c in cells):
+            yield Reject(line, _clip(raw), "an empty row", sp)
+        else:
+            reason = f"expected {width} cells, found {len(cells)}"
+            yield Reject(line, _clip(raw), reason, sp)
+
+
+def _jsonl_rows(
+    path: Path, lines: _Lines, spec: DataSpec, required: Sequence[str]
+) -> Iterator[Row | Reject]:
+    sp = str(path)
+    checked = False
+    for text in lines:
+        raw = lines.take()
+        line = lines.count
+        if not text.strip():
+            yield Reject(line, raw, "an empty line", sp)
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Reject(line, _clip(raw), f"not JSON ({exc.msg} at column {exc.colno})", sp)
+            continue
+        except (ValueError, RecursionError) as exc:  # huge integers, deep nesting
+            yield Reject(line, _clip(raw), f"not readable as JSON ({exc})", sp)
+            continue
+        if not isinstance(value, dict):
+            yield Reject(line, _clip(raw), "not a JSON object", sp)
+            continue
+        if spec.rename or spec.id not in (None, "id"):
+            value = {_json_name(k, spec): v for k, v in value.items()}
+        if not checked:
+            checked = True
+            _header(path, list(value), spec, [c for c in required if c != "id"])
+        if spec.id is not None and "id" in required and "id" not in value:
+            yield Reject(line, _clip(raw), f"no {spec.id!r} (the id)", sp)
+            continue
+        yield Row(line, raw, value)
+    if not checked:
+        msg = f"{path}:1: the file is empty (no JSON lines)."
+        raise FileFormatError(msg)
+
+
+def _json_name(key: str, spec: DataSpec) -> str:
+    return "id" if key == spec.id else spec.fact(key)
+
+
+# --- cells --------------------------------------------------------------------------------------
+
+
+def auto_value(text: str) -> object:
+    """A CSV cell as a number when the number writes back to the same text, else the text.
+
+    ``"250"`` is 250 and ``"2.5"`` is 2.5, but ``"007"``, ``"+49"``, ``"1_000"``, ``"1e3"``,
+    ``"2.50"`` and ``"1,5"`` stay text: the file's bytes are never rewritten by a guess.
+    """
+    if not text or text[0] not in _FLOAT_START:
+        return text
+    try:
+        number = int(text)
+    except ValueError:
+        try:
+            real = float(text)
+        except ValueError:
+            return text
+        return real if math.isfinite(real) and repr(real) == text else text
+    return number if str(number) == text else text
+
+
+def typed_value(text: str, kind: str, *, where: str, dayfirst: bool, zone: tzinfo) -> object:
+    """A cell read as the type ``[data] types`` gives its column."""
+    if kind == "text":
+        return text
+    if kind == "number":
+        stripped = text.strip()
+        if _STRICT_NUMBER.match(stripped):
+            number = float(stripped)
+            if math.isfinite(number):
+                whole = number.is_integer() and "." not in stripped and "e" not in stripped.lower()
+                return int(stripped) if whole else number
+        msg = f"{where}: {text!r} is not a number"
+        raise ValidationError(msg, value=text, where=where, expected="a number")
+    if kind == "boolean":
+        folded = text.strip().casefold()
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE:
+            return False
+        msg = f"{where}: {text!r} is not true or false (nor yes/no, 1/0)"
+        raise ValidationError(msg, value=text, where=where, expected="true or false")
+    return parse_time(text, default_tz=zone, where=where, dayfirst=dayfirst).isoformat()
+
+
+def cell_reader(spec: DataSpec, zone: tzinfo) -> Callable[[str, object], object]:
+    """The function that turns one cell of a column into a fact value (or ``UNKNOWN``)."""
+    missing = frozenset(spec.missing)
+    types = spec.types
+    dayfirst = spec.dayfirst
+
+    def read(name: str, value: object) -> object:
+        if type(value) is str:
+            if not value or value.isspace() or (missing and value.strip() in missing):
+                return UNKNOWN
+            kind = types.get(name)
+            if kind is None:
+                return auto_value(value)
+            return typed_value(value, kind, where=name, dayfirst=dayfirst, zone=zone)
+        if value is None:
+            return UNKNOWN
+        kind = types.get(name)
+        if kind == "text" and isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    return read
+
+
+# --- times --------------------------------------------------------------------------------------
+
+
+def parse_time(
+    value: object, *, default_tz: tzinfo, where: str, dayfirst: bool = False
+) -> datetime:
+    """A timestamp from a file: ISO 8601 or a common format; zone-less ones get ``default_tz``.
+
+    A numeric date such as ``03/04/2026`` is read month first unless ``dayfirst``; one that
+    cannot be read that way (``13/04/2026`` month first) is an error, never a silent swap.
+    """
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        if not isinstance(value, str) or not value.strip():
+            msg = f"{where} must be a timestamp (got {value!r})"
+            raise ValidationError(msg, value=value, where=where, expected="a timestamp")
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            parsed = _parse_loose(text, where=where, dayfirst=dayfirst)
+    if parsed.utcoffset() is None:
+        parsed = parsed.replace(tzinfo=default_tz)
+    return parsed
+
+
+def _parse_loose(text: str, *, where: str, dayfirst: bool) -> datetime:
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric is not None:
+        month = int(numeric.group(2) if dayfirst else numeric.group(1))
+        if not 1 <= month <= 12:
+            order = "day first" if dayfirst else "month first"
+            other = "false" if dayfirst else "true"
+            msg = (
+                f"{where}: {text!r} is not a date read {order}; if the file writes days "
+                f"first everywhere, set [data] dayfirst = {other}"
+            )
+            raise ValidationError(msg, value=text, where=where, expected="a timestamp")
+    try:
+        return dateparser.parse(text, dayfirst=dayfirst)
+    except (ValueError, OverflowError):
+        msg = f"{where}: {text!r} is not a timestamp we can read"
+        raise ValidationError(msg, value=text, where=where, expected="a timestamp") from None
+
+
+def resolve_tz(name: str, *, where: str = "--tz") -> tzinfo:
+    """A time zone by name (``UTC``, ``Europe/Berlin``); a ``ValidationError`` if unknown."""
+    # A zone name, never a path: dateutil would read any file it is pointed at.
+    zone = dateutil_tz.gettz(name) if _ZONE_NAME.match(name) and ".." not in name else None
+    if zone is None:
+        msg = f"{where} {name!r} is not a time zone name (e.g. 'UTC', 'Europe/Berlin')"
+        raise ValidationError(msg, value=name, where=where, expected="a time zone name")
+    return zone

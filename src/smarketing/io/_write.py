@@ -1,0 +1,104 @@
+"""Writing files atomically: a temporary file beside the target, renamed into place.
+
+An interrupted run (Ctrl-C, a full disk, an error half-way) leaves the previous file as it
+was and no half-written one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from smarketing.io._rows import format_of
+
+__all__ = ["atomic_output", "write_rows"]
+
+
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[IO[str]]:
+    """A text stream whose content replaces ``path`` only when the block ends without error.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_output(target) as out:
+    ...     _ = out.write("done\\n")
+    >>> target.read_text()
+    'done\\n'
+    """
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(
+        dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".part"
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:  # pragma: no cover - already renamed or removed
+            pass
+        raise
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _json(value: object) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def write_rows(
+    path: str | Path,
+    rows: Iterable[Mapping[str, object]],
+    columns: Sequence[str],
+    *,
+    stream: IO[str] | None = None,
+) -> int:
+    """Write rows as CSV or JSON Lines (by the extension of ``path``); returns the count.
+
+    Without ``stream`` the file is written atomically (see :func:`atomic_output`).
+    """
+    kind = format_of(path)
+    if stream is None:
+        with atomic_output(path) as handle:
+            return _write(handle, kind, rows, columns)
+    return _write(stream, kind, rows, columns)
+
+
+def _write(
+    handle: IO[str], kind: str, rows: Iterable[Mapping[str, object]], columns: Sequence[str]
+) -> int:
+    count = 0
+    if kind == "csv":
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+            count += 1
+    else:
+        for row in rows:
+            record = {c: _json(row.get(c)) for c in columns}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
