@@ -212,12 +212,14 @@ class TestMalformedFiles:
 
     def test_unknown_extensions_and_missing_files_are_errors(self, tmp_path: Path) -> None:
         """The format comes from the extension; a missing file is one line."""
-        with pytest.raises(FileFormatError, match="extension '.xlsx'"):
+        with pytest.raises(FileFormatError, match=r"extension '\.xlsx'"):
             read_leads(tmp_path / "l.xlsx", at=AT)
         with pytest.raises(FileFormatError, match="cannot open"):
             read_leads(tmp_path / "nope.csv", at=AT)
 
-    @pytest.mark.parametrize(("delimiter", "name"), [(";", "l.csv"), ("\t", "l.tsv"), ("|", "l.csv")])
+    @pytest.mark.parametrize(
+        ("delimiter", "name"), [(";", "l.csv"), ("\t", "l.tsv"), ("|", "l.csv")]
+    )
     def test_the_delimiter_is_sniffed_from_the_header(
         self, tmp_path: Path, delimiter: str, name: str
     ) -> None:
@@ -490,7 +492,15 @@ class TestNothingIsLost:
         assert got == rows
 
     @settings(max_examples=100)
-    @given(st.lists(st.one_of(st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False)), min_size=1, max_size=10))
+    @given(
+        st.lists(
+            st.one_of(
+                st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False)
+            ),
+            min_size=1,
+            max_size=10,
+        )
+    )
     def test_numbers_round_trip(self, numbers: list[float]) -> None:
         """A number written by Python reads back as the same number."""
         text = csv_text([["id", "n"], *[[str(i), repr(n)] for i, n in enumerate(numbers)]])
@@ -535,13 +545,11 @@ class TestRealExport:
         header = ["Prospect ID", "Lead Source", "Total Visits", "City", "Specialization", "Zip"]
         body = [
             ["7927b2df-8bba-4d29", "Google", "5", "Select", "Select", "01234"],
-            ["2a272436-5132-4136", "Direct Traffic", "2", "Mumbai", "Business Administration", "00400"],
+            ["2a272436-5132-4136", "Direct Traffic", "2", "Mumbai", "Business Admin", "00400"],
             ["8cc8c611-a219-4f35", "Select", "", "Thane & Outskirts", "Select", "40001"],
         ]
         path = write(tmp_path, "Leads.csv", csv_text([header, *body]))
-        spec = sm.DataSpec(
-            id="Prospect ID", missing=("Select",), rename={"Lead Source": "source"}
-        )
+        spec = sm.DataSpec(id="Prospect ID", missing=("Select",), rename={"Lead Source": "source"})
         result = read_leads(path, spec=spec, at=AT)
         assert (len(result.leads), result.rejects) == (3, ())
         for lead in result.leads:

@@ -182,6 +182,43 @@ class Calendar(Protocol):
         ...
 
 
+_DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def describe(calendar: object) -> str:
+    """The clock an SLA runs on, in words, for every report that states an SLA.
+
+    >>> import smarketing as sm
+    >>> describe(sm.WallClock()), describe(sm.BusinessCalendar())
+    ('wall-clock time (every hour counts)', 'business hours (Mon-Fri 09:00-17:00, UTC)')
+    """
+    if isinstance(calendar, BusinessCalendar):
+        days = calendar.days
+        if len(days) > 2 and days == tuple(range(days[0], days[-1] + 1)):
+            spoken = f"{_DAY_NAMES[days[0]]}-{_DAY_NAMES[days[-1]]}"
+        else:
+            spoken = ", ".join(_DAY_NAMES[d] for d in days)
+        hours = f"{calendar.start.isoformat('minutes')}-{calendar.end.isoformat('minutes')}"
+        zone = zone_name(calendar.tz)
+        off = len(calendar.holidays)
+        holidays = f", {off} holiday{'s' * (off != 1)}" if off else ""
+        return f"business hours ({spoken} {hours}, {zone}{holidays})"
+    if isinstance(calendar, WallClock):
+        return "wall-clock time (every hour counts)"
+    return f"the calendar {type(calendar).__name__}"
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name of a zone (what a playbook file writes), or its abbreviation."""
+    key = getattr(zone, "key", None)  # zoneinfo
+    if isinstance(key, str):
+        return key
+    filename = getattr(zone, "_filename", None)  # dateutil's tzfile
+    if isinstance(filename, str):
+        return filename.split("zoneinfo/", 1)[-1]
+    return zone.tzname(None) or "UTC"
+
+
 @attrs.frozen
 class WallClock:
     """Elapsed time: every instant is working time, the default clock for SLAs.

@@ -14,7 +14,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from datetime import date, time, tzinfo
+from datetime import date, time
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any, Final, TypeVar
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from smarketing._calendar import BusinessCalendar
+from smarketing._calendar import BusinessCalendar, zone_name
 from smarketing._durations import format_duration, parse_duration
 from smarketing.conditions import Condition, parse_condition
 from smarketing.dataspec import COLUMN_TYPES, DELIMITERS, DataSpec
@@ -121,7 +121,7 @@ SPEC: Final[Key] = _table(
                 ),
                 "rename": Key(
                     "map",
-                    "File column name = fact name, e.g. { \"Lead Source\" = \"source\" }.",
+                    'File column name = fact name, e.g. { "Lead Source" = "source" }.',
                     values=_k("string", "the fact name"),
                 ),
                 "types": Key(
@@ -332,7 +332,10 @@ SECTIONS: Final = ("data", "known_facts", "lifecycle", "scoring", "personas", "f
 #: Keys that stand for one another: writing one drops the default's other (a custom lifecycle
 #: drops the default's mql/sql/max_age; letter grades drop the default's grade thresholds).
 _ALTERNATIVES: Final = {
-    "lifecycle": (frozenset({"initial", "stages", "transitions"}), frozenset({"mql", "sql", "max_age"})),
+    "lifecycle": (
+        frozenset({"initial", "stages", "transitions"}),
+        frozenset({"mql", "sql", "max_age"}),
+    ),
     "scoring": (frozenset({"letter_grading"}), frozenset({"grades"})),
 }
 #: A default key that belongs to another: a file that writes its own engagement rules starts
@@ -454,7 +457,9 @@ def _check_leaf(value: object, key: Key, path: str, src: _Source) -> Any:
         if value is False:
             return None
         if not isinstance(value, str) or not value:
-            raise src.error(path, f"expected a column name or false, got {_type(value)}", piece=value)
+            raise src.error(
+                path, f"expected a column name or false, got {_type(value)}", piece=value
+            )
         return value
     if kind == "bool":
         if not isinstance(value, bool):
@@ -860,7 +865,7 @@ def to_dict(pb: Playbook) -> dict[str, Any]:
         else:
             cal = pb.calendar
             out["sla"]["calendar"] = {
-                "timezone": _zone_name(cal.tz),
+                "timezone": zone_name(cal.tz),
                 "days": [_DAYS[d] for d in cal.days],
                 "start": cal.start.isoformat("minutes"),
                 "end": cal.end.isoformat("minutes"),
@@ -982,17 +987,6 @@ def _field_data(f: FormField) -> dict[str, Any]:
     if f.after_submissions:
         data["after_submissions"] = f.after_submissions
     return data
-
-
-def _zone_name(zone: tzinfo) -> str:
-    key = getattr(zone, "key", None)  # zoneinfo.ZoneInfo
-    if isinstance(key, str):
-        return key
-    filename = getattr(zone, "_filename", None)  # dateutil's tzfile
-    if isinstance(filename, str):
-        return filename.split("zoneinfo/", 1)[-1]
-    name = zone.tzname(None)
-    return name if name else "UTC"
 
 
 # --- the JSON Schema ----------------------------------------------------------------------------

@@ -39,21 +39,26 @@ def _texts(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _names(key: str) -> object:
-    def convert(value: object) -> Mapping[str, str]:
-        if not isinstance(value, Mapping):
-            msg = f"DataSpec.{key} must be a table of column names (got {value!r})."
-            raise ConfigError(msg, key=f"data.{key}", piece=value)
-        for name, target in value.items():
-            if not isinstance(name, str) or not name or not isinstance(target, str) or not target:
-                msg = f"DataSpec.{key} maps column names to texts (got {name!r} = {target!r})."
-                raise ConfigError(msg, key=f"data.{key}.{name}", piece=target)
-        return MappingProxyType(dict(value))
-
-    return convert
+def _names(value: object, key: str) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        msg = f"DataSpec.{key} must be a table of column names (got {value!r})."
+        raise ConfigError(msg, key=f"data.{key}", piece=value)
+    for name, target in value.items():
+        if not isinstance(name, str) or not name or not isinstance(target, str) or not target:
+            msg = f"DataSpec.{key} maps column names to texts (got {name!r} = {target!r})."
+            raise ConfigError(msg, key=f"data.{key}.{name}", piece=target)
+    return MappingProxyType(dict(value))
 
 
-def _check_id(_instance: object, _attribute: object, value: object) -> None:
+def _rename(value: object) -> Mapping[str, str]:
+    return _names(value, "rename")
+
+
+def _types(value: object) -> Mapping[str, str]:
+    return _names(value, "types")
+
+
+def _check_id(_instance: object, _attribute: object, value: str | None) -> None:
     if value is not None and (not isinstance(value, str) or not value):
         msg = f"DataSpec.id must be a column name, or None to number the rows (got {value!r})."
         raise ConfigError(msg, key="data.id", piece=value)
@@ -69,7 +74,7 @@ def _check_types(_instance: object, _attribute: object, value: Mapping[str, str]
             raise ConfigError(msg, key=f"data.types.{name}", piece=kind)
 
 
-def _check_delimiter(_instance: object, _attribute: object, value: object) -> None:
+def _check_delimiter(_instance: object, _attribute: object, value: str | None) -> None:
     if value is not None and value not in DELIMITERS:
         shown = ", ".join(repr(d) for d in DELIMITERS)
         msg = f"DataSpec.delimiter must be one of {shown}, or omitted to sniff it (got {value!r})."
@@ -105,14 +110,9 @@ class DataSpec:
 
     id: str | None = attrs.field(default="id", validator=_check_id)
     missing: tuple[str, ...] = attrs.field(default=(), converter=_texts)
-    rename: Mapping[str, str] = attrs.field(
-        factory=dict, converter=_names("rename"), hash=False  # type: ignore[misc]
-    )
+    rename: Mapping[str, str] = attrs.field(factory=dict, converter=_rename, hash=False)
     types: Mapping[str, str] = attrs.field(
-        factory=dict,
-        converter=_names("types"),  # type: ignore[misc]
-        validator=_check_types,
-        hash=False,
+        factory=dict, converter=_types, validator=_check_types, hash=False
     )
     dayfirst: bool = attrs.field(default=False, validator=_check_flag)
     delimiter: str | None = attrs.field(default=None, validator=_check_delimiter)

@@ -733,8 +733,8 @@ def _follow_up(funnel: FunnelReport) -> list[str]:
     lines += [
         "",
         _wrap(
-            f"The SLA: a first touch within {human_duration(sla.first_touch)} of working time "
-            f"after a lead becomes an {sla.stage.upper()}. "
+            f"The SLA: a first touch within {human_duration(sla.first_touch)} after a lead "
+            f"becomes an {sla.stage.upper()}, counted in {funnel.clock}. "
             f"{summary.breached:,} of {summary.clocks:,} clocks ran out "
             f"({summary.late:,} touched late, {summary.unanswered:,} never "
             f"touched); met rate {_rate(summary.met_rate)}."

@@ -37,7 +37,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from smarketing._calendar import Calendar, WallClock
+from smarketing._calendar import Calendar, WallClock, describe
 from smarketing.errors import ValidationError
 from smarketing.leads import RESERVED_FACTS, Activity, Lead, check_aware, group_by_lead
 from smarketing.lifecycle import Lifecycle
@@ -241,6 +241,8 @@ class FunnelReport:
         sla: the SLA the report checked, or ``None``.
         sla_summary: what became of the SLA clocks, or ``None`` without an SLA.
         sla_breaches: the clocks that ran out, ordered by due time, then lead id.
+        clock: the clock the SLA ran on, in words (business hours with their calendar, or
+            wall-clock time), so that every report says which it was.
     """
 
     start: datetime
@@ -260,6 +262,7 @@ class FunnelReport:
     _times: Mapping[str, TimeInStage] = attrs.field(alias="times", hash=False)
     _reasons: Mapping[str, Mapping[str | None, int]] = attrs.field(alias="reasons", hash=False)
     _inputs: _Inputs | None = attrs.field(default=None, alias="inputs", eq=False)
+    clock: str = describe(_WALL)
 
     # --- counts and rates -------------------------------------------------------------------
 
@@ -438,6 +441,7 @@ class FunnelReport:
                 "touch_kinds": list(self.sla.touch_kinds),
             },
             "sla_summary": None if self.sla_summary is None else attrs.asdict(self.sla_summary),
+            "clock": self.clock,
             "sla_breaches": [
                 {
                     "lead_id": b.lead_id,
@@ -514,7 +518,8 @@ class FunnelReport:
         lines = [
             "",
             f"**Sales follow-up:** a first touch ({kinds}) within "
-            f"{human_duration(sla.first_touch)} of entering {sla.stage}.",
+            f"{human_duration(sla.first_touch)} of entering {sla.stage}, counted in "
+            f"{self.clock}.",
             "",
             "| clocks | met | late | no touch | pending | met rate |",
             "|---:|---:|---:|---:|---:|---:|",
@@ -690,6 +695,7 @@ def _compute(
         times=MappingProxyType(times),
         reasons=MappingProxyType({s: _most_common(c) for s, c in reasons.items()}),
         inputs=_Inputs(plan, tuple(tally.leads), activities),
+        clock=describe(plan.calendar),
     )
 
 
@@ -967,6 +973,7 @@ class _Reader:
             stale=self._texts(d, "stale"),
             sla=None if sla_data is None else self._sla(sla_data),
             sla_summary=None if summary is None else self._summary(summary),
+            clock=self._text(d.get("clock", describe(_WALL)), "clock"),
             sla_breaches=tuple(
                 self._breach(b, f"sla_breaches[{i}]")
                 for i, b in enumerate(self._list(self._get(d, "sla_breaches"), "sla_breaches"))

@@ -17,7 +17,6 @@ import attrs
 from smarketing.dataspec import DataSpec
 from smarketing.errors import SmarketingError, ValidationError
 from smarketing.io._rows import (
-    FileFormatError,
     Reject,
     Row,
     cell_reader,
@@ -30,8 +29,8 @@ from smarketing.lifecycle import Lifecycle
 
 __all__ = [
     "ReadResult",
-    "attach_history",
     "Scan",
+    "attach_history",
     "read_activities",
     "read_history",
     "read_leads",
@@ -373,5 +372,3 @@ def attach_history(
             continue
         out.append(rebuilt)
     return out, misfits
-
-

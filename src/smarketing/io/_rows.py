@@ -194,9 +194,13 @@ def _header(path: Path, names: list[str], spec: DataSpec, required: Sequence[str
         raise FileFormatError(msg + f" (columns: {_listed(names)}).")
     missing = [c for c in required if c != "id" and c not in facts]
     if missing:
-        msg = f"{path}:1: no {', '.join(repr(c) for c in missing)} column (columns: {_listed(names)})."
+        absent = ", ".join(repr(c) for c in missing)
+        msg = f"{path}:1: no {absent} column (columns: {_listed(names)})."
         raise FileFormatError(msg)
-    return [("id" if spec.id is not None and n == spec.id else f) for n, f in zip(names, facts, strict=True)]
+    return [
+        ("id" if spec.id is not None and n == spec.id else f)
+        for n, f in zip(names, facts, strict=True)
+    ]
 
 
 def _listed(names: Sequence[str]) -> str:

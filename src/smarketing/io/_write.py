@@ -6,6 +6,7 @@ was and no half-written one.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -43,10 +44,8 @@ def atomic_output(path: str | Path) -> Iterator[IO[str]]:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:  # pragma: no cover - already renamed or removed
-            pass
         raise
 
 
