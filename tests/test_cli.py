@@ -37,7 +37,17 @@ L-3,suspect,prospect,engage,2026-03-01T12:00:00+00:00,auto,
 L-3,prospect,mql,qualify,2026-03-02T12:00:00+00:00,auto,
 """
 AT = "2026-03-05T09:00:00+00:00"
-SCORE_COLUMNS = ["id", "stage", "score", "fit", "engagement", "grade", "persona", "next_fields"]
+SCORE_COLUMNS = [
+    "id",
+    "stage",
+    "qualifies",
+    "score",
+    "fit",
+    "engagement",
+    "grade",
+    "persona",
+    "next_fields",
+]
 
 
 def write(path: Path, text: str) -> Path:
@@ -246,7 +256,10 @@ class TestScore:
         argv = ["score", str(files / "leads.csv"), "--activities", str(files / "activities.csv")]
         assert main([*argv, "--at", AT]) == 0
         captured = capsys.readouterr()
-        assert captured.err == ""
+        assert captured.err.splitlines() == [
+            f"smarketing: {files / 'activities.csv'}: 3 rows read: 3 activities, 0 rejected",
+            f"smarketing: {files / 'leads.csv'}: 3 rows read: 3 leads, 0 rejected",
+        ]
         assert captured.out.splitlines()[0] == ",".join(SCORE_COLUMNS)
         rows = {r["id"]: r for r in rows_of(captured.out)}
         assert list(rows) == ["L-1", "L-2", "L-3"]
@@ -348,7 +361,7 @@ class TestScore:
         ("extra", "says"),
         [
             (["--tz", "Mars/Base"], "--tz 'Mars/Base' is not a time zone"),
-            (["--at", "yesterday-ish"], "--at is not a timestamp"),
+            (["--at", "yesterday-ish"], "--at: 'yesterday-ish' is not a timestamp"),
             (["-o", "scores.txt"], "cannot tell the format"),
             (["--playbook", "nowhere.toml"], "nowhere.toml"),
         ],
@@ -395,10 +408,11 @@ class TestBadRows:
     )
     BAD_ACTIVITIES = ACTIVITIES + "L-2,webinar,not a time,\nL-404,webinar,2026-03-03,\n"
 
-    def test_bad_rows_are_reported_and_kept_in_a_rejects_file(
+    def test_bad_rows_go_to_stderr_when_the_output_does(
         self, files: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """Each bad row: file:line and reason on stderr, and a row in <input>.rejects.csv."""
+        """Writing to stdout: each bad row on stderr with file:line, reason and raw text;
+        the counts say rows = leads + rejects; no rejects file is left anywhere."""
         leads = write(files / "leads.csv", self.BAD_LEADS)
         acts = write(files / "activities.csv", self.BAD_ACTIVITIES)
         assert main(["score", str(leads), "--activities", str(acts), "--at", AT]) == 0
@@ -409,9 +423,24 @@ class TestBadRows:
             assert f"{leads}:{line}: " in err
         assert f"{acts}:5: " in err
         assert "'lost' is not a stage" in err
-        assert f"{acts}: 1 activities of leads not in" in err
+        assert "'L-8,2026-03-01,lost,organic,,,,,'" in err
+        assert f"{leads}: 7 rows read: 3 leads, 4 rejected" in err
+        assert f"{acts}: 5 rows read: 4 activities, 1 rejected" in err
+        assert f"1 activities of leads not read from {leads}" in err
         assert "5 bad rows left out" in err
-        rejects = rows_of((files / "leads.rejects.csv").read_text())
+        assert not list(files.glob("*.rejects.csv"))
+
+    def test_rejects_names_the_file_of_bad_rows(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--rejects FILE: every bad row with its file, line, reason and the row as written."""
+        leads = write(files / "leads.csv", self.BAD_LEADS)
+        acts = write(files / "activities.csv", self.BAD_ACTIVITIES)
+        bad = files / "bad.csv"
+        argv = ["score", str(leads), "--activities", str(acts), "--at", AT, "--rejects", str(bad)]
+        assert main(argv) == 0
+        assert f"listed in {bad}" in capsys.readouterr().err
+        rejects = rows_of(bad.read_text())
         assert [(Path(r["file"]).name, r["line"]) for r in rejects] == [
             ("activities.csv", "5"),
             ("leads.csv", "5"),
@@ -420,7 +449,30 @@ class TestBadRows:
             ("leads.csv", "8"),
         ]
         assert all(r["reason"] for r in rejects)
-        assert json.loads(rejects[1]["row"])["source"] == "organic"
+        assert rejects[1]["row"] == ",2026-03-01,suspect,organic,,,,,\n"
+
+    def test_a_clean_run_removes_a_stale_rejects_file(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A rejects file from an earlier run would list rows that are now fine."""
+        out = files / "scores.csv"
+        stale = write(files / "scores.rejects.csv", "file,line,reason,row\nold,1,x,y\n")
+        assert main(["score", str(files / "leads.csv"), "--at", AT, "-o", str(out)]) == 0
+        assert not stale.exists()
+
+    def test_the_rejects_file_can_leave_a_read_only_input_folder_alone(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Nothing is written beside the input: the rejects follow the output."""
+        leads = write(files / "leads.csv", self.BAD_LEADS)
+        (files / "out").mkdir()
+        out = files / "out" / "s.csv"
+        files.chmod(0o555)
+        try:
+            assert main(["score", str(leads), "--at", AT, "-o", str(out)]) == 0
+        finally:
+            files.chmod(0o755)
+        assert (files / "out" / "s.rejects.csv").exists()
 
     def test_with_an_output_the_rejects_file_sits_next_to_it(
         self, files: Path, capsys: pytest.CaptureFixture[str]
@@ -436,15 +488,19 @@ class TestBadRows:
     def test_strict_makes_a_bad_row_an_error(
         self, files: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """--strict: exit 2 with one line naming the first bad row; nothing is scored."""
+        """--strict: exit 2 with one line naming the first bad row; nothing is written."""
         leads = write(files / "leads.csv", self.BAD_LEADS)
-        assert main(["score", str(leads), "--at", AT, "--strict"]) == 2
+        out = files / "s.csv"
+        assert main(["score", str(leads), "--at", AT, "--strict", "-o", str(out)]) == 2
         captured = capsys.readouterr()
-        line = one_error_line(captured.err)
+        line = captured.err.splitlines()[-1]
+        assert line.startswith("smarketing: error: ")
         assert f"{leads}:5: " in line
         assert "4 bad rows in all" in line
-        assert captured.out == ""
-        assert (files / "leads.rejects.csv").exists()
+        assert not out.exists()
+        assert (files / "s.rejects.csv").exists()
+        assert main(["score", str(leads), "--at", AT, "--strict"]) == 2
+        assert capsys.readouterr().out == ""
 
     def test_strict_lets_good_files_through(
         self, files: Path, capsys: pytest.CaptureFixture[str]
@@ -456,14 +512,15 @@ class TestBadRows:
     def test_many_bad_rows_are_listed_in_the_file_not_all_on_screen(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """stderr shows the first few; the rejects file has every one."""
+        """With a rejects file, stderr shows the first few; the file has every one."""
         text = "id,created_at\n" + "".join(f"L-{i},never\n" for i in range(SHOWN_REJECTS + 5))
         leads = write(tmp_path / "leads.csv", text)
-        assert main(["score", str(leads), "--at", AT]) == 0
+        out = tmp_path / "s.csv"
+        assert main(["score", str(leads), "--at", AT, "-o", str(out)]) == 0
         err = capsys.readouterr().err
-        assert err.count(f"{leads}:") == SHOWN_REJECTS
+        assert err.count(f"{leads}:") == SHOWN_REJECTS + 1  # the rejects and the count line
         assert f"the first {SHOWN_REJECTS} are above" in err
-        rejects = rows_of((tmp_path / "leads.rejects.csv").read_text())
+        rejects = rows_of((tmp_path / "s.rejects.csv").read_text())
         assert len(rejects) == SHOWN_REJECTS + 5
 
     def test_jsonl_input_reports_bad_lines_too(
@@ -521,7 +578,7 @@ class TestFunnel:
         assert "| mql | 1 |" in captured.out
         assert "| prospect | 2 |" in captured.out
         assert "**Sales follow-up:**" in captured.out
-        assert captured.err == ""
+        assert "rows read" in captured.err and "rejected" in captured.err
 
     def test_without_activities_the_sla_is_not_checked(
         self, files: Path, capsys: pytest.CaptureFixture[str]
@@ -556,8 +613,9 @@ class TestFunnel:
         )
         assert main(self.args(files)) == 0
         captured = capsys.readouterr()
-        assert f"{history}:5: lead 'L-2'" in captured.err
+        assert f"{files / 'leads.csv'}:3: lead 'L-2'" in captured.err
         assert "'win' does not lead from 'suspect' to 'customer'" in captured.err
+        assert f"(in {history})" in captured.err
         assert "**Funnel**" in captured.out
         assert "2 leads" in captured.out.splitlines()[0]
 
@@ -573,7 +631,7 @@ class TestFunnel:
         )
         assert main(self.args(files)) == 0
         err = capsys.readouterr().err
-        assert "history.csv:2: lead 'L-1': the history ends in 'prospect'" in err
+        assert "leads.csv:2: lead 'L-1': the history ends in 'prospect'" in err
 
     def test_strict_and_strangers(self, files: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Changes of unknown leads are counted; a bad change under --strict is an error."""
@@ -585,10 +643,10 @@ class TestFunnel:
         )
         assert main(self.args(files)) == 0
         err = capsys.readouterr().err
-        assert "1 stage changes of leads not in" in err
+        assert "1 stage changes of leads not read from" in err
         assert "history.csv:6: " in err
         assert main(self.args(files, "--strict")) == 2
-        assert "history.csv:6: " in one_error_line(capsys.readouterr().err)
+        assert "history.csv:6: " in capsys.readouterr().err.splitlines()[-1]
 
     def test_only_bad_leads_is_an_input_error(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -608,7 +666,7 @@ class TestFunnel:
         write(tmp_path / "leads.csv", "id\n")
         write(tmp_path / "history.csv", HISTORY)
         assert main(self.args(tmp_path)) == 2
-        assert "no leads to report on" in one_error_line(capsys.readouterr().err)
+        assert "no leads to report on" in capsys.readouterr().err.splitlines()[-1]
 
 
 # --- demo -----------------------------------------------------------------------------------------
@@ -686,7 +744,7 @@ class TestDemo:
         assert main([*argv, *window, "--strict", "-o", str(report)]) == 0
         assert json.loads(report.read_text()) == sim.report().to_dict()
         captured = capsys.readouterr()
-        assert captured.err == ""
+        assert "0 rejected" in captured.err and "bad rows" not in captured.err
 
     def test_the_chart_is_drawn_with_the_plot_extra(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -7,7 +7,8 @@
     smarketing plan LEADS [...the same options]
     smarketing funnel LEADS --history FILE [--activities FILE] [--start T] [--end T] [-o OUT]
     smarketing diagram [--playbook FILE]
-    smarketing check PLAYBOOK.toml
+    smarketing check PLAYBOOK.toml [--data LEADS [--activities FILE]] [--effective]
+    smarketing init [FILE]
 
 Files are CSV or JSON Lines, told apart by their extension. Bad rows are reported on stderr
 with ``file:line`` and their reason and written to a rejects file; ``--strict`` makes any bad
@@ -18,41 +19,45 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
-import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone, tzinfo
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, NoReturn, TypeVar, cast
+from typing import NoReturn, TypeVar
 
 import attrs
 
-from smarketing._files import (
-    CHANGE_COLUMNS,
+from smarketing.config import commented_default, to_toml
+from smarketing.dataspec import DataSpec
+from smarketing.demo import DEFAULT_START, Simulation, funnel_chart, population, report, simulate
+from smarketing.errors import SmarketingError
+from smarketing.funnel import FunnelReport, funnel_report
+from smarketing.io import (
     Reject,
+    Scan,
+    atomic_output,
     format_of,
     parse_time,
-    read_activities,
-    read_changes,
+    read_history,
     read_leads,
-    read_rows,
     resolve_tz,
+    scan_activities,
+    scan_leads,
     write_rows,
 )
-from smarketing.demo import DEFAULT_START, Simulation, funnel_chart, population, report, simulate
-from smarketing.errors import SmarketingError, ValidationError
-from smarketing.funnel import FunnelReport, funnel_report
-from smarketing.leads import Activity, Lead, StageChange
+from smarketing.io._check import check_data
+from smarketing.io._read import HISTORY_COLUMNS
+from smarketing.leads import Activity, Lead
 from smarketing.playbook import Assessment, Playbook
 
 __all__ = ["main"]
 
 T = TypeVar("T")
 PROG = "smarketing"
-_LINE = re.compile(r"^line \d+: ")
 #: How many bad rows are listed on stderr; the rejects file has them all.
 SHOWN_REJECTS = 20
 #: The order of the well-known lead columns in files the command writes.
@@ -190,10 +195,28 @@ def _parser() -> _Parser:
     diagram.set_defaults(command=_diagram)
 
     check = commands.add_parser(
-        "check", help="validate a playbook file", description="Validate a playbook file."
+        "check",
+        help="validate a playbook file, and check it against your data",
+        description="Validate a playbook file. With --data, also check it against a leads "
+        "file: facts the rules read that no column supplies, placeholders read as answers, "
+        "rules that hold for no lead or for every lead. Exit 1 when a problem is found.",
     )
     check.add_argument("playbook", metavar="PLAYBOOK.toml")
+    check.add_argument("--data", metavar="LEADS", help="a leads file to check the rules against")
+    check.add_argument("--activities", metavar="FILE", help="its activities (with --data)")
+    check.add_argument(
+        "--effective", action="store_true", help="print the playbook as it is read (TOML)"
+    )
     check.set_defaults(command=_check)
+
+    init = commands.add_parser(
+        "init",
+        help="write the default playbook, commented, to start from",
+        description="Write the default playbook as a commented TOML file to start from.",
+    )
+    init.add_argument("file", nargs="?", default="playbook.toml", metavar="FILE")
+    init.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    init.set_defaults(command=_init)
     return parser
 
 
@@ -201,16 +224,38 @@ def _inputs(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
     sub.add_argument("--activities", metavar="FILE", help="the leads' activities")
     sub.add_argument("--at", metavar="ISO-TIME", help="score as of this time (default: now)")
+    sub.add_argument(
+        "--keep",
+        type=_names,
+        default=[],
+        metavar="COLS",
+        help="leads-file columns to carry through to the output (comma-separated)",
+    )
     _common(sub, output="write to OUT (.csv or .jsonl) instead of stdout")
 
 
 def _common(sub: argparse.ArgumentParser, *, output: str) -> None:
     sub.add_argument("--playbook", metavar="FILE", help="default: the embedded playbook")
     sub.add_argument(
-        "--tz", default="UTC", metavar="ZONE", help="zone of timestamps without one (UTC)"
+        "--tz",
+        metavar="ZONE",
+        help="zone of timestamps without one (default: the playbook's [data] timezone, UTC)",
     )
     sub.add_argument("-o", "--output", metavar="OUT", help=output)
+    sub.add_argument(
+        "--rejects",
+        metavar="FILE",
+        help="write bad rows to FILE (default: OUT.rejects.csv, or stderr without -o)",
+    )
     sub.add_argument("--strict", action="store_true", help="any bad row is an error (exit 2)")
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        msg = f"expected column names separated by commas, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return names
 
 
 def _count(text: str) -> int:
@@ -274,149 +319,214 @@ class _Progress:
 
 @attrs.define
 class _Run:
-    """What one run of score, plan or funnel has read, and the bad rows it found."""
+    """What one run has read: the playbook, how to read files, and every bad row.
+
+    Each file read says how many rows it held and what became of them (rows = records +
+    rejects); the rejects go to ``--rejects``, beside the output, or to stderr.
+    """
 
     args: argparse.Namespace
     playbook: Playbook
-    tz: tzinfo
+    spec: DataSpec
     rejects: list[Reject] = attrs.field(factory=list)
     notes: list[str] = attrs.field(factory=list)
+    counts: list[str] = attrs.field(factory=list)
+    finished: bool = False
 
     @classmethod
-    def start(cls, args: argparse.Namespace) -> _Run:
-        if args.output is not None and args.command is not _funnel:
+    def start(cls, args: argparse.Namespace, *, checked_output: bool = True) -> _Run:
+        if args.output is not None and checked_output:
             format_of(Path(args.output))  # a bad extension fails now, not after the work
-        pb = Playbook.default() if args.playbook is None else Playbook.from_toml(args.playbook)
-        return cls(args, pb, resolve_tz(args.tz))
+        pb = _playbook(args.playbook)
+        spec = pb.data
+        if args.tz is not None:
+            resolve_tz(args.tz, where="--tz")
+            spec = attrs.evolve(spec, timezone=args.tz)
+        return cls(args, pb, spec)
 
     def time(self, text: str, option: str) -> datetime:
-        return parse_time(text, default_tz=self.tz, where=option)
+        zone = resolve_tz(self.spec.timezone, where="[data] timezone")
+        return parse_time(text, default_tz=zone, where=option, dayfirst=self.spec.dayfirst)
 
-    def leads(self, default_at: datetime) -> list[Lead]:
-        path = self.args.leads
-        leads, rejects = read_leads(path, default_at=default_at, default_tz=self.tz)
-        self.rejects += rejects
-        stages = set(self.playbook.lifecycle.stage_names)
-        bad = {lead.id for lead in leads if lead.stage not in stages}
-        if bad:
-            names = ", ".join(self.playbook.lifecycle.stage_names)
-            lines = _lines_of(path, "id", bad)
-            for lead in leads:
-                if lead.id in bad:
-                    reason = f"stage {lead.stage!r} is not a stage of the playbook ({names})"
-                    self.rejects.append(Reject(str(path), lines[lead.id], reason, {"id": lead.id}))
-        return [lead for lead in leads if lead.id not in bad]
+    def counted(self, path: str, rows: int, records: int, noun: str, rejects: int) -> None:
+        self.counts.append(f"{path}: {rows:,} rows read: {records:,} {noun}, {rejects:,} rejected")
 
-    def activities(self, leads: Iterable[Lead]) -> list[Activity]:
+    def activities(self) -> dict[str, list[Activity]]:
+        """The activities file's activities by lead (empty without --activities)."""
         path = self.args.activities
         if path is None:
-            return []
-        activities, rejects = read_activities(path, default_tz=self.tz)
-        self.rejects += rejects
-        known = {lead.id for lead in leads}
-        strangers = sum(a.lead_id not in known for a in activities)
-        if strangers:
-            self.notes.append(
-                f"{path}: {strangers:,} activities of leads not in {self.args.leads} (ignored)"
-            )
-        return activities
+            return {}
+        scan = scan_activities(path, spec=self.spec)
+        groups: dict[str, list[Activity]] = {}
+        count = 0
+        for activity in scan:
+            count += 1
+            group = groups.get(activity.lead_id)
+            if group is None:
+                groups[activity.lead_id] = [activity]
+            else:
+                group.append(activity)
+        self.rejects += scan.rejects
+        self.counted(path, scan.rows, count, "activities", len(scan.rejects))
+        return groups
 
-    def report_rejects(self) -> None:
-        """Every bad row on stderr (the first few) and in the rejects file; --strict fails.
+    def strangers(self, groups: Mapping[str, Sized], known: set[str], what: str) -> None:
+        """A note for records of leads that the leads file does not have."""
+        count = sum(len(v) for k, v in groups.items() if k not in known)
+        if count:
+            self.notes.append(f"{count:,} {what} of leads not read from {self.args.leads}")
 
-        Then the notes (activities of unknown leads and the like): an error stays one line.
+    def finish(self) -> None:
+        """Say what was read; put every bad row where it belongs; --strict fails on any.
+
+        Once per run: the first call reports, later ones do nothing.
         """
+        if self.finished:
+            return
+        self.finished = True
+        for line in self.counts:
+            _note(line)
+        target = self._rejects_file()
         if self.rejects:
-            # The readers start reasons with "line N: "; the line is shown once, by the path.
-            self.rejects = [
-                attrs.evolve(r, reason=_LINE.sub("", r.reason, count=1)) for r in self.rejects
-            ]
-            self._write_rejects()
+            self.rejects.sort(key=lambda r: (r.path or "", r.line))
+            if target is not None:
+                rows = (
+                    {"file": r.path, "line": r.line, "reason": r.reason, "row": r.raw}
+                    for r in self.rejects
+                )
+                write_rows(target, rows, ("file", "line", "reason", "row"))
+            count = len(self.rejects)
+            where = f", listed in {target}" if target is not None else ""
+            if self.args.strict:
+                msg = f"{self.rejects[0]} ({count:,} bad rows in all{where}; --strict)"
+                raise UsageError(msg)
+            shown = self.rejects if target is None else self.rejects[:SHOWN_REJECTS]
+            for reject in shown:
+                _note(f"{reject}: {reject.raw.rstrip()[:200]!r}")
+            more = ""
+            if target is not None and count > SHOWN_REJECTS:
+                more = f"; the first {SHOWN_REJECTS} are above"
+            _note(f"{count:,} bad rows left out{where}{more}")
+        elif target is not None and target.exists():
+            target.unlink()  # a stale list from an earlier run would name rows now fine
         for note in self.notes:
             _note(note)
 
-    def _write_rejects(self) -> None:
-        self.rejects.sort(key=lambda r: (r.path, r.line))
-        path = Path(self.args.output or self.args.leads).with_suffix(".rejects.csv")
-        rows = (
-            {"file": r.path, "line": r.line, "reason": r.reason, "row": _json_text(r.row)}
-            for r in self.rejects
-        )
-        write_rows(path, rows, ("file", "line", "reason", "row"))
-        count = len(self.rejects)
-        if self.args.strict:
-            msg = f"{self.rejects[0]} ({count:,} bad rows in all, listed in {path}; --strict)"
-            raise UsageError(msg)
-        for reject in self.rejects[:SHOWN_REJECTS]:
-            _note(str(reject))
-        more = f"; the first {SHOWN_REJECTS} are above" if count > SHOWN_REJECTS else ""
-        _note(f"{count:,} bad rows left out, listed in {path}{more}")
+    def _rejects_file(self) -> Path | None:
+        if self.args.rejects is not None:
+            return Path(self.args.rejects)
+        if self.args.output is None:
+            return None  # writing to stdout: the rejects go to stderr
+        return Path(self.args.output).with_suffix(".rejects.csv")
 
 
-def _json_text(row: Mapping[str, object]) -> str:
-    return json.dumps(dict(row), ensure_ascii=False, default=str, sort_keys=True)
-
-
-def _lines_of(path: str, column: str, values: set[str]) -> dict[str, int]:
-    """The line of the first row whose ``column`` holds each value (read again: errors only)."""
-    found: dict[str, int] = {}
-    for line, row in read_rows(path).rows:
-        value = row.get(column)
-        key = str(int(value) if isinstance(value, float) and value.is_integer() else value)
-        if key in values and key not in found:
-            found[key] = line
-    return found
+def _playbook(path: str | None) -> Playbook:
+    return Playbook.default() if path is None else Playbook.from_toml(path)
 
 
 # --- score and plan -----------------------------------------------------------------------------
 
 
-def _assessments(args: argparse.Namespace, label: str) -> tuple[Playbook, list[Assessment]]:
-    """The leads (and activities) of a score or plan run, each assessed at --at."""
-    run = _Run.start(args)
+def _assessments(run: _Run, label: str) -> Iterator[tuple[Lead, Assessment]]:
+    """The leads of a score or plan run, read one at a time and each assessed at --at.
+
+    Bad options and files that cannot be read at all fail here, before any row is written.
+    """
+    args = run.args
     at = run.time(args.at, "--at") if args.at else datetime.now(timezone.utc)
-    leads = run.leads(at)
-    activities = run.activities(leads)
-    run.report_rejects()
-    assessments = run.playbook.assess_many(leads, activities, at=at)
-    return run.playbook, list(_Progress(label, len(leads)).each(assessments))
+    groups = run.activities()
+    scan = scan_leads(args.leads, spec=run.spec, at=at, lifecycle=run.playbook.lifecycle)
+    leads = iter(scan)
+    first = next(leads, None)  # the header is read and checked now
+    if args.keep:
+        absent = [c for c in args.keep if run.spec.fact(c) not in scan.columns]
+        if absent:
+            msg = f"--keep {','.join(absent)}: no such column in {args.leads}"
+            raise UsageError(msg)
+    return _assess_each(run, label, scan, first, leads, groups, at)
+
+
+def _assess_each(
+    run: _Run,
+    label: str,
+    scan: Scan[Lead],
+    first: Lead | None,
+    rest: Iterator[Lead],
+    groups: Mapping[str, list[Activity]],
+    at: datetime,
+) -> Iterator[tuple[Lead, Assessment]]:
+    pb, strict = run.playbook, run.args.strict
+    known: set[str] = set()
+    progress = _Progress(label, 0)
+    empty: tuple[Activity, ...] = ()
+    leads = rest if first is None else itertools.chain((first,), rest)
+    for done, lead in enumerate(leads, start=1):
+        known.add(lead.id)
+        if strict and (scan.rejects or run.rejects):
+            continue  # the run fails: count every bad row, assess nothing more
+        yield lead, pb.assess(lead, groups.get(lead.id, empty), at=at)
+        if done % 256 == 0:
+            progress(done)
+    progress.close()
+    run.rejects += scan.rejects
+    path = run.args.leads
+    run.counted(path, scan.rows, scan.rows - len(scan.rejects), "leads", len(scan.rejects))
+    run.strangers(groups, known, "activities")
 
 
 def _score(args: argparse.Namespace) -> int:
-    _, assessments = _assessments(args, "scoring")
-    columns = ("id", "stage", "score", "fit", "engagement", "grade", "persona", "next_fields")
-    rows = [
+    run = _Run.start(args)
+    keep = [run.spec.fact(c) for c in args.keep]
+    columns = ["id", "stage", "qualifies", "score", "fit", "engagement", "grade", "persona"]
+    columns += ["next_fields", *(c for c in keep if c not in columns)]
+    rows = (
         {
             "id": a.lead_id,
             "stage": a.stage,
+            "qualifies": a.qualifies,
             "score": _number(a.score.total),
             "fit": _number(a.score.fit),
             "engagement": _number(a.score.engagement),
             "grade": a.score.grade,
             "persona": None if a.persona is None else a.persona.persona.name,
             "next_fields": a.next_fields.names,
+            **_kept(lead, keep),
         }
-        for a in assessments
-    ]
-    _emit(rows, columns, args.output)
+        for lead, a in _assessments(run, "scoring")
+    )
+    _emit(run, rows, columns)
     return 0
 
 
 def _plan(args: argparse.Namespace) -> int:
-    playbook, assessments = _assessments(args, "planning")
-    width = max([playbook.max_fields, *(len(a.next_fields.fields) for a in assessments)])
+    run = _Run.start(args)
+    width = run.playbook.max_fields
     columns = ["id", "stage"]
     for i in range(1, width + 1):
         columns += [f"field_{i}", f"reason_{i}"]
-    rows = []
-    for a in assessments:
-        row: dict[str, object] = {"id": a.lead_id, "stage": a.stage}
-        for i, f in enumerate(a.next_fields.fields, start=1):
-            row[f"field_{i}"] = f.name
-            row[f"reason_{i}"] = f.reason
-        rows.append(row)
-    _emit(rows, columns, args.output)
+    keep = [run.spec.fact(c) for c in args.keep]
+    columns += [c for c in keep if c not in columns]
+    assessed = _assessments(run, "planning")
+
+    def rows() -> Iterator[dict[str, object]]:
+        for lead, a in assessed:
+            row: dict[str, object] = {"id": a.lead_id, "stage": a.stage}
+            for i, f in enumerate(a.next_fields.fields, start=1):
+                row[f"field_{i}"] = f.name
+                row[f"reason_{i}"] = f.reason
+            row.update(_kept(lead, keep))
+            yield row
+
+    _emit(run, rows(), columns)
     return 0
+
+
+def _kept(lead: Lead, keep: Sequence[str]) -> dict[str, object]:
+    """The --keep columns of a lead, as read (an unknown fact is an empty cell)."""
+    if not keep:
+        return {}
+    facts = lead.facts()
+    return {c: facts.get(c) for c in keep}
 
 
 def _number(value: float) -> float | int:
@@ -424,32 +534,26 @@ def _number(value: float) -> float | int:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def _emit(rows: Sequence[Mapping[str, object]], columns: Sequence[str], output: str | None) -> None:
-    """Rows to ``output`` (by its extension), else a table on a terminal or CSV down a pipe."""
+def _emit(run: _Run, rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
+    """Rows to ``-o`` (atomically, by its extension), else a table on a terminal or CSV down
+    a pipe; then what was read and rejected."""
+    output = run.args.output
+    if run.args.strict:  # all or nothing: no row is written when a bad row is found
+        rows = list(rows)
+        run.finish()
     if output is not None:
         count = write_rows(output, rows, columns)
+        run.finish()
         if sys.stderr.isatty():
             _note(f"wrote {count:,} rows to {output}")
     elif sys.stdout.isatty():
-        sys.stdout.write(_aligned(rows, columns))
+        table = list(rows)
+        run.finish()
+        sys.stdout.write(_aligned(table, columns))
     else:
-        write_rows("stdout.csv", rows, columns, stream=cast(IO[str], _Unclosed(sys.stdout)))
-
-
-class _Unclosed:
-    """A stream that the writer may 'close' without closing stdout."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-
-    def write(self, text: str) -> int:
-        return self.stream.write(text)
-
-    def __enter__(self) -> _Unclosed:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stream.flush()
+        write_rows("stdout.csv", rows, columns, stream=sys.stdout)
+        sys.stdout.flush()
+        run.finish()
 
 
 def _aligned(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
@@ -489,25 +593,21 @@ def _funnel(args: argparse.Namespace) -> int:
     if output is not None and Path(output).suffix.lower() not in (".md", ".json"):
         msg = f"-o {output}: the funnel report is written as .md (Markdown) or .json (data)"
         raise UsageError(msg)
-    run = _Run.start(args)
+    run = _Run.start(args, checked_output=False)
     start = run.time(args.start, "--start") if args.start else None
     end = run.time(args.end, "--end") if args.end else None
-    changes, rejects = read_changes(args.history, default_tz=run.tz)
-    run.rejects += rejects
-    # A lead without created_at is taken as created at the window's start (or the first change).
-    first = min((change.at for _, change in changes), default=None)
-    leads = run.leads(start or first or datetime.now(timezone.utc))
-    if not leads and not run.rejects:
-        msg = f"{args.leads}: no leads to report on"
-        raise UsageError(msg)
-    leads = _with_histories(run, leads, changes)
-    activities = run.activities(leads) if args.activities else None
-    if activities is None and run.playbook.sla is not None:
+    leads = _leads_with_history(run, start)
+    groups = run.activities() if args.activities else None
+    if groups is not None:
+        run.strangers(groups, {lead.id for lead in leads}, "activities")
+    elif run.playbook.sla is not None:
         run.notes.append("no --activities: the SLA is not checked")
-    run.report_rejects()
     if not leads:
-        msg = f"{args.leads}: no good leads to report on"
+        run.finish()
+        what = "good leads" if run.rejects else "leads"
+        msg = f"{args.leads}: no {what} to report on"
         raise UsageError(msg)
+    activities = None if groups is None else [a for g in groups.values() for a in g]
     if start is None:
         start = min(lead.created_at for lead in leads)
     if end is None:
@@ -524,70 +624,49 @@ def _funnel(args: argparse.Namespace) -> int:
         activities=activities,
         calendar=pb.clock,
     )
+    run.finish()
     if output is not None and output.lower().endswith(".json"):
-        Path(output).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        with atomic_output(output) as out:
+            out.write(json.dumps(report.to_dict(), indent=2) + "\n")
     elif output is not None:
-        Path(output).write_text(report.to_markdown(), encoding="utf-8")
+        with atomic_output(output) as out:
+            out.write(report.to_markdown())
     else:
         sys.stdout.write(report.to_markdown())
     return 0
 
 
-def _with_histories(
-    run: _Run, leads: list[Lead], changes: list[tuple[str, StageChange]]
-) -> list[Lead]:
-    """Each lead rebuilt from its recorded stage changes; a history that does not fit is a
-    bad row of the history file."""
-    path = run.args.history
-    by_lead: dict[str, list[StageChange]] = {}
-    for lead_id, change in changes:
-        by_lead.setdefault(lead_id, []).append(change)
-    known = {lead.id for lead in leads}
-    strangers = sum(len(v) for k, v in by_lead.items() if k not in known)
-    if strangers:
-        run.notes.append(
-            f"{path}: {strangers:,} stage changes of leads not in {run.args.leads} (ignored)"
-        )
-    lifecycle = run.playbook.lifecycle
-    out: list[Lead] = []
-    problems: dict[str, str] = {}
-    for lead in leads:
-        history = by_lead.get(lead.id)
-        if not history:
-            out.append(lead)
-            continue
-        first = history[0].from_stage
-        try:
-            base = attrs.evolve(lead, stage=first, high_water=first)
-            rebuilt = lifecycle.replay(base, history)
-        except ValidationError as exc:
-            problems[lead.id] = str(exc).rstrip(".")
-            continue
-        if lead.stage not in (rebuilt.stage, first):
-            problems[lead.id] = (
-                f"lead {lead.id!r}: the history ends in {rebuilt.stage!r} but the leads file "
-                f"says {lead.stage!r}"
-            )
-            continue
-        out.append(rebuilt)
-    if problems:
-        lines = _lines_of(path, "lead_id", set(problems))
-        for lead_id, reason in problems.items():
-            run.rejects.append(Reject(str(path), lines[lead_id], reason, {"lead_id": lead_id}))
-    return out
+def _leads_with_history(run: _Run, start: datetime | None) -> list[Lead]:
+    """The leads, each carrying its recorded history; a lead without ``created_at`` was
+    created at its first recorded change (or at --start, or now)."""
+    args = run.args
+    history = read_history(args.history, spec=run.spec)
+    at = start or datetime.now(timezone.utc)
+    result = read_leads(
+        args.leads, spec=run.spec, at=at, history=history, lifecycle=run.playbook.lifecycle
+    )
+    ours = [r for r in result.rejects if r.path == str(args.leads)]
+    run.rejects += result.rejects
+    run.counted(args.leads, result.rows, len(result.leads), "leads", len(ours))
+    changes = sum(len(v) for v in history.records.values())
+    run.counted(args.history, history.rows, changes, "stage changes", len(history.rejects))
+    run.strangers(history.records, {lead.id for lead in result.leads}, "stage changes")
+    return list(result.leads)
 
 
-# --- diagram, check -----------------------------------------------------------------------------
+# --- diagram, check, init -----------------------------------------------------------------------
 
 
 def _diagram(args: argparse.Namespace) -> int:
-    pb = Playbook.default() if args.playbook is None else Playbook.from_toml(args.playbook)
-    sys.stdout.write(pb.lifecycle.to_mermaid())
+    sys.stdout.write(_playbook(args.playbook).lifecycle.to_mermaid())
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     pb = Playbook.from_toml(args.playbook)
+    if args.effective:
+        sys.stdout.write(to_toml(pb.to_dict()))
+        return 0
     parts = [
         (len(pb.lifecycle.stage_names), "stage"),
         (len(pb.scoring.fit), "fit rule"),
@@ -596,7 +675,38 @@ def _check(args: argparse.Namespace) -> int:
         (len(pb.forms), "form field"),
     ]
     summary = ", ".join(f"{n} {word}{'s' * (n != 1)}" for n, word in parts)
-    print(f"{args.playbook}: OK ({summary})")
+    if args.data is None:
+        if args.activities is not None:
+            raise UsageError("--activities goes with --data LEADS")
+        print(f"{args.playbook}: OK ({summary})")
+        return 0
+    found = check_data(pb, args.data, at=datetime.now(timezone.utc), activities=args.activities)
+    print(f"{args.playbook}: {summary}")
+    print(
+        f"{args.data}: {found.rows:,} rows read: {found.leads:,} leads, "
+        f"{len(found.rejects):,} rejected"
+    )
+    for reject in found.rejects[:SHOWN_REJECTS]:
+        print(f"  bad row {reject}")
+    for problem in found.problems:
+        print(f"  problem: {problem}")
+    for note in found.notes:
+        print(f"  note: {note}")
+    if found.ok:
+        print("OK: every fact the rules read is in the data")
+        return 0
+    print(f"{len(found.problems):,} problems, {len(found.rejects):,} bad rows")
+    return 1
+
+
+def _init(args: argparse.Namespace) -> int:
+    target = Path(args.file)
+    if target.exists() and not args.force:
+        msg = f"{target} exists; pass --force to replace it"
+        raise UsageError(msg)
+    with atomic_output(target) as out:
+        out.write(commented_default())
+    _note(f"wrote {target}: the default playbook, commented; try 'smarketing check {target}'")
     return 0
 
 
@@ -645,8 +755,9 @@ def _write_demo(out: Path, sim: Simulation, funnel: FunnelReport, text: str) -> 
         for lead in sim.leads
         for change in lead.history
     )
-    write_rows(out / "history.csv", changes, CHANGE_COLUMNS)
-    (out / "demo.md").write_text(text, encoding="utf-8")
+    write_rows(out / "history.csv", changes, HISTORY_COLUMNS)
+    with atomic_output(out / "demo.md") as handle:
+        handle.write(text)
     try:
         funnel_chart(funnel, out / "funnel.png")
         written.append("funnel.png")

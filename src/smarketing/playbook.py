@@ -45,8 +45,9 @@ class Assessment:
 
     ``score`` is its :class:`~smarketing.Score`, ``persona`` its best
     :class:`~smarketing.PersonaMatch` (or ``None``), ``stage`` its stage, ``allowed`` the
-    triggers that would succeed now, and ``next_fields`` the :class:`~smarketing.FormPlan`
-    for its next form.
+    triggers that would succeed now, ``next_fields`` the :class:`~smarketing.FormPlan`
+    for its next form, and ``qualifies`` the stage the definitions put it in now: where the
+    automatic transitions would take it (its own stage when none applies).
     """
 
     lead_id: str
@@ -55,6 +56,7 @@ class Assessment:
     stage: str
     allowed: tuple[str, ...]
     next_fields: FormPlan
+    qualifies: str
 
     def explain(self) -> str:
         """A readable account: stage, score breakdown, persona, allowed triggers, next fields."""
@@ -67,6 +69,7 @@ class Assessment:
             persona,
             "",
             "Allowed now: " + (", ".join(self.allowed) if self.allowed else "nothing"),
+            *([f"Qualifies now for: {self.qualifies}"] if self.qualifies != self.stage else []),
             "",
             "Next form:",
             *("  " + line for line in self.next_fields.explain().splitlines()),
@@ -203,7 +206,13 @@ class Playbook:
             stage=lead.stage,
             allowed=self.lifecycle.allowed(lead, facts),
             next_fields=self.planner.plan(lead, at=at, submissions=submissions, facts=facts),
+            qualifies=self._qualifies(lead, at, facts),
         )
+
+    def _qualifies(self, lead: Lead, at: datetime, facts: Mapping[str, object]) -> str:
+        if at < lead.updated_at:  # assessed before its last recorded change: where it is
+            return lead.stage
+        return self.lifecycle.advance(lead, at=at, facts=facts).stage
 
     def advance(self, lead: Lead, activities: Iterable[Activity], *, at: datetime) -> Lead:
         """The lead after the automatic transitions its score allows at ``at``."""

@@ -58,6 +58,7 @@ class ReadResult(Generic[R]):
     records: R
     rejects: tuple[Reject, ...]
     rows: int
+    path: str | None = None
 
     @property
     def leads(self) -> R:
@@ -72,9 +73,15 @@ class Scan(Generic[T]):
     """
 
     def __init__(
-        self, rows: Iterator[Row | Reject], build: Callable[[Row], T], path: str | Path
+        self,
+        rows: Iterator[Row | Reject],
+        build: Callable[[Row], T],
+        path: str | Path,
+        columns: list[str],
     ) -> None:
         self._rows = rows
+        #: The file's columns as fact names (after renaming), known once reading has begun.
+        self.columns = columns
         self._build = build
         self.path = str(path)
         self.rejects: list[Reject] = []
@@ -178,7 +185,9 @@ def scan_leads(
         seen[lead_id] = row.line
         return lead
 
-    scan = Scan(iter_rows(path, spec=spec, required=("id",), stream=stream), build, path)
+    columns: list[str] = []
+    rows = iter_rows(path, spec=spec, required=("id",), stream=stream, header=columns)
+    scan = Scan(rows, build, path, columns)
     return scan
 
 
@@ -187,7 +196,7 @@ def read_leads(
     *,
     spec: DataSpec = _PATH_SPEC,
     at: datetime,
-    history: str | Path | None = None,
+    history: str | Path | ReadResult[Mapping[str, tuple[StageChange, ...]]] | None = None,
     lifecycle: Lifecycle | None = None,
     stream: IO[str] | None = None,
 ) -> ReadResult[tuple[Lead, ...]]:
@@ -198,7 +207,8 @@ def read_leads(
     becomes a number only when the number writes back to the same text (unless
     ``spec.types`` says otherwise); empty cells and ``spec.missing`` values are unknown.
 
-    With ``history``, each lead carries its recorded stage changes, replayed on
+    With ``history`` (a file, or what :func:`read_history` read from one), each lead carries
+    its recorded stage changes, replayed on
     ``lifecycle`` (the default one when omitted). A lead whose history does not fit is a
     reject of the leads file, its reason naming the history's line; the history file's own
     bad rows are listed too (``Reject.path`` tells the files apart). ``rows`` counts the
@@ -208,7 +218,7 @@ def read_leads(
         scan = scan_leads(path, spec=spec, at=at, lifecycle=lifecycle, stream=stream)
         leads = list(scan)
     else:
-        changes = read_history(history, spec=spec)
+        changes = history if isinstance(history, ReadResult) else read_history(history, spec=spec)
         firsts = {k: min(at, v[0].at) for k, v in changes.records.items()}
         scan = scan_leads(
             path, spec=spec, at=at, lifecycle=lifecycle, stream=stream, created=firsts
@@ -217,10 +227,10 @@ def read_leads(
         lines = _lines_of(path, spec, {lead_id for lead_id, _ in misfits}, stream is None)
         for lead_id, reason in misfits:
             line, raw = lines.get(lead_id, (0, ""))
-            scan.rejects.append(Reject(line, raw, f"{reason} (in {history})", scan.path))
+            scan.rejects.append(Reject(line, raw, f"{reason} (in {changes.path})", scan.path))
         scan.rejects.extend(changes.rejects)
     rejects = sorted(scan.rejects, key=lambda r: (r.path != scan.path, r.path or "", r.line))
-    return ReadResult(tuple(leads), tuple(rejects), scan.rows)
+    return ReadResult(tuple(leads), tuple(rejects), scan.rows, scan.path)
 
 
 def _lines_of(
@@ -267,7 +277,9 @@ def scan_activities(
                 props[name] = value
         return Activity(lead_id, kind, when, props)
 
-    return Scan(iter_rows(path, spec=spec, required=ACTIVITY_COLUMNS, stream=stream), build, path)
+    columns: list[str] = []
+    rows = iter_rows(path, spec=spec, required=ACTIVITY_COLUMNS, stream=stream, header=columns)
+    return Scan(rows, build, path, columns)
 
 
 def read_activities(
@@ -277,7 +289,7 @@ def read_activities(
     column is a property of the activity (read as lead fields are)."""
     scan = scan_activities(path, spec=spec, stream=stream)
     records = tuple(scan)
-    return ReadResult(records, tuple(scan.rejects), scan.rows)
+    return ReadResult(records, tuple(scan.rejects), scan.rows, scan.path)
 
 
 # --- histories ----------------------------------------------------------------------------------
@@ -317,8 +329,11 @@ def _history_rows(path: str | Path, spec: DataSpec, stream: IO[str] | None = Non
             raise ValidationError(msg, value=change.at, where="at", expected="time order")
         changes.append((row.line, change))
 
-    rows = iter_rows(path, spec=history_spec, required=HISTORY_COLUMNS[:5], stream=stream)
-    scan = Scan(rows, build, path)
+    columns: list[str] = []
+    rows = iter_rows(
+        path, spec=history_spec, required=HISTORY_COLUMNS[:5], stream=stream, header=columns
+    )
+    scan = Scan(rows, build, path, columns)
     for _ in scan:
         pass
     return _Changes(by_lead, scan.rejects, scan.rows)
@@ -335,7 +350,7 @@ def read_history(
     """
     changes = _history_rows(path, spec, stream)
     records = {k: tuple(c for _, c in v) for k, v in changes.by_lead.items()}
-    return ReadResult(records, tuple(changes.rejects), changes.rows)
+    return ReadResult(records, tuple(changes.rejects), changes.rows, str(path))
 
 
 def attach_history(

@@ -126,12 +126,15 @@ def iter_rows(
     spec: DataSpec,
     required: Sequence[str] = (),
     stream: IO[str] | None = None,
+    header: list[str] | None = None,
 ) -> Iterator[Row | Reject]:
     """Every data row of a CSV or JSON Lines file, or a :class:`Reject` in its place.
 
-    ``required`` names columns (after ``spec.rename``) the header must have. File-level
-    problems raise :class:`FileFormatError` naming the file and line.
+    ``required`` names columns (after ``spec.rename``) the header must have; ``header``, when
+    given, receives the columns' fact names once the header is read. File-level problems
+    raise :class:`FileFormatError` naming the file and line.
     """
+    names: list[str] = [] if header is None else header
     p = Path(path)
     kind = format_of(p)
     try:
@@ -143,9 +146,9 @@ def iter_rows(
     with handle:
         try:
             if kind == "csv":
-                yield from _csv_rows(p, lines, spec, required)
+                yield from _csv_rows(p, lines, spec, required, names)
             else:
-                yield from _jsonl_rows(p, lines, spec, required)
+                yield from _jsonl_rows(p, lines, spec, required, names)
         except UnicodeDecodeError as exc:
             line = _bad_utf8_line(p) if stream is None else lines.count + 1
             msg = f"{p}:{line}: not UTF-8 text ({exc.reason}); save the file as UTF-8."
@@ -209,7 +212,7 @@ def _listed(names: Sequence[str]) -> str:
 
 
 def _csv_rows(
-    path: Path, lines: _Lines, spec: DataSpec, required: Sequence[str]
+    path: Path, lines: _Lines, spec: DataSpec, required: Sequence[str], header: list[str]
 ) -> Iterator[Row | Reject]:
     first = next(lines, None)
     if first is None or not first.strip():
@@ -218,6 +221,7 @@ def _csv_rows(
     delimiter = spec.delimiter or _sniff(first)
     lines.kept.clear()
     names = _header(path, next(csv.reader([first], delimiter=delimiter)), spec, required)
+    header.extend(names)
     width = len(names)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     start = 2
@@ -249,7 +253,7 @@ def _csv_rows(
 
 
 def _jsonl_rows(
-    path: Path, lines: _Lines, spec: DataSpec, required: Sequence[str]
+    path: Path, lines: _Lines, spec: DataSpec, required: Sequence[str], header: list[str]
 ) -> Iterator[Row | Reject]:
     sp = str(path)
     checked = False
@@ -275,6 +279,7 @@ def _jsonl_rows(
         if not checked:
             checked = True
             _header(path, list(value), spec, [c for c in required if c != "id"])
+        header.extend(k for k in value if k not in header)
         if spec.id is not None and "id" in required and "id" not in value:
             yield Reject(line, _clip(raw), f"no {spec.id!r} (the id)", sp)
             continue
