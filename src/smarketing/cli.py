@@ -693,7 +693,7 @@ def _check(args: argparse.Namespace) -> int:
     for note in found.notes:
         print(f"  note: {note}")
     if found.ok:
-        print("OK: every fact the rules read is in the data")
+        print("OK: no problem found")
         return 0
     print(f"{len(found.problems):,} problems, {len(found.rejects):,} bad rows")
     return 1

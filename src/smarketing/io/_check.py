@@ -27,6 +27,8 @@ __all__ = ["PLACEHOLDERS", "DataCheck", "Problem", "check_data"]
 PLACEHOLDERS: Final = frozenset(
     {"select", "n/a", "na", "none", "null", "unknown", "-", "--", "?", "tbd", "not provided"}
 )
+#: How many leads a file needs before "holds for no lead / for every lead" is evidence.
+MIN_LEADS: Final = 20
 #: Facts a playbook computes for every lead; no column needs to supply them.
 COMPUTED: Final = frozenset({"id", "stage", "source", "score", "fit", "engagement", "grade"})
 
@@ -109,9 +111,12 @@ def check_data(
         supplied |= set(DERIVED_FACTS)
     problems: list[Problem] = []
     read: set[str] = set()
+    asked = {f.name for f in pb.forms} - supplied
+    if "job_title" in asked:
+        asked |= set(DERIVED_FACTS)  # read from the title once a form asks it
     for label, condition in [*rules, *_guards(pb)]:
         read |= condition.fields
-        for name in sorted(condition.fields - supplied):
+        for name in sorted(condition.fields - supplied - asked):
             problems.append(
                 Problem(
                     "no column",
@@ -132,8 +137,10 @@ def check_data(
                 f"[data] missing if it means 'not answered'",
             )
         )
-    if count:
-        for (label, _), n in zip(rules, holds, strict=True):
+    if count >= MIN_LEADS:
+        for (label, condition), n in zip(rules, holds, strict=True):
+            if condition.fields - supplied:
+                continue  # reported above, or asked later by a form: not yet decidable
             if n == 0:
                 problems.append(Problem("never", label, f"{label} holds for no lead"))
             elif n == count:
@@ -141,6 +148,17 @@ def check_data(
                     Problem("always", label, f"{label} holds for every lead ({count:,})")
                 )
     notes = []
+    if 0 < count < MIN_LEADS:
+        notes.append(
+            f"only {count} leads: too few to tell rules that hold for no lead or for every "
+            f"lead (at least {MIN_LEADS})"
+        )
+    if read & set(DERIVED_FACTS):
+        read.add("job_title")  # seniority and department are read from it
+    later = sorted(asked & read)
+    if later:
+        shown = ", ".join(repr(c) for c in later)
+        notes.append(f"facts the rules read that the forms ask, not in the file yet: {shown}")
     unread = sorted(header - read - {"id", "created_at", "stage", "source"})
     if unread:
         shown = ", ".join(repr(c) for c in unread[:15])
