@@ -347,7 +347,13 @@ class TestMoreShapes:
     def test_a_playbook_without_an_sla_writes_none(self) -> None:
         """A playbook without an SLA writes sla = false, which reads back as no SLA."""
         pb = sm.Playbook.default()
-        bare = sm.Playbook(lifecycle=pb.lifecycle, scoring=pb.scoring, personas=pb.personas)
+        bare = sm.Playbook(
+            lifecycle=pb.lifecycle,
+            scoring=pb.scoring,
+            personas=pb.personas,
+            forms=pb.forms,
+            known_facts=pb.known_facts,
+        )
         assert bare.to_dict()["sla"] is False
         assert sm.Playbook.from_dict(bare.to_dict()).sla is None
         assert bare.clock == sm.WallClock()

@@ -52,6 +52,7 @@ __all__ = [
     "all_of",
     "always",
     "any_of",
+    "deciding_values",
     "field",
     "never",
     "parse_condition",
@@ -739,6 +740,66 @@ class Field:
     def missing(self) -> Condition:
         """The fact is unknown."""
         return Missing(self.name)
+
+
+def _leaves_on(condition: Condition, name: str) -> Iterable[_Leaf]:
+    if isinstance(condition, _Junction):
+        for part in condition.parts:
+            yield from _leaves_on(part, name)
+    elif isinstance(condition, Not):
+        yield from _leaves_on(condition.part, name)
+    elif isinstance(condition, _Leaf) and condition.name == name:
+        yield condition
+
+
+def deciding_values(conditions: Iterable[Condition], name: str) -> tuple[Scalar, ...]:
+    """Values of the fact ``name`` that between them reach what the conditions can tell apart.
+
+    For every literal a predicate on ``name`` compares with: the literal, and for numbers the
+    values just below and above it; for text, every literal and all ``contains`` texts
+    together; the booleans compared with; then a number and a text that match no literal.
+    Regular expressions give no value of their own. What a form could win by asking ``name``
+    is read by evaluating the conditions at these values, instead of adding up rules that
+    exclude each other.
+
+    >>> import smarketing as sm
+    >>> bands = [sm.field("size") >= 1000, sm.field("size").between(200, 999)]
+    >>> deciding_values(bands, "size")
+    (199, 200, 201, 998, 999, 1000, 1001, -1000000000000001, 1000000000000001, '\\x00')
+    """
+    numbers: set[int | float] = set()
+    texts: dict[str, None] = {}
+    contained: dict[str, None] = {}
+    flags: set[bool] = set()
+    for condition in conditions:
+        for leaf in _leaves_on(condition, name):
+            if isinstance(leaf, Compare):
+                literals: Iterable[Scalar] = (leaf.value,)
+            elif isinstance(leaf, IsIn):
+                literals = sorted(leaf.values, key=_scalar_key)
+            elif isinstance(leaf, Between):
+                literals = (leaf.low, leaf.high)
+            elif isinstance(leaf, Contains):
+                literals = ()
+                contained[leaf.text] = None
+            elif isinstance(leaf, ContainsAny):
+                literals = ()
+                contained.update(dict.fromkeys(sorted(leaf.texts)))
+            else:
+                literals = ()
+            for value in literals:
+                if isinstance(value, bool):
+                    flags.add(value)
+                elif isinstance(value, int | float):
+                    step = 1 if isinstance(value, int) else 0.5
+                    numbers.update((value - step, value, value + step))
+                else:
+                    texts[value] = None
+    texts.update(contained)
+    if len(contained) > 1:
+        texts[" ".join(contained)] = None
+    beyond = MAX_INT + 1  # past every literal the language admits
+    return (*sorted(numbers), -beyond, beyond, *texts, "\x00", *sorted(flags))
 
 
 def field(name: str) -> Field:

@@ -34,7 +34,7 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from smarketing.conditions import Condition
+from smarketing.conditions import Condition, deciding_values
 from smarketing.errors import ValidationError
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 
@@ -839,14 +839,19 @@ class ScoringModel:
         return tuple(rule for rule in self.fit if rule.condition.evaluate(facts) is None)
 
     def fit_at_stake(self, facts: Mapping[str, object] | Lead) -> dict[str, float]:
-        """For each unknown fact an undetermined fit rule reads, the points at stake.
+        """For each unknown fact an undetermined fit rule reads, the most points it can decide.
 
-        A rule's points count in full (as an absolute value: a negative rule moves fit too)
-        for every unknown fact it reads. Largest stake first, ties by name.
+        That is the best set of rules one answer can leave standing: the fact is given each of
+        its :func:`deciding values <smarketing.conditions.deciding_values>` in turn, and the
+        points (as absolute values: a negative rule moves fit too) of the open rules that the
+        answer does not rule out are added up; the largest sum is the stake. Rules that exclude
+        each other (size bands) count once, not together; a rule no value can be built for
+        (a regular expression) still counts on its own. Largest stake first, ties by name.
 
         >>> import smarketing as sm
         >>> model = sm.ScoringModel(fit=[
-        ...     sm.FitRule("big", sm.field("company_size") >= 200, 15),
+        ...     sm.FitRule("big", sm.field("company_size") >= 1000, 15),
+        ...     sm.FitRule("mid", sm.field("company_size").between(200, 999), 10),
         ...     sm.FitRule("student", sm.field("email").contains(".edu"), -20),
         ... ])
         >>> model.fit_at_stake({"email": "jo@acme.io"})
@@ -854,10 +859,24 @@ class ScoringModel:
         """
         if isinstance(facts, Lead):
             facts = facts.facts()
-        stake: dict[str, float] = {}
+        by_fact: dict[str, list[FitRule]] = {}
         for rule in self.open_fit(facts):
             for name in rule.condition.missing(facts):
-                stake[name] = stake.get(name, 0.0) + abs(rule.points)
+                by_fact.setdefault(name, []).append(rule)
+        stake: dict[str, float] = {}
+        for name, rules in by_fact.items():
+            best = max(abs(rule.points) for rule in rules)
+            conditions = [rule.condition for rule in rules]
+            trial = dict(facts)
+            for value in deciding_values(conditions, name):
+                trial[name] = value
+                standing = math.fsum(
+                    abs(rule.points)
+                    for rule in rules
+                    if rule.condition.evaluate(trial) is not False
+                )
+                best = max(best, standing)
+            stake[name] = float(best)
         return dict(sorted(stake.items(), key=lambda item: (-item[1], item[0])))
 
 
