@@ -132,9 +132,9 @@ class TestARealExport:
         assert main(["check", str(playbook), "--data", str(leads)]) == 1
         out = capsys.readouterr().out
         assert "reads 'Budget Range', which no column" in out
-        assert "column 'city' holds 'Select' 1 times" in out
-        assert "column 'industry' holds 'Select' 1 times" in out
-        assert "column 'source' holds 'Select' 1 times" in out
+        assert "column 'city' holds 'Select' once" in out
+        assert "column 'industry' holds 'Select' once" in out
+        assert "column 'source' holds 'Select' once" in out
         assert "fit rule 'never' holds for no lead" in out
         assert "fit rule 'everyone' holds for every lead (23)" in out
         assert "problems, 0 bad rows" in out.splitlines()[-1]

@@ -787,6 +787,29 @@ class TestPlannerSupport:
         )
         assert m.fit_at_stake(lead) == {"company_size": 25, "country": 5, "industry": 10}
 
+    def test_rules_that_exclude_each_other_count_once(self) -> None:
+        """Size bands: one answer can win at most the best band, not all of them."""
+        m = sm.ScoringModel(
+            fit=[
+                sm.FitRule("enterprise", F("company_size") >= 1000, 15),
+                sm.FitRule("mid-market", F("company_size").between(200, 999), 10),
+                sm.FitRule("small", F("company_size").between(50, 199), 5),
+                sm.FitRule("software", F("industry") == "software", 20),
+                sm.FitRule("fintech", F("industry").is_in({"fintech", "banking"}), 10),
+                sm.FitRule("vp", F("job_title").contains("vp"), 8),
+                sm.FitRule("marketing", F("job_title").contains("marketing"), 4),
+                sm.FitRule("gmail", F("email").matches("@gmail[.]"), -10),
+                sm.FitRule("verified", F("verified") == True, 3),  # noqa: E712
+            ]
+        )
+        assert m.fit_at_stake({}) == {
+            "industry": 20,
+            "company_size": 15,
+            "job_title": 12,  # "vp marketing" holds both
+            "email": 10,  # a regex counts on its own
+            "verified": 3,
+        }
+
 
 # --- properties --------------------------------------------------------------------------------
 
@@ -936,6 +959,9 @@ class TestProperties:
         assert set(stake) <= {f for r in open_rules for f in r.condition.fields}
         assert all(facts.get(f) is None for f in stake)
         assert all(points >= 0 for points in stake.values())
+        for name, points in stake.items():
+            reading = [abs(r.points) for r in open_rules if name in r.condition.missing(facts)]
+            assert max(reading) <= points <= sum(reading) + 1e-9
 
     @given(sst.letter_gradings(), sst.facts())
     def test_letter_grades_stay_on_the_scale(

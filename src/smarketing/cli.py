@@ -695,7 +695,8 @@ def _check(args: argparse.Namespace) -> int:
     if found.ok:
         print("OK: no problem found")
         return 0
-    print(f"{len(found.problems):,} problems, {len(found.rejects):,} bad rows")
+    problems = len(found.problems)
+    print(f"{problems:,} problem{'s' * (problems != 1)}, {len(found.rejects):,} bad rows")
     return 1
 
 

@@ -61,6 +61,10 @@ class DataCheck:
         return not self.problems and not self.rejects
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n:,} times"
+
+
 def _rules(pb: Playbook) -> list[tuple[str, Condition]]:
     """Every named condition a lead's facts decide: fit rules, traits, criteria."""
     rules = [(f"fit rule {r.name!r}", r.condition) for r in pb.scoring.fit]
@@ -133,7 +137,7 @@ def check_data(
             Problem(
                 "placeholder",
                 name,
-                f"column {name!r} holds {value!r} {n:,} times, read as an answer; add it to "
+                f"column {name!r} holds {value!r} {_times(n)}, read as an answer; add it to "
                 f"[data] missing if it means 'not answered'",
             )
         )

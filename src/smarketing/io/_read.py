@@ -24,7 +24,15 @@ from smarketing.io._rows import (
     parse_time,
     resolve_tz,
 )
-from smarketing.leads import UNKNOWN, Activity, Lead, StageChange, check_aware
+from smarketing.leads import (
+    UNKNOWN,
+    Activity,
+    Lead,
+    StageChange,
+    check_aware,
+    trusted_activity,
+    trusted_lead,
+)
 from smarketing.lifecycle import Lifecycle
 
 __all__ = [
@@ -94,7 +102,7 @@ class Scan(Generic[T]):
             if type(row) is Reject:
                 rejects.append(row)
                 continue
-            assert isinstance(row, Row)
+            assert type(row) is Row
             try:
                 yield build(row)
             except SmarketingError as exc:
@@ -103,10 +111,12 @@ class Scan(Generic[T]):
 
 def _text(value: object, column: str, missing: frozenset[str]) -> str | None:
     """A built-in text column (id, stage, source, kind, ...): the text as written, or None."""
+    if type(value) is str:
+        if not value or value.isspace() or (missing and value.strip() in missing):
+            return None
+        return value
     if value is None:
         return None
-    if type(value) is str:
-        return None if not value.strip() or value.strip() in missing else value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # a JSON integer: its digits are what the file says
     msg = f"{column!r} must be text (got {value!r})"
@@ -125,7 +135,11 @@ def _time(value: object, column: str, spec: DataSpec, zone: tzinfo) -> datetime:
     if type(value) is not str:
         msg = f"{column!r} must be a timestamp written as text (got {value!r})"
         raise ValidationError(msg, value=value, where=column, expected="a timestamp")
-    return parse_time(value, default_tz=zone, where=column, dayfirst=spec.dayfirst)
+    try:
+        moment = datetime.fromisoformat(value)  # the common case, fast
+    except ValueError:
+        return parse_time(value, default_tz=zone, where=column, dayfirst=spec.dayfirst)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 # --- leads --------------------------------------------------------------------------------------
@@ -178,10 +192,13 @@ def scan_leads(
         source = _text(cells.pop("source", None), "source", missing)
         fields = {}
         for name, raw in cells.items():
-            value = read(name, raw)
-            if value is not UNKNOWN:
-                fields[name] = value
-        lead = Lead.new(lead_id, at=created_at, fields=fields, source=source, stage=stage)
+            if raw != "":
+                value = read(name, raw)
+                if value is not UNKNOWN:
+                    fields[name] = value
+        # Every part is checked above (cell_reader gives plain values only): no validator
+        # needs to run again.
+        lead = trusted_lead(lead_id, stage, created_at, source, fields)  # type: ignore[arg-type]
         seen[lead_id] = row.line
         return lead
 
@@ -272,10 +289,11 @@ def scan_activities(
         when = _time(cells.pop("at", None), "at", spec, zone)
         props = {}
         for name, raw in cells.items():
-            value = read(name, raw)
-            if value is not UNKNOWN:
-                props[name] = value
-        return Activity(lead_id, kind, when, props)
+            if raw != "":  # most properties are empty on most rows
+                value = read(name, raw)
+                if value is not UNKNOWN:
+                    props[name] = value
+        return trusted_activity(lead_id, kind, when, props)
 
     columns: list[str] = []
     rows = iter_rows(path, spec=spec, required=ACTIVITY_COLUMNS, stream=stream, header=columns)

@@ -1,0 +1,114 @@
+"""Reading real-sized files, and `smarketing score` on them end to end.
+
+The files: the demo population's 100,000 leads and their ~550,000 activities, written as CSV.
+
+  1. reading: ``sm.read_leads`` + ``sm.read_activities`` (every row checked, typed, kept as
+     frozen values, rejects with their raw text) against the floor, Python's own ``csv``
+     module reading the same files into dicts (``csv.DictReader``, no checks, no types).
+     Target: within 2x of the floor.
+  2. the command: ``smarketing score LEADS --activities FILE -o OUT`` in a child process:
+     wall time and its peak resident memory. Targets: under 10 s, under 300 MiB.
+
+Run: python benchmarks/bench_io.py [--leads N] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import smarketing as sm
+from smarketing.cli import _activity_table, _lead_table
+from smarketing.demo import DEFAULT_START, population
+from smarketing.io import write_rows
+
+AT = "2026-07-01T00:00:00+00:00"
+CHILD = """
+import resource, sys
+from smarketing.cli import main
+status = main(sys.argv[1:])
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"peak {peak:.0f}", file=sys.stderr)
+sys.exit(status)
+"""
+
+
+def files(folder: Path, leads: int) -> tuple[Path, Path, int, int]:
+    pop = population(leads, seed=0, start=DEFAULT_START)
+    lead_path, activity_path = folder / "leads.csv", folder / "activities.csv"
+    write_rows(lead_path, *_lead_table(pop.leads))
+    write_rows(activity_path, *_activity_table(pop.activities))
+    return lead_path, activity_path, len(pop.leads), len(pop.activities)
+
+
+def floor(leads: Path, activities: Path) -> tuple[float, int]:
+    """The leanest reading: the csv module into dicts."""
+    started = time.perf_counter()
+    with leads.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with activities.open(newline="", encoding="utf-8") as f:
+        rows += list(csv.DictReader(f))
+    return time.perf_counter() - started, len(rows)
+
+
+def library(leads: Path, activities: Path) -> tuple[float, int]:
+    """The library's reading: every row checked, typed and kept as a frozen value."""
+    moment = datetime.fromisoformat(AT)
+    started = time.perf_counter()
+    got = sm.read_leads(leads, at=moment)
+    acts = sm.read_activities(activities)
+    elapsed = time.perf_counter() - started
+    assert not got.rejects and not acts.rejects, (got.rejects[:3], acts.rejects[:3])
+    return elapsed, len(got.leads) + len(acts.records)
+
+
+def best(run: object, repeat: int, *args: Path) -> tuple[float, int]:
+    times = []
+    count = 0
+    for _ in range(repeat):
+        gc.collect()
+        seconds, count = run(*args)  # type: ignore[operator]
+        times.append(seconds)
+    return min(times), count
+
+
+def command(leads: Path, activities: Path, out: Path) -> tuple[float, float]:
+    argv = ["score", str(leads), "--activities", str(activities), "--at", AT, "-o", str(out)]
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, *argv], capture_output=True, text=True, check=True
+    )
+    wall = time.perf_counter() - started
+    peak = float(done.stderr.strip().splitlines()[-1].split()[-1])
+    return wall, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        leads, activities, n_leads, n_acts = files(folder, args.leads)
+        size = (leads.stat().st_size + activities.stat().st_size) / 2**20
+        print(f"files: {n_leads:,} leads, {n_acts:,} activities, {size:.1f} MiB of CSV")
+        base, rows = best(floor, args.repeat, leads, activities)
+        ours, records = best(library, args.repeat, leads, activities)
+        assert rows == records == n_leads + n_acts
+        print(f"floor   csv.DictReader into dicts:          {base:6.2f} s")
+        print(f"ours    sm.read_leads + sm.read_activities:  {ours:6.2f} s")
+        print(f"reading ratio to the floor: {ours / base:.2f}x (target 2x)")
+        wall, peak = command(leads, activities, folder / "scores.csv")
+        print(f"smarketing score: {wall:.1f} s wall, {peak:.0f} MiB peak (targets 10 s, 300 MiB)")
+
+
+if __name__ == "__main__":
+    main()
