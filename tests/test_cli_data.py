@@ -162,6 +162,15 @@ class TestARealExport:
         assert main(["check", str(playbook), "--activities", "a.csv"]) == 2
         assert "--activities goes with --data" in capsys.readouterr().err
 
+    def test_score_says_when_no_rule_can_hold(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The default playbook on a file none of whose columns its rules read: a note."""
+        leads = tmp_path / "survey.csv"
+        leads.write_text("id,age,job\n1,56,housemaid\n")
+        assert main(["score", str(leads), "--at", AT]) == 0
+        assert "every lead gets fit 0" in capsys.readouterr().err
+
 
 class TestInitAndEffective:
     def test_init_writes_the_commented_default_that_checks_clean(

@@ -438,12 +438,28 @@ def _assessments(run: _Run, label: str) -> Iterator[tuple[Lead, Assessment]]:
     scan = scan_leads(args.leads, spec=run.spec, at=at, lifecycle=run.playbook.lifecycle)
     leads = iter(scan)
     first = next(leads, None)  # the header is read and checked now
+    _warn_unread(run, scan.columns)
     if args.keep:
         absent = [c for c in args.keep if run.spec.fact(c) not in scan.columns]
         if absent:
             msg = f"--keep {','.join(absent)}: no such column in {args.leads}"
             raise UsageError(msg)
     return _assess_each(run, label, scan, first, leads, groups, at)
+
+
+def _warn_unread(run: _Run, columns: Sequence[str]) -> None:
+    """A note when no fit rule can hold: none of the facts they read is in the file."""
+    fit = run.playbook.scoring.fit
+    read = {name for rule in fit for name in rule.condition.fields}
+    have = set(columns) | {"id", "stage", "source"}
+    if "job_title" in have:
+        have |= {"seniority", "department"}
+    if fit and not read & have:
+        shown = ", ".join(sorted(read)[:8])
+        run.notes.append(
+            f"no column of {run.args.leads} is a fact the fit rules read ({shown}): every lead "
+            f"gets fit 0; 'smarketing check PLAYBOOK --data {run.args.leads}' tells more"
+        )
 
 
 def _assess_each(
