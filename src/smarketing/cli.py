@@ -50,7 +50,7 @@ from smarketing.io import (
     write_rows,
 )
 from smarketing.io._check import check_data
-from smarketing.io._read import HISTORY_COLUMNS
+from smarketing.io._read import HISTORY_COLUMNS, collector_paused
 from smarketing.leads import Activity, Lead
 from smarketing.playbook import Assessment, Playbook
 
@@ -359,13 +359,14 @@ class _Run:
         scan = scan_activities(path, spec=self.spec)
         groups: dict[str, list[Activity]] = {}
         count = 0
-        for activity in scan:
-            count += 1
-            group = groups.get(activity.lead_id)
-            if group is None:
-                groups[activity.lead_id] = [activity]
-            else:
-                group.append(activity)
+        with collector_paused():
+            for activity in scan:
+                count += 1
+                group = groups.get(activity.lead_id)
+                if group is None:
+                    groups[activity.lead_id] = [activity]
+                else:
+                    group.append(activity)
         self.rejects += scan.rejects
         self.counted(path, scan.rows, count, "activities", len(scan.rejects))
         return groups

@@ -673,6 +673,7 @@ class ScoringModel:
     _snapped_group_caps: tuple[tuple[str, float], ...] = attrs.field(
         init=False, eq=False, repr=False
     )
+    _deciding: Mapping[str, tuple[object, ...]] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         names = [r.name for r in self.fit] + [r.name for r in self.engagement]
@@ -712,6 +713,9 @@ class ScoringModel:
         _set(self, "_bounds", bounds)
         caps = tuple((g, _down(c)) for g, c in self.group_caps.items())
         _set(self, "_snapped_group_caps", caps)
+        facts = sorted({name for r in self.fit for name in r.condition.fields})
+        conditions = [r.condition for r in self.fit]
+        _set(self, "_deciding", {f: deciding_values(conditions, f) for f in facts})
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -866,9 +870,11 @@ class ScoringModel:
         stake: dict[str, float] = {}
         for name, rules in by_fact.items():
             best = max(abs(rule.points) for rule in rules)
-            conditions = [rule.condition for rule in rules]
+            if len(rules) == 1:  # one rule: its points, whatever the answer
+                stake[name] = float(best)
+                continue
             trial = dict(facts)
-            for value in deciding_values(conditions, name):
+            for value in self._deciding[name]:
                 trial[name] = value
                 standing = math.fsum(
                     abs(rule.points)
