@@ -50,7 +50,7 @@ def test_docs_have_examples() -> None:
     assert sum(len(blocks(p)) for p in PAGES) >= 10
 
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(smarketing.__path__, "smarketing."))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(smarketing.__path__, "smarketing."))
 
 
 @pytest.mark.parametrize("name", MODULES)
