@@ -35,6 +35,7 @@ DOMAIN = {
     "_calendar": {"errors"},
     "_durations": {"errors"},
 }
+DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 #: Standard-library modules that mean I/O, the clock or the environment.

@@ -15,6 +15,7 @@ from smarketing.errors import (
     TransitionError,
     ValidationError,
 )
+from smarketing.feedback import FeedbackReport, Outcomes, Reaction, Suggestion, feedback_report
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary, TimeInStage, funnel_report
 from smarketing.leads import Activity, FieldValue, Lead, StageChange
 from smarketing.lifecycle import Lifecycle, Stage, Transition
@@ -61,6 +62,7 @@ __all__ = [
     "ConfigError",
     "Contribution",
     "EngagementRule",
+    "FeedbackReport",
     "FieldValue",
     "FitRule",
     "FormField",
@@ -72,12 +74,14 @@ __all__ = [
     "Lead",
     "LetterGrading",
     "Lifecycle",
+    "Outcomes",
     "Persona",
     "PersonaMatch",
     "PersonaMatcher",
     "PlannedField",
     "Playbook",
     "ProfilePlanner",
+    "Reaction",
     "SLABreach",
     "SLASummary",
     "Score",
@@ -85,6 +89,7 @@ __all__ = [
     "SmarketingError",
     "Stage",
     "StageChange",
+    "Suggestion",
     "TimeInStage",
     "Trait",
     "Transition",
@@ -94,6 +99,7 @@ __all__ = [
     "__version__",
     "always",
     "derive_facts",
+    "feedback_report",
     "field",
     "from_dict",
     "funnel_report",
