@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smarketing as sm
-from smarketing.demo import DEFAULT_START, population, simulate
+from smarketing.demo import Simulation
 from smarketing.feedback import DIMENSIONS
 
 PB = sm.Playbook.default()
@@ -304,10 +304,10 @@ class TestSuggestions:
 
 
 class TestOnTheDemo:
-    def test_the_advice_names_what_the_simulated_reps_reject(self) -> None:
+    def test_the_advice_names_what_the_simulated_reps_reject(self, demo_sim: Simulation) -> None:
         """The demo's reps recycle free-mail leads for 'no budget' and individual contributors
         (the marketing practitioners) for 'no authority': the suggestions say so."""
-        sim = simulate(population(3000, seed=0, start=DEFAULT_START))
+        sim = demo_sim
         fb = sm.feedback_report(
             sim.leads, sim.activities, playbook=sim.playbook, start=sim.start, end=sim.end
         )

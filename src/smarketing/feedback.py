@@ -250,6 +250,7 @@ class FeedbackReport:
         clock: the calendar time to first touch is measured on (``"wall-clock"`` or
             ``"business hours"``).
         min_sample: the fewest decided handoffs a group (and the rest) needs for advice.
+        min_ratio: how far apart a group's rate and the others' must be for advice.
         alpha: the significance level, shared by all the tests made (Bonferroni).
         tests: how many comparisons the suggestions were chosen from.
     """
@@ -260,6 +261,7 @@ class FeedbackReport:
     accepted_into: tuple[str, ...]
     clock: str
     min_sample: int
+    min_ratio: float
     alpha: float
     tests: int
     overall: Outcomes
@@ -335,7 +337,7 @@ class FeedbackReport:
     def _advice_markdown(self, limit: int) -> list[str]:
         evidence = (
             f"at least {self.min_sample} decided handoffs in the group and outside it, "
-            f"p < {self.alpha:g} over {self.tests} comparisons"
+            f"rates {self.min_ratio:g}x apart, p < {self.alpha:g} over {self.tests} comparisons"
         )
         if not self.suggestions:
             return [f"**Suggestions:** none passed the evidence bar ({evidence})."]
@@ -521,6 +523,7 @@ def feedback_report(
         accepted_into=tuple(s for s in path if s in later),
         clock="wall-clock" if isinstance(playbook.clock, WallClock) else "business hours",
         min_sample=min_sample,
+        min_ratio=float(min_ratio),
         alpha=alpha,
         tests=tests,
         overall=whole,
