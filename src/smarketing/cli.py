@@ -6,6 +6,7 @@
     smarketing score LEADS [--activities FILE] [--playbook FILE] [--at T] [--tz ZONE] [-o OUT]
     smarketing plan LEADS [...the same options]
     smarketing funnel LEADS --history FILE [--activities FILE] [--start T] [--end T] [-o OUT]
+    smarketing report LEADS --history FILE --activities FILE [--playbook FILE] [-o report.html]
     smarketing diagram [--playbook FILE]
     smarketing check PLAYBOOK.toml
 
@@ -155,7 +156,7 @@ def _parser() -> _Parser:
     demo.add_argument(
         "--out",
         metavar="DIR",
-        help="also write leads.csv, activities.csv, history.csv and demo.md "
+        help="also write leads.csv, activities.csv, history.csv, demo.md and report.html "
         "(and funnel.png with the plot extra) to DIR",
     )
     demo.set_defaults(command=_demo)
@@ -182,6 +183,23 @@ def _parser() -> _Parser:
     funnel.add_argument("--end", metavar="T", help="window end (default: the last event)")
     _common(funnel, output="write the report to OUT: .md for Markdown, .json for data")
     funnel.set_defaults(command=_funnel)
+
+    page = commands.add_parser(
+        "report",
+        help="one self-contained HTML page: the funnel, the SLA and the feedback loop",
+        description="Write the report both teams open: one HTML file with its charts inline.",
+    )
+    page.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
+    page.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
+    page.add_argument(
+        "--activities", required=True, metavar="FILE", help="activities, with the sales touches"
+    )
+    page.add_argument("--start", metavar="T", help="window start (default: the first lead)")
+    page.add_argument("--end", metavar="T", help="window end (default: the last event)")
+    page.add_argument("--costs", metavar="FILE", help="spend per channel (attribution and ROI)")
+    page.add_argument("--candidate", metavar="FILE", help="a candidate playbook to backtest")
+    _common(page, output="write the page to OUT (.html; default report.html)")
+    page.set_defaults(command=_report)
 
     diagram = commands.add_parser(
         "diagram", help="the lifecycle as Mermaid text", description="The lifecycle as Mermaid."
@@ -284,7 +302,7 @@ class _Run:
 
     @classmethod
     def start(cls, args: argparse.Namespace) -> _Run:
-        if args.output is not None and args.command is not _funnel:
+        if args.output is not None and args.command not in (_funnel, _report):
             format_of(Path(args.output))  # a bad extension fails now, not after the work
         pb = Playbook.default() if args.playbook is None else Playbook.from_toml(args.playbook)
         return cls(args, pb, resolve_tz(args.tz))
@@ -490,6 +508,60 @@ def _funnel(args: argparse.Namespace) -> int:
         msg = f"-o {output}: the funnel report is written as .md (Markdown) or .json (data)"
         raise UsageError(msg)
     run = _Run.start(args)
+    leads, activities, start, end = _recorded(run, args)
+    pb = run.playbook
+    report = funnel_report(
+        leads,
+        lifecycle=pb.lifecycle,
+        start=start,
+        end=end,
+        sla=pb.sla if activities is not None else None,
+        activities=activities,
+        calendar=pb.clock,
+    )
+    if output is not None and output.lower().endswith(".json"):
+        Path(output).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    elif output is not None:
+        Path(output).write_text(report.to_markdown(), encoding="utf-8")
+    else:
+        sys.stdout.write(report.to_markdown())
+    return 0
+
+
+#: Sections the page will have once their analyses exist: the option, the section, the module.
+_NOT_YET = (
+    ("costs", "attribution and ROI", "smarketing.attribution"),
+    ("candidate", "backtest", "smarketing.backtest"),
+)
+
+
+def _report(args: argparse.Namespace) -> int:
+    output = Path(args.output or "report.html")
+    if output.suffix.lower() not in (".html", ".htm"):
+        msg = f"-o {output}: the report is one HTML page (.html)"
+        raise UsageError(msg)
+    try:
+        from smarketing.report import build_report, render_html, write_html
+    except ImportError:
+        msg = "the report needs Jinja2: pip install 'smarketing[report]'"
+        raise UsageError(msg) from None
+    for option, section, module in _NOT_YET:
+        if getattr(args, option) is not None:
+            _note(f"--{option} left out: the {section} section needs {module}, not in this version")
+    run = _Run.start(args)
+    leads, activities, start, end = _recorded(run, args)
+    page = build_report(leads, activities or (), playbook=run.playbook, start=start, end=end)
+    html = render_html(page)
+    write_html(output, html)
+    _note(f"wrote {output} ({len(html.encode('utf-8')) / 1024:,.0f} KB)")
+    return 0
+
+
+def _recorded(
+    run: _Run, args: argparse.Namespace
+) -> tuple[list[Lead], list[Activity] | None, datetime, datetime]:
+    """The leads rebuilt from their recorded histories, their activities (``None`` without
+    --activities) and the window: --start/--end, else the first lead to the last event."""
     start = run.time(args.start, "--start") if args.start else None
     end = run.time(args.end, "--end") if args.end else None
     changes, rejects = read_changes(args.history, default_tz=run.tz)
@@ -514,23 +586,7 @@ def _funnel(args: argparse.Namespace) -> int:
         times = [lead.updated_at for lead in leads]
         times += [a.at for a in activities or ()]
         end = max(times)
-    pb = run.playbook
-    report = funnel_report(
-        leads,
-        lifecycle=pb.lifecycle,
-        start=start,
-        end=end,
-        sla=pb.sla if activities is not None else None,
-        activities=activities,
-        calendar=pb.clock,
-    )
-    if output is not None and output.lower().endswith(".json"):
-        Path(output).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
-    elif output is not None:
-        Path(output).write_text(report.to_markdown(), encoding="utf-8")
-    else:
-        sys.stdout.write(report.to_markdown())
-    return 0
+    return leads, activities, start, end
 
 
 def _with_histories(
@@ -647,12 +703,35 @@ def _write_demo(out: Path, sim: Simulation, funnel: FunnelReport, text: str) -> 
     )
     write_rows(out / "history.csv", changes, CHANGE_COLUMNS)
     (out / "demo.md").write_text(text, encoding="utf-8")
+    page = _demo_page(out, sim)
+    if page is not None:
+        written.append(page.name)
     try:
         funnel_chart(funnel, out / "funnel.png")
         written.append("funnel.png")
     except ImportError:
         _note("no funnel.png: the chart needs the plot extra (pip install 'smarketing[plot]')")
     _note(f"wrote {', '.join(written)} to {out}")
+    if page is not None:
+        _note(f"the report both teams open: {page}")
+
+
+def _demo_page(out: Path, sim: Simulation) -> Path | None:
+    """The demo's report.html, or ``None`` (and a note) without the report extra."""
+    try:
+        from smarketing.report import build_report, render_html, write_html
+    except ImportError:
+        _note("no report.html: the page needs the report extra (pip install 'smarketing[report]')")
+        return None
+    page = build_report(
+        sim.leads,
+        sim.activities,
+        playbook=sim.playbook,
+        start=sim.start,
+        end=sim.end,
+        title="The smarketing demo: the funnel and the feedback loop",
+    )
+    return write_html(out / "report.html", render_html(page))
 
 
 def _lead_table(leads: Sequence[Lead]) -> tuple[list[Mapping[str, object]], list[str]]:
