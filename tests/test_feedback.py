@@ -250,11 +250,15 @@ class TestSuggestions:
         assert fb.overall.handoffs == 1
 
     def test_handoffs_without_a_value_are_a_group_of_their_own(self) -> None:
-        """40 handoffs with no source, all recycled; 60 from the webinar, accepted."""
+        """40 handoffs with no source and no persona, all recycled; 60 VPs of marketing from
+        the webinar, accepted."""
         leads = [handed(f"N{i}", NO_BUDGET, source=None) for i in range(40)]
-        leads += [handed(f"W{i}", ACCEPTED) for i in range(60)]
+        vp = {**WORK, "job_title": "VP Marketing"}
+        leads += [handed(f"W{i}", ACCEPTED, fields=vp) for i in range(60)]
         fb = report(leads)
         assert list(fb.by("source")) == ["webinar", None]
+        nobody = next(s for s in fb.suggestions if s.dimension == "persona" and s.value is None)
+        assert "describe the persona they are, or nurture them longer" in nobody.text
         s = next(s for s in fb.suggestions if s.dimension == "source" and s.value is None)
         assert s.text.startswith("MQLs with no source are recycled for 'no budget'")
 

@@ -833,6 +833,8 @@ def _advice(playbook: PlaybookLike, c: _Candidate) -> str:
     if dimension == "rule":
         points = next((r.points for r in playbook.scoring.fit if r.name == value), 0.0)
         advice = "lower its points" if points > 0 else "make its points more negative"
+    elif dimension == "persona" and value is None:
+        advice = "describe the persona they are, or nurture them longer"
     else:
         advice = _ADVICE[dimension]
     if c.reason is not None:

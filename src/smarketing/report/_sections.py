@@ -256,7 +256,7 @@ def feedback_section(fb: FeedbackReport) -> Section:
                 (title, "handoffs", "accepted", "acceptance", "top reason"),
                 [
                     (
-                        _name(k, "(none)"),
+                        _name(k, f"(no {title})" if dimension != "first_touch" else "—"),
                         f"{g.handoffs:,}",
                         f"{g.accepted:,}",
                         _rate(g.acceptance),
