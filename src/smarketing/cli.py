@@ -174,13 +174,7 @@ def _parser() -> _Parser:
         help="the funnel, SLA and recycle reasons from lead histories",
         description="The funnel report (Markdown) of leads and their stage histories.",
     )
-    funnel.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
-    funnel.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
-    funnel.add_argument(
-        "--activities", metavar="FILE", help="activities; with them the SLA is checked"
-    )
-    funnel.add_argument("--start", metavar="T", help="window start (default: the first lead)")
-    funnel.add_argument("--end", metavar="T", help="window end (default: the last event)")
+    _histories(funnel, activities="activities; with them the SLA is checked")
     _common(funnel, output="write the report to OUT: .md for Markdown, .json for data")
     funnel.set_defaults(command=_funnel)
 
@@ -189,13 +183,7 @@ def _parser() -> _Parser:
         help="one self-contained HTML page: the funnel, the SLA and the feedback loop",
         description="Write the report both teams open: one HTML file with its charts inline.",
     )
-    page.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
-    page.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
-    page.add_argument(
-        "--activities", required=True, metavar="FILE", help="activities, with the sales touches"
-    )
-    page.add_argument("--start", metavar="T", help="window start (default: the first lead)")
-    page.add_argument("--end", metavar="T", help="window end (default: the last event)")
+    _histories(page, activities="activities, with the sales touches", required=True)
     page.add_argument("--costs", metavar="FILE", help="spend per channel (attribution and ROI)")
     page.add_argument("--candidate", metavar="FILE", help="a candidate playbook to backtest")
     _common(page, output="write the page to OUT (.html; default report.html)")
@@ -213,6 +201,15 @@ def _parser() -> _Parser:
     check.add_argument("playbook", metavar="PLAYBOOK.toml")
     check.set_defaults(command=_check)
     return parser
+
+
+def _histories(sub: argparse.ArgumentParser, *, activities: str, required: bool = False) -> None:
+    """The inputs of the commands that read recorded histories (funnel, report)."""
+    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
+    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
+    sub.add_argument("--activities", required=required, metavar="FILE", help=activities)
+    sub.add_argument("--start", metavar="T", help="window start (default: the first lead)")
+    sub.add_argument("--end", metavar="T", help="window end (default: the last event)")
 
 
 def _inputs(sub: argparse.ArgumentParser) -> None:

@@ -46,7 +46,14 @@ import attrs
 
 from smarketing._calendar import WallClock
 from smarketing.errors import ValidationError
-from smarketing.funnel import DEFAULT_TOUCH_KINDS, SLA
+from smarketing.funnel import (
+    DEFAULT_TOUCH_KINDS,
+    SLA,
+    _cell,
+    _checked_activities,
+    _checked_iterable,
+    _when,
+)
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -402,20 +409,12 @@ def _breakdown(
     return lines
 
 
-def _when(moment: datetime) -> str:
-    return moment.isoformat(sep=" ", timespec="minutes")
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
-
-
-def _cell(text: str | None) -> str:
-    return "(no reason given)" if text is None else text.replace("|", "\\|")
 
 
 # --- computing a report ------------------------------------------------------------------------
@@ -556,27 +555,11 @@ def _check_thresholds(min_sample: object, alpha: object, min_ratio: object) -> N
 
 
 def _checked_leads(leads: object) -> Iterator[Lead]:
-    if isinstance(leads, str | bytes) or not isinstance(leads, Iterable):
-        msg = f"leads must be a collection of Lead (got {leads!r})."
-        raise ValidationError(msg, value=leads, where="leads", expected="an iterable")
-    for i, lead in enumerate(leads):
+    for i, lead in enumerate(_checked_iterable(leads, "leads")):
         if not isinstance(lead, Lead):
             msg = f"leads[{i}] must be a Lead (got {lead!r})."
             raise ValidationError(msg, value=lead, where=f"leads[{i}]", expected="Lead")
         yield lead
-
-
-def _checked_activities(activities: object) -> Iterator[Activity]:
-    if isinstance(activities, str | bytes) or not isinstance(activities, Iterable):
-        msg = f"activities must be a collection of Activity (got {activities!r})."
-        raise ValidationError(msg, value=activities, where="activities", expected="an iterable")
-    for i, activity in enumerate(activities):
-        if not isinstance(activity, Activity):
-            msg = f"activities[{i}] must be an Activity (got {activity!r})."
-            raise ValidationError(
-                msg, value=activity, where=f"activities[{i}]", expected="Activity"
-            )
-        yield activity
 
 
 def _as_of(lead: Lead, at: datetime, stage: str) -> Lead:
