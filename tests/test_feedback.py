@@ -96,6 +96,14 @@ class TestOutcomes:
         )
         assert (fb.overall.handoffs, fb.overall.pending, fb.overall.acceptance) == (1, 1, None)
 
+    def test_a_lead_created_as_an_mql_is_handed_over_when_it_is_created(self) -> None:
+        """An MQL imported as one (no history) is a handoff at its creation, with no trigger."""
+        imported = sm.Lead.new("A", at=MONDAY, fields=WORK, stage="mql")
+        imported = LC.fire(imported, "accept", at=MONDAY + HOUR, facts=ANYTHING)
+        fb = report([imported, sm.Lead.new("B", at=END + HOUR, stage="mql")])
+        assert (fb.overall.handoffs, fb.overall.accepted) == (1, 1)
+        assert list(fb.by("definition")) == [None]
+
     def test_reasons_merge_over_the_rejecting_stages_most_common_first(self) -> None:
         """by_reason counts every rejection per reason."""
         leads = [

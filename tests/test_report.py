@@ -121,7 +121,7 @@ class TestSections:
         page = build_report([lead], [], playbook=pb, start=t, end=t)
         assert [s.key for s in page.sections] == ["funnel", "conversion"]
         (table, *_) = [b for b in page.sections[1].blocks if isinstance(b, Table)]
-        assert table.header == ("persona", "leads", "wons", "inquiry to won")
+        assert table.header == ("persona", "leads", "won", "inquiry to won")
         assert table.rows == (("(no persona)", "1", "1", "100.0%"),)
 
     def test_the_sla_section_needs_a_report_that_checked_an_sla(self, sim: Simulation) -> None:

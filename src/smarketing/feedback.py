@@ -584,9 +584,14 @@ def _handoffs(
     for lead in leads:
         history = lead.history
         done = activities.get(lead.id, [])
-        for i, change in enumerate(history):
-            at = change.at
-            if change.to_stage != stage or at < start:
+        # Entries into the stage: a lead created in it (imported as an MQL) enters it then.
+        entries: list[tuple[int, datetime, str | None]] = [
+            (i, c.at, c.trigger) for i, c in enumerate(history) if c.to_stage == stage
+        ]
+        if lead.initial_stage == stage:
+            entries.insert(0, (-1, lead.created_at, None))
+        for i, at, trigger in entries:
+            if at < start:
                 continue
             if at > end:
                 break
@@ -603,7 +608,7 @@ def _handoffs(
             touches = [a.at for a in done if a.kind in touch_kinds and at <= a.at <= end]
             touched = None if not touches else clock.between(at, min(touches))
             values: dict[str, tuple[str | None, ...]] = {
-                "definition": (change.trigger,),
+                "definition": (trigger,),
                 "persona": (None if match is None else match.persona.name,),
                 "source": (lead.source,),
                 "grade": (score.grade,),

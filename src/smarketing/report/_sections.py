@@ -89,8 +89,16 @@ def _steps(funnel: FunnelReport) -> list[tuple[str, str]]:
     return [(path[0], path[cut]), *zip(path[cut:], path[cut + 1 :], strict=False)]
 
 
+#: Stage names people write as acronyms.
+_ACRONYMS = frozenset({"mql", "sql", "sal", "sqo", "pql"})
+
+
+def _stage_name(stage: str) -> str:
+    return stage.upper() if stage in _ACRONYMS else stage
+
+
 def _step_name(a: str, b: str) -> str:
-    return f"{a.upper()} to {b.upper()}" if len(a) <= 3 else f"{a} to {b}"
+    return f"{_stage_name(a)} to {_stage_name(b)}"
 
 
 def conversion_section(
@@ -103,7 +111,7 @@ def conversion_section(
     steps = _steps(funnel)
     handoff = steps[1] if len(steps) > 1 else steps[0]
     last = funnel.main_path[-1]
-    header = ("leads", f"{last}s", *(_step_name(a, b) for a, b in steps))
+    header = ("leads", _stage_name(last), *(_step_name(a, b) for a, b in steps))
     blocks: list[Block] = []
     for title, groups, none in (
         ("persona", by_persona, "(no persona)"),
