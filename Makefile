@@ -23,9 +23,11 @@ $(TOOLS): pyproject.toml | $(PY)
 install: $(TOOLS)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation --force-reinstall .
 
-# The whole story on synthetic data: the funnel report, the SLA, three leads explained.
+# The whole story on synthetic data: the funnel report, the SLA, three leads explained; the
+# files and the one-page report (report.html) go to $(DEMO_OUT).
+DEMO_OUT ?= demo-output
 demo: install
-	$(BIN)/smarketing demo
+	$(BIN)/smarketing demo --out $(DEMO_OUT)
 
 dev: $(TOOLS)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .

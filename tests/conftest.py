@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from smarketing.demo import Simulation
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile(
@@ -22,3 +26,12 @@ settings.register_profile("quick", max_examples=10, deadline=None)
 def t0() -> datetime:
     """A fixed, timezone-aware starting time."""
     return datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def demo_sim() -> Simulation:
+    """The demo's 3,000 leads run through the default playbook: built once, shared by the
+    feedback, report and browser tests."""
+    from smarketing.demo import DEFAULT_START, population, simulate
+
+    return simulate(population(3000, seed=0, start=DEFAULT_START))

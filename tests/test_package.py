@@ -36,6 +36,7 @@ DOMAIN = {
     "_durations": {"errors"},
     "dataspec": {"errors"},
 }
+DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 #: Standard-library modules that mean I/O, the clock or the environment.

@@ -60,3 +60,21 @@ def test_the_public_api_type_checks() -> None:
     data: object = sm.to_dict(lead)
     back: sm.Lead = sm.from_dict(sm.Lead, data)
     assert back == lead
+
+
+def test_the_feedback_loop_type_checks() -> None:
+    """sm.feedback_report with a Playbook, and its parts, as a user types them."""
+    pb = sm.Playbook.default()
+    lead = sm.Lead.new("L-1", at=T0, fields={"email": "jo@gmail.com"})
+    facts = {"engagement": 5, "score": 90, "grade": "A"}
+    lead = pb.lifecycle.fire(lead, "engage", at=T0, facts=facts)
+    lead = pb.lifecycle.fire(lead, "qualify", at=T0, facts=facts)
+    later = T0 + timedelta(hours=2)
+    lead = pb.lifecycle.fire(lead, "recycle", at=later, actor="sales:jo", reason="no budget")
+    fb: sm.FeedbackReport = sm.feedback_report([lead], [], playbook=pb, start=T0, end=later)
+    overall: sm.Outcomes = fb.overall
+    reactions: tuple[sm.Reaction, ...] = overall.rejected
+    acceptance: float | None = overall.acceptance
+    advice: tuple[sm.Suggestion, ...] = fb.suggestions
+    assert (len(reactions), acceptance, advice) == (1, 0.0, ())
+    assert fb.by_reason == {"no budget": 1}

@@ -16,6 +16,7 @@ from smarketing.errors import (
     TransitionError,
     ValidationError,
 )
+from smarketing.feedback import FeedbackReport, Outcomes, Reaction, Suggestion, feedback_report
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary, TimeInStage, funnel_report
 from smarketing.io import (
     FileFormatError,
@@ -71,6 +72,7 @@ __all__ = [
     "Contribution",
     "DataSpec",
     "EngagementRule",
+    "FeedbackReport",
     "FieldValue",
     "FileFormatError",
     "FitRule",
@@ -83,12 +85,14 @@ __all__ = [
     "Lead",
     "LetterGrading",
     "Lifecycle",
+    "Outcomes",
     "Persona",
     "PersonaMatch",
     "PersonaMatcher",
     "PlannedField",
     "Playbook",
     "ProfilePlanner",
+    "Reaction",
     "ReadResult",
     "Reject",
     "SLABreach",
@@ -98,6 +102,7 @@ __all__ = [
     "SmarketingError",
     "Stage",
     "StageChange",
+    "Suggestion",
     "TimeInStage",
     "Trait",
     "Transition",
@@ -107,6 +112,7 @@ __all__ = [
     "__version__",
     "always",
     "derive_facts",
+    "feedback_report",
     "field",
     "from_dict",
     "funnel_report",

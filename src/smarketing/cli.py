@@ -6,6 +6,7 @@
     smarketing score LEADS [--activities FILE] [--playbook FILE] [--at T] [--tz ZONE] [-o OUT]
     smarketing plan LEADS [...the same options]
     smarketing funnel LEADS --history FILE [--activities FILE] [--start T] [--end T] [-o OUT]
+    smarketing report LEADS --history FILE --activities FILE [--playbook FILE] [-o report.html]
     smarketing diagram [--playbook FILE]
     smarketing check PLAYBOOK.toml [--data LEADS [--activities FILE]] [--effective]
     smarketing init [FILE]
@@ -160,7 +161,7 @@ def _parser() -> _Parser:
     demo.add_argument(
         "--out",
         metavar="DIR",
-        help="also write leads.csv, activities.csv, history.csv and demo.md "
+        help="also write leads.csv, activities.csv, history.csv, demo.md and report.html "
         "(and funnel.png with the plot extra) to DIR",
     )
     demo.set_defaults(command=_demo)
@@ -178,15 +179,20 @@ def _parser() -> _Parser:
         help="the funnel, SLA and recycle reasons from lead histories",
         description="The funnel report (Markdown) of leads and their stage histories.",
     )
-    funnel.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
-    funnel.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
-    funnel.add_argument(
-        "--activities", metavar="FILE", help="activities; with them the SLA is checked"
-    )
-    funnel.add_argument("--start", metavar="T", help="window start (default: the first lead)")
-    funnel.add_argument("--end", metavar="T", help="window end (default: the last event)")
+    _histories(funnel, activities="activities; with them the SLA is checked")
     _common(funnel, output="write the report to OUT: .md for Markdown, .json for data")
     funnel.set_defaults(command=_funnel)
+
+    page = commands.add_parser(
+        "report",
+        help="one self-contained HTML page: the funnel, the SLA and the feedback loop",
+        description="Write the report both teams open: one HTML file with its charts inline.",
+    )
+    _histories(page, activities="activities, with the sales touches", required=True)
+    page.add_argument("--costs", metavar="FILE", help="spend per channel (attribution and ROI)")
+    page.add_argument("--candidate", metavar="FILE", help="a candidate playbook to backtest")
+    _common(page, output="write the page to OUT (.html; default report.html)")
+    page.set_defaults(command=_report)
 
     diagram = commands.add_parser(
         "diagram", help="the lifecycle as Mermaid text", description="The lifecycle as Mermaid."
@@ -218,6 +224,15 @@ def _parser() -> _Parser:
     init.add_argument("--force", action="store_true", help="replace FILE if it exists")
     init.set_defaults(command=_init)
     return parser
+
+
+def _histories(sub: argparse.ArgumentParser, *, activities: str, required: bool = False) -> None:
+    """The inputs of the commands that read recorded histories (funnel, report)."""
+    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
+    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
+    sub.add_argument("--activities", required=required, metavar="FILE", help=activities)
+    sub.add_argument("--start", metavar="T", help="window start (default: the first lead)")
+    sub.add_argument("--end", metavar="T", help="window end (default: the last event)")
 
 
 def _inputs(sub: argparse.ArgumentParser) -> None:
@@ -611,26 +626,7 @@ def _funnel(args: argparse.Namespace) -> int:
         msg = f"-o {output}: the funnel report is written as .md (Markdown) or .json (data)"
         raise UsageError(msg)
     run = _Run.start(args, checked_output=False)
-    start = run.time(args.start, "--start") if args.start else None
-    end = run.time(args.end, "--end") if args.end else None
-    leads = _leads_with_history(run, start)
-    groups = run.activities() if args.activities else None
-    if groups is not None:
-        run.strangers(groups, {lead.id for lead in leads}, "activities")
-    elif run.playbook.sla is not None:
-        run.notes.append("no --activities: the SLA is not checked")
-    if not leads:
-        run.finish()
-        what = "good leads" if run.rejects else "leads"
-        msg = f"{args.leads}: no {what} to report on"
-        raise UsageError(msg)
-    activities = None if groups is None else [a for g in groups.values() for a in g]
-    if start is None:
-        start = min(lead.created_at for lead in leads)
-    if end is None:
-        times = [lead.updated_at for lead in leads]
-        times += [a.at for a in activities or ()]
-        end = max(times)
+    leads, activities, start, end = _recorded(run, args)
     pb = run.playbook
     report = funnel_report(
         leads,
@@ -651,6 +647,64 @@ def _funnel(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.to_markdown())
     return 0
+
+
+#: Sections the page will have once their analyses exist: the option, the section, the module.
+_NOT_YET = (
+    ("costs", "attribution and ROI", "smarketing.attribution"),
+    ("candidate", "backtest", "smarketing.backtest"),
+)
+
+
+def _report(args: argparse.Namespace) -> int:
+    output = Path(args.output or "report.html")
+    if output.suffix.lower() not in (".html", ".htm"):
+        msg = f"-o {output}: the report is one HTML page (.html)"
+        raise UsageError(msg)
+    try:
+        from smarketing.report import build_report, render_html, write_html
+    except ImportError:
+        msg = "the report needs Jinja2: pip install 'smarketing[report]'"
+        raise UsageError(msg) from None
+    for option, section, module in _NOT_YET:
+        if getattr(args, option) is not None:
+            _note(f"--{option} left out: the {section} section needs {module}, not in this version")
+    run = _Run.start(args, checked_output=False)
+    leads, activities, start, end = _recorded(run, args)
+    page = build_report(leads, activities or (), playbook=run.playbook, start=start, end=end)
+    run.finish()
+    html = render_html(page)
+    write_html(output, html)
+    _note(f"wrote {output} ({len(html.encode('utf-8')) / 1024:,.0f} KB)")
+    return 0
+
+
+def _recorded(
+    run: _Run, args: argparse.Namespace
+) -> tuple[list[Lead], list[Activity] | None, datetime, datetime]:
+    """The leads rebuilt from their recorded histories, their activities (``None`` without
+    --activities) and the window: --start/--end, else the first lead to the last event."""
+    start = run.time(args.start, "--start") if args.start else None
+    end = run.time(args.end, "--end") if args.end else None
+    leads = _leads_with_history(run, start)
+    groups = run.activities() if args.activities else None
+    if groups is not None:
+        run.strangers(groups, {lead.id for lead in leads}, "activities")
+    elif run.playbook.sla is not None:
+        run.notes.append("no --activities: the SLA is not checked")
+    if not leads:
+        run.finish()
+        what = "good leads" if run.rejects else "leads"
+        msg = f"{args.leads}: no {what} to report on"
+        raise UsageError(msg)
+    activities = None if groups is None else [a for g in groups.values() for a in g]
+    if start is None:
+        start = min(lead.created_at for lead in leads)
+    if end is None:
+        times = [lead.updated_at for lead in leads]
+        times += [a.at for a in activities or ()]
+        end = max(times)
+    return leads, activities, start, end
 
 
 def _leads_with_history(run: _Run, start: datetime | None) -> list[Lead]:
@@ -776,12 +830,35 @@ def _write_demo(out: Path, sim: Simulation, funnel: FunnelReport, text: str) -> 
     write_rows(out / "history.csv", changes, HISTORY_COLUMNS)
     with atomic_output(out / "demo.md") as handle:
         handle.write(text)
+    page = _demo_page(out, sim)
+    if page is not None:
+        written.append(page.name)
     try:
         funnel_chart(funnel, out / "funnel.png")
         written.append("funnel.png")
     except ImportError:
         _note("no funnel.png: the chart needs the plot extra (pip install 'smarketing[plot]')")
     _note(f"wrote {', '.join(written)} to {out}")
+    if page is not None:
+        _note(f"the report both teams open: {page}")
+
+
+def _demo_page(out: Path, sim: Simulation) -> Path | None:
+    """The demo's report.html, or ``None`` (and a note) without the report extra."""
+    try:
+        from smarketing.report import build_report, render_html, write_html
+    except ImportError:
+        _note("no report.html: the page needs the report extra (pip install 'smarketing[report]')")
+        return None
+    page = build_report(
+        sim.leads,
+        sim.activities,
+        playbook=sim.playbook,
+        start=sim.start,
+        end=sim.end,
+        title="The smarketing demo: the funnel and the feedback loop",
+    )
+    return write_html(out / "report.html", render_html(page))
 
 
 def _lead_table(leads: Sequence[Lead]) -> tuple[list[Mapping[str, object]], list[str]]:

@@ -29,6 +29,15 @@ from dateutil.relativedelta import relativedelta
 from smarketing._durations import Duration, format_duration, parse_duration
 from smarketing.conditions import Condition, parse_condition
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
+from smarketing.feedback import (
+    Comparison,
+    Definition,
+    FeedbackReport,
+    Group,
+    Outcomes,
+    Reaction,
+    Suggestion,
+)
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
 from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
@@ -72,6 +81,14 @@ _SUPPORTED: Final = (
     PlannedField,
     FormPlan,
     Assessment,
+    # the feedback loop
+    Reaction,
+    Outcomes,
+    Group,
+    Comparison,
+    Definition,
+    Suggestion,
+    FeedbackReport,
 )
 
 
