@@ -21,13 +21,12 @@ from smarketing.errors import SmarketingError, ValidationError
 from smarketing.io._rows import (
     Reject,
     Row,
-    cell_reader,
+    cells_reader,
     iter_rows,
     parse_time,
     resolve_tz,
 )
 from smarketing.leads import (
-    UNKNOWN,
     Activity,
     Lead,
     StageChange,
@@ -181,7 +180,7 @@ def scan_leads(
     """
     check_aware(at, "read_leads(at=...)")
     zone = resolve_tz(spec.timezone, where="[data] timezone")
-    read = cell_reader(spec, zone)
+    read = cells_reader(spec, zone)
     missing = frozenset(spec.missing)
     initial = lifecycle.initial if lifecycle is not None else "suspect"
     stages = frozenset(lifecycle.stage_names) if lifecycle is not None else None
@@ -210,15 +209,9 @@ def scan_leads(
             msg = f"stage {stage!r} is not a stage of the lifecycle ({', '.join(sorted(stages))})"
             raise ValidationError(msg, value=stage, where="stage", expected="a stage")
         source = _text(cells.pop("source", None), "source", missing)
-        fields = {}
-        for name, raw in cells.items():
-            if raw != "":
-                value = read(name, raw)
-                if value is not UNKNOWN:
-                    fields[name] = value
-        # Every part is checked above (cell_reader gives plain values only): no validator
+        # Every part is checked above (cells_reader gives plain values only): no validator
         # needs to run again.
-        lead = trusted_lead(lead_id, stage, created_at, source, fields)  # type: ignore[arg-type]
+        lead = trusted_lead(lead_id, stage, created_at, source, read(cells))
         seen[lead_id] = row.line
         return lead
 
@@ -309,7 +302,7 @@ def scan_activities(
 ) -> Scan[Activity]:
     """Activities read one at a time (see :func:`read_activities`)."""
     zone = resolve_tz(spec.timezone, where="[data] timezone")
-    read = cell_reader(spec, zone)
+    read = cells_reader(spec, zone)
     missing = frozenset(spec.missing)
     kinds: dict[str, str] = {}
 
@@ -319,13 +312,7 @@ def scan_activities(
         kind = _required(cells.pop("kind", None), "kind", missing)
         kind = kinds.setdefault(kind, kind)  # one string per kind, not one per row
         when = _time(cells.pop("at", None), "at", spec, zone)
-        props = {}
-        for name, raw in cells.items():
-            if raw != "":  # most properties are empty on most rows
-                value = read(name, raw)
-                if value is not UNKNOWN:
-                    props[name] = value
-        return trusted_activity(lead_id, kind, when, props)
+        return trusted_activity(lead_id, kind, when, read(cells))
 
     columns: list[str] = []
     rows = iter_rows(path, spec=spec, required=ACTIVITY_COLUMNS, stream=stream, header=columns)

@@ -8,7 +8,7 @@ import csv
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Final, NamedTuple
@@ -19,14 +19,14 @@ from dateutil import tz as dateutil_tz
 
 from smarketing.dataspec import DELIMITERS, DataSpec
 from smarketing.errors import SmarketingError, ValidationError
-from smarketing.leads import UNKNOWN, check_value
+from smarketing.leads import FactValue, check_value
 
 __all__ = [
     "FileFormatError",
     "Reject",
     "Row",
     "auto_value",
-    "cell_reader",
+    "cells_reader",
     "format_of",
     "iter_rows",
     "parse_time",
@@ -352,7 +352,9 @@ def auto_value(text: str) -> object:
     return number if str(number) == text else text
 
 
-def typed_value(text: str, kind: str, *, where: str, dayfirst: bool, zone: tzinfo) -> object:
+def typed_value(
+    text: str, kind: str, *, where: str, dayfirst: bool, zone: tzinfo
+) -> str | int | float | bool:
     """A cell read as the type ``[data] types`` gives its column."""
     if kind == "text":
         return text
@@ -376,28 +378,34 @@ def typed_value(text: str, kind: str, *, where: str, dayfirst: bool, zone: tzinf
     return parse_time(text, default_tz=zone, where=where, dayfirst=dayfirst).isoformat()
 
 
-def cell_reader(spec: DataSpec, zone: tzinfo) -> Callable[[str, object], object]:
-    """The function that turns one cell of a column into a fact value (or ``UNKNOWN``)."""
+def cells_reader(
+    spec: DataSpec, zone: tzinfo
+) -> Callable[[Mapping[str, object]], dict[str, FactValue]]:
+    """The function that turns a row's cells into facts: each cell read as its column says,
+    unknown ones (empty, a ``missing`` placeholder, ``null``, NaN) left out."""
     missing = frozenset(spec.missing)
     types = spec.types
     dayfirst = spec.dayfirst
 
-    def read(name: str, value: object) -> object:
-        if type(value) is str:
-            if not value or value.isspace() or (missing and value.strip() in missing):
-                return UNKNOWN
-            kind = types.get(name)
-            if kind is None:
-                return auto_value(value)
-            return typed_value(value, kind, where=name, dayfirst=dayfirst, zone=zone)
-        if value is None:
-            return UNKNOWN
-        kind = types.get(name)
-        if kind == "text" and isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, float) and math.isnan(value):
-            return UNKNOWN  # JSON's NaN: no value
-        return check_value(value, name)  # JSON's own types: lists, numbers, booleans
+    def read(cells: Mapping[str, object]) -> dict[str, FactValue]:
+        facts: dict[str, FactValue] = {}
+        for name, value in cells.items():
+            if type(value) is str:
+                if not value or value.isspace() or (missing and value.strip() in missing):
+                    continue
+                kind = types.get(name)
+                facts[name] = (
+                    auto_value(value)  # type: ignore[assignment]
+                    if kind is None
+                    else typed_value(value, kind, where=name, dayfirst=dayfirst, zone=zone)
+                )
+            elif value is not None and not (isinstance(value, float) and math.isnan(value)):
+                kind = types.get(name)
+                if kind == "text" and isinstance(value, int | float) and type(value) is not bool:
+                    facts[name] = str(value)
+                else:  # JSON's own types: lists, numbers, booleans
+                    facts[name] = check_value(value, name)
+        return facts
 
     return read
 

@@ -166,8 +166,9 @@ def sla_section(funnel: FunnelReport, by_owner: Mapping[Hashable, FunnelReport])
     kinds = ", ".join(sla.touch_kinds)
     intro = (
         f"The promise: a first touch ({kinds}) within {human_duration(sla.first_touch)} of a "
-        f"lead entering {sla.stage}, counted in {funnel.clock}. {summary.breached:,} of {summary.clocks:,} clocks ran out "
-        f"({summary.late:,} touched late, {summary.unanswered:,} never touched)."
+        f"lead entering {sla.stage}, counted in {funnel.clock}. {summary.breached:,} of "
+        f"{summary.clocks:,} clocks ran out ({summary.late:,} touched late, "
+        f"{summary.unanswered:,} never touched)."
     )
     blocks: list[Block] = [
         Figures(
