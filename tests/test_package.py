@@ -37,6 +37,8 @@ DOMAIN = {
 }
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
+# A backtest replays recorded leads under playbooks: it may use every domain module.
+DOMAIN["backtest"] = set(DOMAIN) - {"config"}
 #: Standard-library modules that mean I/O, the clock or the environment.
 IMPURE = {
     "os",

@@ -898,7 +898,6 @@ def _data(value: object) -> dict[str, object]:
         value,  # type: ignore[arg-type]
         filter=lambda a, _v: not a.name.startswith("_"),
         value_serializer=_plain,
-        retain_collection_types=False,
     )
 
 

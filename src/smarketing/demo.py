@@ -439,9 +439,10 @@ def simulate(
     At each activity the playbook moves the lead on its own (engage and qualify), as a
     real-time CRM would: at the instant the definition holds, not at the next tick; a lead
     that decay would move later (an old unsubscribe wearing off) gets a timer for that exact
-    instant (`smarketing.AutoMoves.step`). Each new MQL gets a rep, who makes a first touch (usually within the
-    SLA, sometimes late, now and then never), then accepts it (learning budget and timeline) or
-    recycles it with a reason that depends on who the lead is; a few are disqualified. Some SQLs
+    instant (`smarketing.AutoMoves.step`). Each new MQL gets a rep, who makes a first touch
+    (usually within the SLA, sometimes late, now and then never), then accepts it (learning
+    budget and timeline) or recycles it with a reason that depends on who the lead is; a few
+    are disqualified. Some SQLs
     become customers after a few weeks, the others are lost and recycled. A recycled lead that
     requests a demo or joins a webinar after three weeks is re-engaged by marketing.
 
