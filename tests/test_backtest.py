@@ -333,3 +333,117 @@ class TestBadInput:
             sm.backtest([lead], [], baseline=pb, candidate=None, start=T0, end=T0)  # type: ignore[arg-type]
         with pytest.raises(sm.ValidationError, match="needs a Playbook"):
             sm.AutoMoves("default")  # type: ignore[arg-type]
+
+
+# --- decay that makes the definition hold -------------------------------------------------------
+
+
+def _wearing_off(mql: str = "score >= 50 and grade in ('A', 'B')") -> sm.Playbook:
+    """A playbook where a complaint's negative points wear off within days, so the score
+    rises between events and the definition comes to hold with no new activity."""
+    model = sm.ScoringModel(
+        fit=[sm.FitRule("software", sm.field("industry") == "software", 45)],
+        engagement=[
+            sm.EngagementRule("webinar", kind="webinar", points=30),
+            sm.EngagementRule("complaint", kind="unsubscribe", points=-40, half_life=timedelta(1)),
+            sm.EngagementRule(
+                "e-mail open", kind="email_open", points=-15, within=timedelta(days=3)
+            ),
+        ],
+        engagement_cap=60,
+    )
+    pb = sm.Playbook.default()
+    lifecycle = sm.Lifecycle.default(mql=sm.parse_condition(mql), sql=sm.field("budget").exists())
+    return attrs.evolve(pb, scoring=model, lifecycle=lifecycle)
+
+
+class TestDecayCrossings:
+    def test_a_wearing_off_penalty_qualifies_the_lead_at_the_exact_instant(self) -> None:
+        """The first microsecond at which the score reaches the threshold, found exactly."""
+        pb = _wearing_off()
+        lead = _lead({"industry": "software"}, stage="prospect")
+        acts = [sm.Activity("L-1", "webinar", T0), sm.Activity("L-1", "unsubscribe", T0)]
+        found = sm.next_move(pb, lead, acts, after=T0, before=T0 + timedelta(days=30))
+        assert found is not None and T0 < found < T0 + timedelta(days=5)
+        assert _moves(pb, lead, acts, found)
+        assert not _moves(pb, lead, acts, found - timedelta(microseconds=1))
+        bt = sm.backtest(
+            [_lead({"industry": "software"})],
+            acts,
+            baseline=pb,
+            candidate=pb,
+            start=T0,
+            end=T0 + timedelta(days=30),
+        )
+        assert bt.leads[0].baseline == found
+
+    def test_an_activity_leaving_its_window_qualifies_the_lead(self) -> None:
+        """A negative activity stops counting the microsecond after its window."""
+        pb = _wearing_off("score >= 70 and grade in ('A', 'B')")
+        lead = _lead({"industry": "software"}, stage="prospect")
+        acts = [sm.Activity("L-1", "webinar", T0), sm.Activity("L-1", "email_open", T0)]
+        found = sm.next_move(pb, lead, acts, after=T0, before=T0 + timedelta(days=30))
+        assert found == T0 + timedelta(days=3, microseconds=1)
+
+    @pytest.mark.parametrize(
+        "mql",
+        [
+            "between(score, 50, 200) and not (engagement < 10)",
+            "score in (50, 60) or (score > 49.5 and fit >= 45)",
+            "not (score <= 49.5) and exists(engagement)",
+        ],
+    )
+    def test_any_shape_of_condition_on_the_score(self, mql: str) -> None:
+        """between, in, not and comparisons all find the same kind of exact instant."""
+        pb = _wearing_off(mql)
+        lead = _lead({"industry": "software"}, stage="prospect")
+        acts = [sm.Activity("L-1", "webinar", T0), sm.Activity("L-1", "unsubscribe", T0)]
+        found = sm.next_move(pb, lead, acts, after=T0, before=T0 + timedelta(days=30))
+        assert found is not None
+        assert _moves(pb, lead, acts, found)
+        assert not _moves(pb, lead, acts, found - timedelta(microseconds=1))
+
+    def test_nothing_moves_a_lead_the_facts_rule_out(self) -> None:
+        """No timer for a lead whose grade rules the definition out, nor after ``before``."""
+        pb = _wearing_off()
+        acts = [sm.Activity("L-1", "webinar", T0), sm.Activity("L-1", "unsubscribe", T0)]
+        retail = _lead({"industry": "retail"}, stage="prospect")
+        assert sm.next_move(pb, retail, acts, after=T0, before=T0 + timedelta(30)) is None
+        lead = _lead({"industry": "software"}, stage="prospect")
+        assert sm.next_move(pb, lead, acts, after=T0, before=T0) is None
+        assert sm.next_move(pb, lead, acts, after=T0, before=T0 + timedelta(hours=1)) is None
+
+    def test_the_demo_sets_timers_and_its_replay_still_matches(self) -> None:
+        """Under a playbook whose penalties wear off, the demo's timers fire MQLs between
+        activities, and the backtest reproduces them."""
+        pb = _wearing_off()
+        pop = population(300, seed=2, start=DEFAULT_START, days=60)
+        sim = simulate(pop, pb, seed=2)
+        bt = sm.backtest(
+            sim.leads, sim.activities, baseline=pb, candidate=pb, start=sim.start, end=sim.end
+        )
+        recorded = {lead.id: _automatic_mql(lead) for lead in sim.leads}
+        assert {r.lead_id: r.baseline for r in bt.leads} == recorded
+        times = {a.at for a in sim.activities}
+        between = [t for t in recorded.values() if t is not None and t not in times]
+        assert between, "no MQL fired on a timer"
+
+    def test_a_custom_condition_type_on_the_score_is_refused(self) -> None:
+        """A condition the backtest cannot read for thresholds is an error, not a guess."""
+
+        @attrs.frozen(repr=False)
+        class Odd(sm.Condition):
+            def evaluate(self, facts: object) -> bool | None:
+                return None
+
+            @property
+            def fields(self) -> frozenset[str]:
+                return frozenset({"score"})
+
+            def _render(self) -> str:
+                return "odd(score)"
+
+        lc = sm.Lifecycle.default(mql=Odd(), sql=sm.field("budget").exists())
+        pb = attrs.evolve(sm.Playbook.default(), lifecycle=lc)
+        with pytest.raises(sm.ValidationError, match="cannot tell when odd"):
+            sm.AutoMoves(pb)

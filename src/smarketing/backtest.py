@@ -38,9 +38,13 @@ from smarketing.conditions import (
     Between,
     Compare,
     Condition,
+    Exists,
     IsIn,
+    Missing,
     Not,
     _Junction,
+    always,
+    never,
 )
 from smarketing.errors import ValidationError
 from smarketing.leads import Activity, Lead, check_aware
@@ -120,6 +124,8 @@ class _Moves:
     conditions: tuple[tuple[str, Condition], ...]
     score: tuple[float, ...]
     engagement: tuple[float, ...]
+    #: The conditions as they read with the moving facts unknown (see `_unknown_score`).
+    static: tuple[Condition, ...]
 
 
 def _moves_by_stage(lifecycle: Lifecycle) -> dict[str, _Moves]:
@@ -137,8 +143,21 @@ def _moves_by_stage(lifecycle: Lifecycle) -> dict[str, _Moves]:
             autos,
             tuple(sorted(found.get("score", ()))),
             tuple(sorted(found.get("engagement", ()))),
+            tuple(_unknown_score(c) for _, c in autos),
         )
     return table
+
+
+def _unknown_score(condition: Condition) -> Condition:
+    """``condition`` for evaluating with the moving facts left out: every lead has a score,
+    so ``exists(score)`` holds and ``missing(score)`` does not, whatever its value."""
+    if isinstance(condition, _Junction):
+        return type(condition)(tuple(_unknown_score(p) for p in condition.parts))
+    if isinstance(condition, Not):
+        return Not(_unknown_score(condition.part))
+    if isinstance(condition, Exists | Missing) and condition.name in _MOVING:
+        return always() if isinstance(condition, Exists) else never()
+    return condition
 
 
 class _Engine:
@@ -217,7 +236,7 @@ class _View:
         # No score can move a lead whose facts rule every move out (Kleene: false, not unknown).
         moves = self.moves
         self.hopeless = moves is None or not any(
-            c.evaluate({**self.base, **self.derived}) is not False for _, c in moves.conditions
+            c.evaluate({**self.base, **self.derived}) is not False for c in moves.static
         )
 
     def restaged(self, lead: Lead) -> _View:
