@@ -50,7 +50,7 @@ from smarketing.errors import ValidationError
 from smarketing.leads import Activity, Lead, check_aware
 from smarketing.lifecycle import Lifecycle, Transition
 from smarketing.playbook import Playbook
-from smarketing.scoring import Score, ScoringModel, _make_score
+from smarketing.scoring import LetterGrading, Score, ScoringModel, _Fit, _make_score
 
 __all__ = [
     "AutoMoves",
@@ -163,7 +163,16 @@ def _unknown_score(condition: Condition) -> Condition:
 class _Engine:
     """One playbook, compiled for replays: its scoring model, lifecycle and automatic moves."""
 
-    __slots__ = ("caps", "lifecycle", "model", "moves", "playbook", "signs")
+    __slots__ = (
+        "caps",
+        "gains",
+        "lifecycle",
+        "model",
+        "moves",
+        "playbook",
+        "reads_stage",
+        "signs",
+    )
 
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook
@@ -172,6 +181,16 @@ class _Engine:
         self.moves = _moves_by_stage(playbook.lifecycle)
         self.signs = {r.name: (r.points >= 0, r.group) for r in self.model.engagement}
         self.caps = dict(self.model.group_caps)
+        grades = self.model.grades
+        graded = grades.criteria if isinstance(grades, LetterGrading) else ()
+        conditions = [r.condition for r in self.model.fit] + [c.condition for c in graded]
+        self.reads_stage = any("stage" in c.fields for c in conditions)
+        # What one activity of a kind adds at most (None: a kind with negative points).
+        gains: dict[str, float | None] = {}
+        for rule in self.model.engagement:
+            gain = gains.get(rule.kind, 0.0)
+            gains[rule.kind] = None if gain is None or rule.points < 0 else gain + rule.points
+        self.gains = gains
 
     def view(self, lead: Lead, rules_lead: Lead | None = None) -> _View:
         return _View(self, lead, rules_lead)
@@ -217,22 +236,34 @@ class _View:
 
     __slots__ = ("base", "derived", "engine", "fit", "hopeless", "lead", "moves", "rules_lead")
 
-    def __init__(self, engine: _Engine, lead: Lead, rules_lead: Lead | None = None) -> None:
+    def __init__(
+        self,
+        engine: _Engine,
+        lead: Lead,
+        rules_lead: Lead | None = None,
+        same: _View | None = None,
+    ) -> None:
         self.engine = engine
         self.lead = lead
-        if rules_lead is None:
-            rules_lead = engine.playbook._derived(lead)
-        elif rules_lead.stage != lead.stage:
-            rules_lead = attrs.evolve(rules_lead, stage=lead.stage, high_water=lead.high_water)
-        self.rules_lead = rules_lead
         self.base = lead.facts()
         self.moves = engine.moves.get(lead.stage)
-        model = engine.model
-        self.fit = fit = model._fit_of(rules_lead)
-        # The facts the playbook layers over the lead, without the moving ones.
-        self.derived = engine.playbook._facts(rules_lead, _make_score(fit[2], 0.0, 0.0, fit[3], ()))
-        for name in _MOVING:
-            del self.derived[name]
+        if same is not None and not engine.reads_stage:
+            # Only the stage changed, and no fit rule reads it: the fit side stays.
+            self.rules_lead: Lead = same.rules_lead
+            self.fit: _Fit = same.fit
+            self.derived: dict[str, object] = same.derived
+        else:
+            if rules_lead is None:
+                rules_lead = Playbook._derived(lead)
+            elif rules_lead.stage != lead.stage:
+                rules_lead = attrs.evolve(rules_lead, stage=lead.stage, high_water=lead.high_water)
+            self.rules_lead = rules_lead
+            self.fit = fit = engine.model._fit_of(rules_lead)
+            # The facts the playbook layers over the lead, without the moving ones.
+            fake = _make_score(fit[2], 0.0, 0.0, fit[3], ())
+            self.derived = engine.playbook._facts(rules_lead, fake)
+            for name in _MOVING:
+                del self.derived[name]
         # No score can move a lead whose facts rule every move out (Kleene: false, not unknown).
         moves = self.moves
         self.hopeless = moves is None or not any(
@@ -241,7 +272,7 @@ class _View:
 
     def restaged(self, lead: Lead) -> _View:
         """The view of the same facts in the lead's new stage."""
-        return _View(self.engine, lead, self.rules_lead)
+        return _View(self.engine, lead, self.rules_lead, self)
 
     def score(self, activities: Sequence[Activity], at: datetime) -> Score:
         return self.engine.model._with_engagement(self.fit, self.lead.id, activities, at)
@@ -276,6 +307,11 @@ class _View:
         if any(lo <= c <= hi for c in moves.engagement):
             return False
         return not any(fit + lo - _MARGIN <= c <= fit + hi + _MARGIN for c in moves.score)
+
+    def below(self, engagement: float) -> bool:
+        """Whether no threshold lies at or below this engagement: with engagement no higher,
+        every condition of the moves reads as it did (for positive points only)."""
+        return self._clear(self.fit[2], -math.inf, engagement + _MARGIN)
 
     def one_way(self, score: Score) -> bool:
         """Whether, with no new activity, no threshold can be reached from this score.
@@ -442,6 +478,7 @@ class _Timeline:
         "activities",
         "customer",
         "fact_times",
+        "fits",
         "known",
         "lead",
         "recorded",
@@ -461,6 +498,7 @@ class _Timeline:
         self.sql = _first_entry(lead, SQL)
         self.customer = _first_entry(lead, CUSTOMER)
         self.known: dict[tuple[int, str], tuple[Lead, Lead]] = {}
+        self.fits: dict[tuple[int, int], _Fit] = {}
 
     def known_at(self, at: datetime, stage: str) -> tuple[Lead, Lead]:
         """The lead as it stood at ``at`` in ``stage`` (the facts learned by then, no history),
@@ -473,6 +511,14 @@ class _Timeline:
             lead = Lead(lead.id, stage, lead.created_at, lead.source, fields, (), stage)
             known = self.known[key] = (lead, Playbook._derived(lead))
         return known
+
+    def fit(self, engine: _Engine, rules_lead: Lead) -> _Fit:
+        """The fit side of the lead's score under ``engine``, once per set of known facts."""
+        key = (id(engine), id(rules_lead))
+        fit = self.fits.get(key)
+        if fit is None:
+            fit = self.fits[key] = engine.model._fit_of(rules_lead)
+        return fit
 
     def events(self, end: datetime, kinds: Container[str]) -> list[datetime]:
         """Creation, every learned fact and every activity of ``kinds``, in time order, up to
@@ -514,13 +560,27 @@ class _World:
         view = self.view
         if view.hopeless or not view.moving(score):
             return False
-        before = self.lead
-        after = self.engine.lifecycle.advance(before, at=at, facts=view.facts(score))
-        self.lead = after
-        self.view = view.restaged(after)
-        if any(c.to_stage == MQL for c in after.history[len(before.history) :]):
-            self.mql = at
-            return True
+        # Lifecycle.advance's rule, on the stage alone: the first automatic move (in
+        # definition order) whose condition holds, never into a stage already visited.
+        lead, extra, table = self.lead, view.facts(score), self.engine.moves
+        stage, visited = lead.stage, {lead.stage}
+        while True:
+            facts = {**view.base, "stage": stage, **extra}
+            moves = table[stage].conditions
+            dest = next(
+                (d for d, c in moves if d not in visited and c.evaluate(facts) is True), None
+            )
+            if dest is None:
+                break
+            if dest == MQL:
+                self.mql = at
+                return True
+            stage = dest
+            visited.add(dest)
+        self.lead = Lead(
+            lead.id, stage, lead.created_at, lead.source, lead.fields, (), lead.high_water
+        )
+        self.view = view.restaged(self.lead)
         return False
 
 
@@ -539,17 +599,34 @@ def _first_mqls(
     start_lead = tl.known_at(events[0], initial)
     worlds = [_World(engine, start_lead) for engine in engines]
     fact_times = set(tl.fact_times)
+    gains = engines[0].gains
     pending = worlds
     stop = end + _TICK
+    # An upper bound on engagement now, while every point counted is positive (it then only
+    # decays) and the facts stay: an activity adds at most its rules' points. Below every
+    # threshold, nothing can move the lead, and its score need not be worked out.
+    bound: float | None = None
+    seen = 0
     for k, at in enumerate(events):
         if at in fact_times:
+            bound = None
             known = tl.known_at(at, initial)
             for world in pending:
                 world.refresh(known)
         if all(w.view.hopeless for w in pending):
             continue  # nothing moves the lead until its facts change
-        acts = tl.upto(at)
+        upto = bisect_right(tl.times, at)
+        if bound is not None:
+            for activity in tl.activities[seen:upto]:
+                gain = gains.get(activity.kind, 0.0)
+                bound = None if gain is None or bound is None else bound + gain
+            if bound is not None and all(w.view.hopeless or w.view.below(bound) for w in pending):
+                seen = upto
+                continue
+        seen = upto
+        acts = tl.activities[:upto]
         score = pending[0].view.score(acts, at)
+        bound = score.engagement if _positive(score) else None
         pending = [w for w in pending if not w.advance(score, at)]
         before = events[k + 1] if k + 1 < len(events) else stop
         while pending:
@@ -569,10 +646,16 @@ def _first_mqls(
                 break
             at = min(found)
             score = pending[0].view.score(acts, at)
+            bound = score.engagement if _positive(score) else None
             pending = [w for w in pending if not w.advance(score, at)]
         if not pending:
             break
     return [w.mql for w in worlds]
+
+
+def _positive(score: Score) -> bool:
+    """Whether every engagement point in the score is positive (so it can only decay)."""
+    return all(p[2] >= 0 for p in score._parts if p[1] == "engagement")
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -1130,28 +1213,52 @@ def backtest(
 
 
 def _check_history(lifecycle: Lifecycle, lead: Lead) -> None:
-    """A recorded history must be moves of the lifecycle, in time order, after creation."""
-    if not lead.history:
+    """A recorded history must be moves of the lifecycle, in time order, after creation.
+
+    A quick pass over the changes; at the first doubt `Lifecycle.replay` (the one check of
+    recorded changes) names the problem.
+    """
+    history = lead.history
+    if not history:
         lifecycle.stage(lead.stage)
         return
-    first = lead.history[0].from_stage
+    table = lifecycle._table
+    stage, last = history[0].from_stage, lead.created_at
+    for change in history:
+        move = table.get(stage, {}).get(change.trigger)
+        if (
+            change.from_stage != stage
+            or move is None
+            or move.dest != change.to_stage
+            or change.at < last
+        ):
+            break
+        stage, last = change.to_stage, change.at
+    else:
+        if stage == lead.stage:
+            return
+    first = history[0].from_stage
     start = Lead(lead.id, first, lead.created_at, lead.source, {}, (), first)
-    lifecycle.replay(start, lead.history)
+    end = lifecycle.replay(start, history)
+    if end.stage != lead.stage:
+        msg = f"lead {lead.id!r} is in stage {lead.stage!r}, but its history ends in {end.stage!r}."
+        raise ValidationError(msg, value=lead.stage, where=f"lead {lead.id!r}.stage")
 
 
 def _score_at(engine: _Engine, tl: _Timeline, at: datetime | None) -> float | None:
     if at is None:
         return None
-    view = engine.view(*tl.known_at(at, engine.lifecycle.initial))
-    return view.score(tl.upto(at), at).total
+    rules_lead = tl.known_at(at, engine.lifecycle.initial)[1]
+    fit = tl.fit(engine, rules_lead)
+    return engine.model._with_engagement(fit, tl.lead.id, tl.upto(at), at).total
 
 
 def _replay(tl: _Timeline, base: _Engine, cand: _Engine, end: datetime) -> LeadReplay:
     lead = tl.lead
     baseline = _first_mqls([base], tl, end)[0]
     candidate = _first_mqls([cand], tl, end)[0]
-    rules_lead = tl.known_at(end, lead.stage)[1]
-    grade = base.model._fit_of(rules_lead)[3]
+    rules_lead = tl.known_at(end, base.lifecycle.initial)[1]
+    grade = tl.fit(base, rules_lead)[3]
     match = base.playbook.personas.match(rules_lead.facts())
     return LeadReplay(
         lead_id=lead.id,
