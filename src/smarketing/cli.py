@@ -6,6 +6,8 @@
     smarketing score LEADS [--activities FILE] [--playbook FILE] [--at T] [--tz ZONE] [-o OUT]
     smarketing plan LEADS [...the same options]
     smarketing funnel LEADS --history FILE [--activities FILE] [--start T] [--end T] [-o OUT]
+    smarketing backtest LEADS --history FILE --activities FILE --candidate NEW.toml
+                        [--playbook OLD.toml] [--start T] [--end T] [--sweep score=30:90:5]
     smarketing diagram [--playbook FILE]
     smarketing check PLAYBOOK.toml
 
@@ -42,6 +44,7 @@ from smarketing._files import (
     resolve_tz,
     write_rows,
 )
+from smarketing.backtest import backtest
 from smarketing.demo import DEFAULT_START, Simulation, funnel_chart, population, report, simulate
 from smarketing.errors import SmarketingError, ValidationError
 from smarketing.funnel import FunnelReport, funnel_report
@@ -183,6 +186,8 @@ def _parser() -> _Parser:
     _common(funnel, output="write the report to OUT: .md for Markdown, .json for data")
     funnel.set_defaults(command=_funnel)
 
+    _backtest_parser(commands)
+
     diagram = commands.add_parser(
         "diagram", help="the lifecycle as Mermaid text", description="The lifecycle as Mermaid."
     )
@@ -284,7 +289,7 @@ class _Run:
 
     @classmethod
     def start(cls, args: argparse.Namespace) -> _Run:
-        if args.output is not None and args.command is not _funnel:
+        if args.output is not None and args.command not in (_funnel, _backtest):
             format_of(Path(args.output))  # a bad extension fails now, not after the work
         pb = Playbook.default() if args.playbook is None else Playbook.from_toml(args.playbook)
         return cls(args, pb, resolve_tz(args.tz))
@@ -575,6 +580,86 @@ def _with_histories(
         for lead_id, reason in problems.items():
             run.rejects.append(Reject(str(path), lines[lead_id], reason, {"lead_id": lead_id}))
     return out
+
+
+# --- backtest -----------------------------------------------------------------------------------
+
+
+def _backtest_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "backtest",
+        help="what a candidate playbook would have done over recorded leads",
+        description="Replay recorded leads, their activities and histories under the playbook "
+        "(the baseline) and a candidate, and compare their MQLs with what sales did (Markdown).",
+    )
+    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
+    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
+    sub.add_argument("--activities", required=True, metavar="FILE", help="the activities")
+    sub.add_argument("--candidate", required=True, metavar="NEW.toml", help="the new playbook")
+    sub.add_argument("--start", metavar="T", help="window start (default: the first lead)")
+    sub.add_argument("--end", metavar="T", help="window end (default: the last event)")
+    sub.add_argument(
+        "--sweep",
+        metavar="FACT=FROM:TO:STEP",
+        help="also sweep the candidate's MQL threshold on FACT, e.g. score=30:90:5",
+    )
+    _common(sub, output="write the report to OUT: .md for Markdown, .json for data")
+    sub.set_defaults(command=_backtest)
+
+
+def _sweep_spec(text: str) -> tuple[str, list[float]]:
+    """``score=30:90:5`` as the fact and its thresholds, 30 to 90 inclusive by 5."""
+    fact, _, numbers = text.partition("=")
+    parts = numbers.split(":")
+    try:
+        low, high, step = (float(p) for p in parts) if len(parts) == 3 else (0.0, -1.0, 0.0)
+    except ValueError:
+        low, high, step = 0.0, -1.0, 0.0
+    if not fact.strip() or step <= 0 or high < low:
+        msg = f"--sweep {text}: expected FACT=FROM:TO:STEP with FROM <= TO and STEP > 0"
+        raise UsageError(msg)
+    count = int((high - low) / step + 1e-9) + 1
+    return fact.strip(), [round(low + i * step, 10) for i in range(count)]
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    output = args.output
+    if output is not None and Path(output).suffix.lower() not in (".md", ".json"):
+        msg = f"-o {output}: the backtest is written as .md (Markdown) or .json (data)"
+        raise UsageError(msg)
+    sweep = _sweep_spec(args.sweep) if args.sweep else None
+    run = _Run.start(args)
+    candidate = Playbook.from_toml(args.candidate)
+    start = run.time(args.start, "--start") if args.start else None
+    end = run.time(args.end, "--end") if args.end else None
+    changes, rejects = read_changes(args.history, default_tz=run.tz)
+    run.rejects += rejects
+    first = min((change.at for _, change in changes), default=None)
+    leads = _with_histories(run, run.leads(start or first or datetime.now(timezone.utc)), changes)
+    activities = run.activities(leads)
+    run.report_rejects()
+    if not leads:
+        msg = f"{args.leads}: no good leads to replay"
+        raise UsageError(msg)
+    start = start or min(lead.created_at for lead in leads)
+    end = end or max([lead.updated_at for lead in leads] + [a.at for a in activities])
+    bt = backtest(
+        leads, activities, baseline=run.playbook, candidate=candidate, start=start, end=end
+    )
+    swept = bt.sweep(*sweep) if sweep is not None else None
+    if output is not None and output.lower().endswith(".json"):
+        data = {"backtest": bt.to_dict(), "sweep": None if swept is None else swept.to_dict()}
+        Path(output).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        return 0
+    text = bt.to_markdown()
+    if swept is not None:
+        text += f"\n**Sweep** of the candidate's MQL threshold on {swept.fact}:\n\n"
+        text += swept.to_markdown()
+    if output is not None:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 # --- diagram, check -----------------------------------------------------------------------------
