@@ -42,16 +42,26 @@ def sim() -> Simulation:
     return simulate(population(600, seed=5, start=DEFAULT_START, days=120), seed=5)
 
 
-@pytest.fixture(scope="module")
-def stricter(sim: Simulation) -> sm.Backtest:
+def against(sim: Simulation, candidate: sm.Playbook) -> sm.Backtest:
+    """The demo's default playbook (the baseline) against ``candidate`` over the demo."""
     return sm.backtest(
         sim.leads,
         sim.activities,
         baseline=sim.playbook,
-        candidate=playbook(65),
+        candidate=candidate,
         start=sim.start,
         end=sim.end,
     )
+
+
+@pytest.fixture(scope="module")
+def stricter(sim: Simulation) -> sm.Backtest:
+    return against(sim, playbook(65))
+
+
+@pytest.fixture(scope="module")
+def itself(sim: Simulation) -> sm.Backtest:
+    return against(sim, sim.playbook)
 
 
 def _automatic_mql(lead: sm.Lead) -> datetime | None:
@@ -61,16 +71,11 @@ def _automatic_mql(lead: sm.Lead) -> datetime | None:
 
 
 class TestFaithfulReplay:
-    def test_the_default_playbook_reproduces_the_demos_mqls(self, sim: Simulation) -> None:
+    def test_the_default_playbook_reproduces_the_demos_mqls(
+        self, sim: Simulation, itself: sm.Backtest
+    ) -> None:
         """Replaying the playbook that made the history gives every automatic MQL, exactly."""
-        bt = sm.backtest(
-            sim.leads,
-            sim.activities,
-            baseline=sim.playbook,
-            candidate=sim.playbook,
-            start=sim.start,
-            end=sim.end,
-        )
+        bt = itself
         assert len(bt.leads) == len(sim.leads)
         recorded = {lead.id: _automatic_mql(lead) for lead in sim.leads}
         assert sum(t is not None for t in recorded.values()) > 50
@@ -81,16 +86,9 @@ class TestFaithfulReplay:
         assert bt.baseline.median_days_gained == 0
         assert bt.mqls.baseline == sum(1 for t in recorded.values() if t is not None)
 
-    def test_every_recorded_sql_was_an_mql_first(self, sim: Simulation) -> None:
+    def test_every_recorded_sql_was_an_mql_first(self, itself: sm.Backtest) -> None:
         """Against itself the baseline captures every recorded SQL: recall is 1."""
-        bt = sm.backtest(
-            sim.leads,
-            sim.activities,
-            baseline=sim.playbook,
-            candidate=sim.playbook,
-            start=sim.start,
-            end=sim.end,
-        )
+        bt = itself
         assert bt.sqls > 0
         assert bt.recall.baseline == 1.0
         assert bt.baseline.customer_recall == 1.0
@@ -158,14 +156,7 @@ class TestSweep:
         sweep = stricter.sweep("score", thresholds)
         assert [r.threshold for r in sweep.rows] == thresholds
         for row in sweep.rows:
-            alone = sm.backtest(
-                sim.leads,
-                sim.activities,
-                baseline=sim.playbook,
-                candidate=playbook(int(row.threshold)),
-                start=sim.start,
-                end=sim.end,
-            )
+            alone = against(sim, playbook(int(row.threshold)))
             assert (row.mqls, row.captured, row.customers) == (
                 alone.mqls.candidate,
                 alone.captured.candidate,
