@@ -15,7 +15,7 @@ tells what happened.
 True
 >>> sim = simulate(population(300, seed=7, start=datetime(2026, 1, 5, tzinfo=timezone.utc)))
 >>> sorted({lead.stage for lead in sim.leads})
-['customer', 'disqualified', 'prospect', 'recycled', 'sql', 'suspect']
+['customer', 'disqualified', 'mql', 'prospect', 'recycled', 'sql', 'suspect']
 >>> story(sim).splitlines()[0]
 '# The smarketing demo'
 """
