@@ -1,4 +1,4 @@
-"""The demo's simulation: the default playbook at work on synthetic leads, hour by hour."""
+"""The demo's simulation: the default playbook at work on synthetic leads, event by event."""
 
 from __future__ import annotations
 

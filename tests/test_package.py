@@ -39,6 +39,8 @@ DOMAIN = {
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
+# A backtest replays recorded leads under playbooks: it may use every domain module.
+DOMAIN["backtest"] = set(DOMAIN) - {"config"}
 #: Standard-library modules that mean I/O, the clock or the environment.
 IMPURE = {
     "os",

@@ -7,6 +7,8 @@
     smarketing plan LEADS [...the same options]
     smarketing funnel LEADS --history FILE [--activities FILE] [--start T] [--end T] [-o OUT]
     smarketing report LEADS --history FILE --activities FILE [--playbook FILE] [-o report.html]
+    smarketing backtest LEADS --history FILE --activities FILE --candidate NEW.toml
+                        [--playbook OLD.toml] [--start T] [--end T] [--sweep score=30:90:5]
     smarketing diagram [--playbook FILE]
     smarketing check PLAYBOOK.toml [--data LEADS [--activities FILE]] [--effective]
     smarketing init [FILE]
@@ -32,6 +34,7 @@ from typing import NoReturn, TypeVar
 
 import attrs
 
+from smarketing.backtest import backtest
 from smarketing.config import commented_default, to_toml
 from smarketing.dataspec import DataSpec
 from smarketing.demo import DEFAULT_START, Simulation, funnel_chart, population, report, simulate
@@ -193,6 +196,7 @@ def _parser() -> _Parser:
     page.add_argument("--candidate", metavar="FILE", help="a candidate playbook to backtest")
     _common(page, output="write the page to OUT (.html; default report.html)")
     page.set_defaults(command=_report)
+    _backtest_parser(commands)
 
     diagram = commands.add_parser(
         "diagram", help="the lifecycle as Mermaid text", description="The lifecycle as Mermaid."
@@ -723,6 +727,77 @@ def _leads_with_history(run: _Run, start: datetime | None) -> list[Lead]:
     run.counted(args.history, history.rows, changes, "stage changes", len(history.rejects))
     run.strangers(history.records, {lead.id for lead in result.leads}, "stage changes")
     return list(result.leads)
+
+
+# --- backtest -----------------------------------------------------------------------------------
+
+
+def _backtest_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "backtest",
+        help="what a candidate playbook would have done over recorded leads",
+        description="Replay recorded leads, their activities and histories under the playbook "
+        "(the baseline) and a candidate, and compare their MQLs with what sales did (Markdown).",
+    )
+    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
+    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
+    sub.add_argument("--activities", required=True, metavar="FILE", help="the activities")
+    sub.add_argument("--candidate", required=True, metavar="NEW.toml", help="the new playbook")
+    sub.add_argument("--start", metavar="T", help="window start (default: the first lead)")
+    sub.add_argument("--end", metavar="T", help="window end (default: the last event)")
+    sub.add_argument(
+        "--sweep",
+        metavar="FACT=FROM:TO:STEP",
+        help="also sweep the candidate's MQL threshold on FACT, e.g. score=30:90:5",
+    )
+    _common(sub, output="write the report to OUT: .md for Markdown, .json for data")
+    sub.set_defaults(command=_backtest)
+
+
+def _sweep_spec(text: str) -> tuple[str, list[float]]:
+    """``score=30:90:5`` as the fact and its thresholds, 30 to 90 inclusive by 5."""
+    fact, _, numbers = text.partition("=")
+    parts = numbers.split(":")
+    try:
+        low, high, step = (float(p) for p in parts) if len(parts) == 3 else (0.0, -1.0, 0.0)
+    except ValueError:
+        low, high, step = 0.0, -1.0, 0.0
+    if not fact.strip() or step <= 0 or high < low:
+        msg = f"--sweep {text}: expected FACT=FROM:TO:STEP with FROM <= TO and STEP > 0"
+        raise UsageError(msg)
+    count = int((high - low) / step + 1e-9) + 1
+    return fact.strip(), [round(low + i * step, 10) for i in range(count)]
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    output = args.output
+    if output is not None and Path(output).suffix.lower() not in (".md", ".json"):
+        msg = f"-o {output}: the backtest is written as .md (Markdown) or .json (data)"
+        raise UsageError(msg)
+    sweep = _sweep_spec(args.sweep) if args.sweep else None
+    run = _Run.start(args, checked_output=False)
+    candidate = Playbook.from_toml(args.candidate)
+    leads, activities, start, end = _recorded(run, args)
+    bt = backtest(
+        leads, activities or (), baseline=run.playbook, candidate=candidate, start=start, end=end
+    )
+    swept = bt.sweep(*sweep) if sweep is not None else None
+    run.finish()
+    if output is not None and output.lower().endswith(".json"):
+        data = {"backtest": bt.to_dict(), "sweep": None if swept is None else swept.to_dict()}
+        with atomic_output(output) as out:
+            out.write(json.dumps(data, indent=2) + "\n")
+        return 0
+    text = bt.to_markdown()
+    if swept is not None:
+        text += f"\n**Sweep** of the candidate's MQL threshold on {swept.fact}:\n\n"
+        text += swept.to_markdown()
+    if output is not None:
+        with atomic_output(output) as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 # --- diagram, check, init -----------------------------------------------------------------------

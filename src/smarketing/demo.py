@@ -2,8 +2,9 @@
 
 The same seed gives the same population and the same story, byte for byte, on every machine:
 everything is drawn from one ``random.Random(seed)`` and the start time comes in as ``start=``.
-`population` makes the leads and what they do; `simulate` runs a playbook over them hour by
-hour, with a small simulated sales team working the MQLs; `story` tells what happened.
+`population` makes the leads and what they do; `simulate` runs a playbook over them event by
+event, as a real-time CRM would, with a small simulated sales team working the MQLs; `story`
+tells what happened.
 
 >>> from datetime import datetime, timezone
 >>> from smarketing.demo import population, simulate, story
@@ -14,7 +15,7 @@ hour, with a small simulated sales team working the MQLs; `story` tells what hap
 True
 >>> sim = simulate(population(300, seed=7, start=datetime(2026, 1, 5, tzinfo=timezone.utc)))
 >>> sorted({lead.stage for lead in sim.leads})
-['customer', 'disqualified', 'prospect', 'recycled', 'sql', 'suspect']
+['customer', 'disqualified', 'mql', 'prospect', 'recycled', 'sql', 'suspect']
 >>> story(sim).splitlines()[0]
 '# The smarketing demo'
 """
@@ -34,6 +35,7 @@ from typing import Final
 
 import attrs
 
+from smarketing.backtest import AutoMoves
 from smarketing.errors import ConfigError, ValidationError
 from smarketing.funnel import FunnelReport, funnel_report, human_duration
 from smarketing.leads import Activity, Lead, StageChange, check_aware
@@ -347,7 +349,7 @@ def _activities(
     return out
 
 
-# --- the simulation: the playbook at work, hour by hour -----------------------------------------
+# --- the simulation: the playbook at work, event by event ---------------------------------------
 
 #: When the demo's period starts (a Monday); the demo never reads the clock.
 DEFAULT_START: Final = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -393,7 +395,7 @@ TRIGGERS: Final = ("engage", "qualify", "accept", "recycle", "win", "disqualify"
 _RECYCLE, _LOST = _Table(RECYCLE_REASONS), _Table(LOST_REASONS)
 #: The stage a lead must still be in for each step of the sales team's work.
 _WAITING: Final = {"touch": "mql", "decide": "mql", "close": "sql"}
-_TICK: Final = timedelta(hours=1)
+_TICK: Final = timedelta(microseconds=1)
 
 
 @attrs.frozen
@@ -432,12 +434,15 @@ def simulate(
     seed: int = 0,
     on_day: Callable[[int, int], None] | None = None,
 ) -> Simulation:
-    """Run ``playbook`` (the default one if omitted) over ``pop``, one hour at a time.
+    """Run ``playbook`` (the default one if omitted) over ``pop``, event by event.
 
-    Each hour, the leads that did something feed ``Playbook.advance_many`` (engage and qualify
-    happen on their own). Each new MQL gets a rep, who makes a first touch (usually within the
-    SLA, sometimes late, now and then never), then accepts it (learning budget and timeline) or
-    recycles it with a reason that depends on who the lead is; a few are disqualified. Some SQLs
+    At each activity the playbook moves the lead on its own (engage and qualify), as a
+    real-time CRM would: at the instant the definition holds, not at the next tick; a lead
+    that decay would move later (an old unsubscribe wearing off) gets a timer for that exact
+    instant (`smarketing.AutoMoves.step`). Each new MQL gets a rep, who makes a first touch
+    (usually within the SLA, sometimes late, now and then never), then accepts it (learning
+    budget and timeline) or recycles it with a reason that depends on who the lead is; a few
+    are disqualified. Some SQLs
     become customers after a few weeks, the others are lost and recycled. A recycled lead that
     requests a demo or joins a webinar after three weeks is re-engaged by marketing.
 
@@ -466,19 +471,28 @@ class _World:
         self.events: list[tuple[datetime, int, str, str]] = []
         self.order = itertools.count()
         self.auto = frozenset(s for t in self.lc.transitions if t.is_auto for s in t.source)
+        self.timers: dict[str, int] = {}
+        self.moves = AutoMoves(pb)
+        self.stop = pop.end + _TICK
 
     def run(self, on_day: Callable[[int, int], None] | None) -> Simulation:
-        pop, seen, leads = self.pop, self.seen, self.leads
+        pop, seen, leads, events = self.pop, self.seen, self.leads, self.events
         acts, i, count = pop.activities, 0, len(pop.activities)
         days = math.ceil((pop.end - pop.start) / timedelta(days=1))
-        tick = pop.start
         for day in range(days):
-            for _ in range(24):
-                tick = min(tick + _TICK, pop.end)
-                self._run_events(tick)
+            until = min(pop.start + timedelta(days=day + 1), pop.end)
+            while True:
+                due = acts[i].at if i < count and acts[i].at <= until else None
+                # The sales team's work and the playbook's timers come first at the same instant.
+                if events and events[0][0] <= until and (due is None or events[0][0] <= due):
+                    self._run_event()
+                    continue
+                if due is None:
+                    break
+                # Every activity at this instant, then the automatic moves they make possible.
                 fresh: dict[str, None] = {}
                 back: dict[str, None] = {}
-                while i < count and acts[i].at <= tick:
+                while i < count and acts[i].at == due:
                     activity = acts[i]
                     i += 1
                     lead_id = activity.lead_id
@@ -490,10 +504,9 @@ class _World:
                             back[lead_id] = None
                 for lead_id in back:
                     leads[lead_id] = self.lc.fire(
-                        leads[lead_id], "reengage", at=tick, actor="marketing:nurture"
+                        leads[lead_id], "reengage", at=due, actor="marketing:nurture"
                     )
-                if fresh:
-                    self._advance(fresh, tick)
+                self._advance(fresh, due)
             if on_day is not None:
                 on_day(day + 1, days)
         everything = [*pop.activities, *self.touches]
@@ -507,19 +520,27 @@ class _World:
         )
 
     def _advance(self, fresh: Iterable[str], at: datetime) -> None:
-        """The automatic moves of the leads that did something; new MQLs go to sales."""
-        leads, seen = self.leads, self.seen
-        batch = [lead for lead in map(leads.__getitem__, fresh) if lead.stage in self.auto]
-        if not batch:
-            return
-        activities = [a for lead in batch for a in seen[lead.id]]
-        for before, after in zip(
-            batch, self.pb.advance_many(batch, activities, at=at), strict=True
-        ):
+        """The automatic moves of the leads that did something; new MQLs go to sales.
+
+        A lead the playbook does not move to an MQL gets a timer for the instant decay would
+        move it on (`AutoMoves.step`), as a real-time CRM sets one; a later activity or
+        timer replaces it.
+        """
+        leads, seen, timers, auto = self.leads, self.seen, self.timers, self.auto
+        for lead_id in fresh:
+            before = leads[lead_id]
+            timers.pop(lead_id, None)
+            if before.stage not in auto:
+                continue
+            after, when = self.moves.step(before, seen[lead_id], at=at, before=self.stop)
             if after is not before:
-                leads[after.id] = after
+                leads[lead_id] = after
                 if after.stage == "mql":
                     self._assign(after, at)
+            if when is not None and leads[lead_id].stage in auto:
+                order = next(self.order)
+                timers[lead_id] = order
+                heapq.heappush(self.events, (when, order, lead_id, "auto"))
 
     # --- the sales team -------------------------------------------------------------------
 
@@ -527,13 +548,14 @@ class _World:
         if at <= self.pop.end:
             heapq.heappush(self.events, (at, next(self.order), lead_id, action))
 
-    def _run_events(self, until: datetime) -> None:
-        events = self.events
-        while events and events[0][0] <= until:
-            at, _, lead_id, action = heapq.heappop(events)
-            lead = self.leads[lead_id]
-            if lead.stage != _WAITING[action]:
-                continue  # the playbook moved it on its own while sales was busy
+    def _run_event(self) -> None:
+        at, order, lead_id, action = heapq.heappop(self.events)
+        lead = self.leads[lead_id]
+        if action == "auto":
+            if self.timers.get(lead_id) == order:  # not replaced by a later activity
+                self._advance((lead_id,), at)
+            return
+        if lead.stage == _WAITING[action]:  # else the playbook moved it on while sales was busy
             if action == "touch":
                 self._touch(lead, at)
             elif action == "decide":
@@ -643,7 +665,7 @@ def report(sim: Simulation, funnel: FunnelReport, *, seed: int = 0, limit: int =
         "",
         _wrap(
             f"{len(sim.leads):,} synthetic leads (seed {seed}), created from {_day(sim.start)} "
-            f"to {_day(sim.end)} and run hour by hour through {which} playbook: scoring and "
+            f"to {_day(sim.end)} and run event by event through {which} playbook: scoring and "
             "personas decide which leads become MQLs; four simulated sales reps work the MQLs "
             "(a first touch, then accept or recycle with a reason); some SQLs become customers."
         ),

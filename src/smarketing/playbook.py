@@ -180,7 +180,8 @@ class Playbook:
         for lead, score in zip(leads, scores, strict=True):
             yield self._assess(lead, score, at, 0)
 
-    def _derived(self, lead: Lead) -> Lead:
+    @staticmethod
+    def _derived(lead: Lead) -> Lead:
         """The lead with ``seniority``/``department`` read from its job title, for the rules.
 
         Scoring, lifecycle guards and the planner then all see what the personas see; the

@@ -634,6 +634,8 @@ def _mapping_repr(value: object) -> str:
 
 
 _Kinds: TypeAlias = dict[str, tuple[tuple[int, float, _Evaluate | None], ...]]
+#: The fit side of a score: fit contributions, their points, fit and grade.
+_Fit: TypeAlias = tuple[tuple[_Part, ...], tuple[float, ...], float, str]
 
 
 @attrs.frozen
@@ -752,15 +754,37 @@ class ScoringModel:
         return scores
 
     def _score(self, lead: Lead, activities: Iterable[Activity], at: datetime) -> Score:
+        return self._with_engagement(self._fit_of(lead), lead.id, activities, at)
+
+    def _fit_of(self, lead: Lead) -> _Fit:
+        """The fit side of a score: it depends on the lead's facts only, never on time."""
         facts = lead.facts()
         fit_parts = [part for evaluate, part in self._fit_table if evaluate(facts) is True]
         fit_points = [part[2] for part in fit_parts]
-        fit_cap, engagement_cap, floor = self._bounds
+        fit_cap = self._bounds[0]
         if fit_cap is not None and math.fsum(fit_points) > fit_cap:
             adjustment = _adjustment(fit_points, fit_cap, upper=True)
             fit_parts.append(("fit_cap", "adjustment", adjustment, 0, None))
             fit_points.append(adjustment)
-        parts = self._engagement(lead.id, activities, at) if self._by_kind else []
+        fit = math.fsum(fit_points)
+        grades = self.grades
+        if isinstance(grades, LetterGrading):
+            grade = grades.grade(facts)
+        else:
+            grade = self._thresholds[-1][1]
+            for threshold, name in self._thresholds:
+                if fit >= threshold:
+                    grade = name
+                    break
+        return tuple(fit_parts), tuple(fit_points), fit, grade
+
+    def _with_engagement(
+        self, fit_side: _Fit, lead_id: str, activities: Iterable[Activity], at: datetime
+    ) -> Score:
+        """The score at ``at``: the fit side (see `_fit_of`) and the engagement at ``at``."""
+        fit_parts, fit_points, fit, grade = fit_side
+        _, engagement_cap, floor = self._bounds
+        parts = self._engagement(lead_id, activities, at) if self._by_kind else []
         points = [part[2] for part in parts]
         for group, cap in self._snapped_group_caps:
             in_group = [part[2] for part in parts if part[4] == group]
@@ -779,17 +803,7 @@ class ScoringModel:
             parts.append(("floor", "adjustment", adjustment, 0, None))
             points.append(adjustment)
             engagement = math.fsum(points)
-        fit = math.fsum(fit_points)
-        grades = self.grades
-        if isinstance(grades, LetterGrading):
-            grade = grades.grade(facts)
-        else:
-            grade = self._thresholds[-1][1]
-            for threshold, name in self._thresholds:
-                if fit >= threshold:
-                    grade = name
-                    break
-        total = math.fsum(fit_points + points)
+        total = math.fsum([*fit_points, *points])
         return _make_score(fit, engagement, total, grade, (*fit_parts, *parts))
 
     def _engagement(

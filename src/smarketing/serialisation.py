@@ -27,6 +27,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from dateutil.relativedelta import relativedelta
 
 from smarketing._durations import Duration, format_duration, parse_duration
+from smarketing.backtest import Backtest, Sweep
 from smarketing.conditions import Condition, parse_condition
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.feedback import (
@@ -323,7 +324,7 @@ def to_dict(obj: object) -> Any:
     """
     if isinstance(obj, Condition):
         return str(obj)
-    if isinstance(obj, FunnelReport):  # a report writes its own data: its numbers, in seconds
+    if isinstance(obj, FunnelReport | Backtest | Sweep):  # a report writes its own data
         return obj.to_dict()
     if isinstance(obj, Playbook):  # a playbook's data is shaped like its file
         return obj.to_dict()
