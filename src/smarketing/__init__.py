@@ -29,6 +29,7 @@ from smarketing.personas import (
     parse_title,
 )
 from smarketing.playbook import Assessment, Playbook
+from smarketing.predictive import Bins, Pair, Prediction, PredictiveModel, Shape
 from smarketing.profiling import FormField, FormPlan, PlannedField, ProfilePlanner
 from smarketing.scoring import (
     DEFAULT_GRADES,
@@ -101,4 +102,10 @@ __all__ = [
     "parse_condition",
     "parse_title",
     "to_dict",
+    # learned scores
+    "Bins",
+    "Pair",
+    "Prediction",
+    "PredictiveModel",
+    "Shape",
 ]
