@@ -22,6 +22,7 @@ import inspect
 import math
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -115,8 +116,21 @@ def _row_facts(row: Mapping[str, object] | Lead) -> Mapping[str, object]:
     return row
 
 
+_NUMBER_TYPES: Final = frozenset({int, float, type(None)})
+_TEXT_TYPES: Final = frozenset({str, bool, type(None)})
+
+
 def _kind(name: str, values: list[object]) -> Literal["number", "category"]:
     """A column's kind, from its known values; text mixed with numbers is an error."""
+    types = set(map(type, values))
+    if types <= _NUMBER_TYPES:  # the common cases, checked at C speed
+        numbers = np.array(values, dtype=float)
+        if np.isfinite(numbers[~np.isnan(numbers)]).all() and not (
+            float in types and np.isinf(numbers).any()
+        ):
+            return "number"
+    elif types <= _TEXT_TYPES:
+        return "category"
     first_number = first_text = None
     for i, value in enumerate(values):
         if is_missing(value):
@@ -205,39 +219,45 @@ def _number_bins(name: str, values: list[object], max_bins: int) -> Bins:
 
 def _category_bins(name: str, values: list[object], min_count: int, max_levels: int) -> Bins:
     counts: dict[str, int] = {}
-    for value in values:
+    for value, count in Counter(values).items():
         if not is_missing(value):
             level = level_of(value.item() if isinstance(value, np.generic) else value)
-            counts[level] = counts.get(level, 0) + 1
+            counts[level] = counts.get(level, 0) + count
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return Bins(name, levels=tuple(k for k, c in ranked[:max_levels] if c >= min_count))
 
 
 def _slots(bins: Bins, values: list[object]) -> Ints:
-    """Every value's slot, exactly as :meth:`Bins.slot` puts it (vectorised for numbers)."""
+    """Every value's slot, exactly as :meth:`Bins.slot` puts it (vectorised where it can be)."""
     if bins.levels:
         index = {level: i + 2 for i, level in enumerate(bins.levels)}
-        out = [
-            0
-            if is_missing(v)
-            else index.get(level_of(v.item() if isinstance(v, np.generic) else v), 1)
-            for v in values
-        ]
+        # Text is looked up directly; anything else (unknowns, booleans, numbers) the slow way.
+        out = [index.get(v, -1) if type(v) is str else -1 for v in values]
+        for i in [i for i, s in enumerate(out) if s == -1]:
+            v = values[i]
+            out[i] = (
+                0
+                if is_missing(v)
+                else index.get(level_of(v.item() if isinstance(v, np.generic) else v), 1)
+            )
         return np.array(out, dtype=np.intp)
-    numbers = np.array([float(v) if _is_number(v) else np.nan for v in values], dtype=float)
-    slots = 2 + np.searchsorted(np.array(bins.edges, dtype=float), numbers, side="right")
-    missing = np.array([is_missing(v) for v in values], dtype=bool)
+    edges = np.array(bins.edges, dtype=float)
+    if set(map(type, values)) <= _NUMBER_TYPES:
+        numbers = np.array(values, dtype=float)
+        slots = 2 + np.searchsorted(edges, numbers, side="right")
+        slots[np.isnan(numbers)] = 0
+        return slots.astype(np.intp)
+    numbers = np.array([float(v) if _is_number(v) else np.nan for v in values], dtype=float)  # type: ignore[arg-type]
+    slots = 2 + np.searchsorted(edges, numbers, side="right")
     slots[np.isnan(numbers)] = 1
-    slots[missing] = 0
+    slots[np.array([is_missing(v) for v in values], dtype=bool)] = 0
     return slots.astype(np.intp)
 
 
 def _sigmoid(z: Floats) -> Floats:
-    out: Floats = np.empty_like(z)
-    positive = z >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
-    e = np.exp(z[~positive])
-    out[~positive] = e / (1.0 + e)
+    # exp(-z) overflows to inf for z < -709, which gives the right limit, 0.
+    with np.errstate(over="ignore"):
+        out: Floats = 1.0 / (1.0 + np.exp(-z))
     return out
 
 
@@ -305,17 +325,17 @@ class LeadScorer(_Params):
         self,
         kind: str = "additive",
         *,
-        learning_rate: float = 0.05,
+        learning_rate: float = 0.1,
         max_rounds: int = 3000,
         early_stopping_rounds: int = 50,
         validation_fraction: float = 0.15,
-        bags: int = 4,
+        bags: int = 2,
         max_bins: int = 32,
         min_level_count: int = 10,
         max_levels: int = 64,
         interactions: int = 8,
         interaction_bins: int = 8,
-        l2: float = 1.0,
+        l2: float = 10.0,
         random_state: int | None = None,
     ) -> None:
         self.kind = kind
@@ -654,3 +674,449 @@ def _split(y: Ints, fraction: float, rng: np.random.Generator) -> tuple[Ints, In
     if len(valid_rows) == 0:  # too few rows to hold any out: stop on the training loss
         return train_rows, train_rows
     return train_rows, valid_rows
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+def roc_auc(y: Any, scores: Any) -> float:
+    """The area under the ROC curve: the chance a converted lead outscores one that did not
+    (ties count half)."""
+    target = np.asarray(y, dtype=float)
+    values = np.asarray(scores, dtype=float)
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values))
+    sorted_values = values[order]
+    # average ranks over ties
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    for s, e in zip(starts, ends, strict=True):
+        ranks[order[s:e]] = (s + e + 1) / 2.0
+    positives = float(target.sum())
+    negatives = len(target) - positives
+    if positives == 0 or negatives == 0:
+        msg = "ROC AUC needs both outcomes among the rows scored."
+        raise ValidationError(msg, value=positives, where="y", expected="two classes")
+    return float((ranks[target == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+@attrs.frozen
+class Decile:
+    """One tenth of the leads, best scored first: conversion, lift over the average, and the
+    cumulative share of all conversions (gain) down to it."""
+
+    decile: int
+    leads: int
+    conversions: int
+    rate: float
+    lift: float
+    gain: float
+
+
+@attrs.frozen
+class CalibrationBin:
+    """Leads whose predicted probability fell in ``[low, high)``: mean predicted vs observed."""
+
+    low: float
+    high: float
+    leads: int
+    predicted: float
+    observed: float
+
+
+@attrs.frozen
+class GradeRow:
+    """Conversion among the leads of one ``predictive_grade`` (or hand-set grade)."""
+
+    grade: str
+    leads: int
+    conversions: int
+    rate: float
+
+
+@attrs.frozen
+class Evaluation:
+    """How good a score is on held-out leads.
+
+    ``auc``, ``brier`` and ``log_loss`` are means over the test folds (``auc_std`` the spread
+    of the AUC); ``lift``, ``calibration`` and ``by_grade`` are over the pooled held-out
+    predictions. ``brier``, ``log_loss`` and ``calibration`` are ``None``/empty for a score
+    that is not a probability (a hand-set points score).
+    """
+
+    auc: float
+    auc_std: float
+    brier: float | None
+    log_loss: float | None
+    lift: tuple[Decile, ...]
+    calibration: tuple[CalibrationBin, ...]
+    by_grade: tuple[GradeRow, ...]
+    folds: int
+    leads: int
+    split: str = "stratified"
+
+    @classmethod
+    def from_scores(
+        cls,
+        y: Any,
+        scores: Any,
+        *,
+        grades: Sequence[str] | None = None,
+        probabilities: bool = False,
+    ) -> Evaluation:
+        """The evaluation of given scores against outcomes ``y`` (one fold, no training)."""
+        target = np.asarray(y, dtype=np.intp)
+        values = np.asarray(scores, dtype=float)
+        auc = roc_auc(target, values)
+        brier = loss = None
+        if probabilities:
+            brier = float(np.mean((values - target) ** 2))
+            clipped = np.clip(values, 1e-15, 1 - 1e-15)
+            loss = float(-np.mean(target * np.log(clipped) + (1 - target) * np.log(1 - clipped)))
+        return _summary(target, values, grades, [(auc, brier, loss)], "scores", probabilities)
+
+    def to_markdown(self) -> str:
+        """The evaluation as Markdown tables."""
+        head = f"**ROC AUC {self.auc:.3f}** (± {self.auc_std:.3f} over {self.folds} "
+        head += f"{'fold' if self.folds == 1 else 'folds'}, {self.split} split, {self.leads} leads)"
+        if self.brier is not None and self.log_loss is not None:
+            head += f", Brier {self.brier:.4f}, log loss {self.log_loss:.4f}"
+        lines = [head, "", "| decile | leads | conversions | rate | lift | gain |",
+                 "|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            f"| {d.decile} | {d.leads} | {d.conversions} | {d.rate:.1%} | {d.lift:.2f} | "
+            f"{d.gain:.1%} |"
+            for d in self.lift
+        ]
+        if self.calibration:
+            lines += ["", "| predicted | leads | mean predicted | observed |", "|---|---:|---:|---:|"]
+            lines += [
+                f"| {c.low:.1f}–{c.high:.1f} | {c.leads} | {c.predicted:.3f} | {c.observed:.3f} |"
+                for c in self.calibration
+            ]
+        if self.by_grade:
+            lines += ["", "| grade | leads | conversions | rate |", "|---|---:|---:|---:|"]
+            lines += [
+                f"| {g.grade} | {g.leads} | {g.conversions} | {g.rate:.1%} |"
+                for g in self.by_grade
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def _summary(
+    y: Ints,
+    p: Floats,
+    grades: Sequence[str] | None,
+    folds: list[tuple[float, float | None, float | None]],
+    split: str,
+    probabilities: bool,
+) -> Evaluation:
+    overall = float(y.mean())
+    order = np.argsort(-p, kind="mergesort")
+    total = int(y.sum())
+    deciles, seen = [], 0
+    for i, rows in enumerate(np.array_split(order, min(10, len(order))), start=1):
+        conversions = int(y[rows].sum())
+        seen += conversions
+        rate = conversions / len(rows)
+        lift = rate / overall if overall else 0.0
+        deciles.append(Decile(i, len(rows), conversions, rate, lift, seen / total if total else 0.0))
+    calibration = []
+    if probabilities:
+        which = np.minimum((p * 10).astype(int), 9)
+        for b in range(10):
+            rows = np.flatnonzero(which == b)
+            if len(rows):
+                calibration.append(
+                    CalibrationBin(b / 10, (b + 1) / 10, len(rows), float(p[rows].mean()),
+                                   float(y[rows].mean()))
+                )
+    by_grade = []
+    if grades is not None:
+        labels = np.asarray(list(grades), dtype=object)
+        for grade in sorted(set(labels.tolist())):
+            rows = np.flatnonzero(labels == grade)
+            conversions = int(y[rows].sum())
+            by_grade.append(GradeRow(grade, len(rows), conversions, conversions / len(rows)))
+    aucs = [f[0] for f in folds]
+    briers = [f[1] for f in folds if f[1] is not None]
+    losses = [f[2] for f in folds if f[2] is not None]
+    return Evaluation(
+        auc=float(np.mean(aucs)),
+        auc_std=float(np.std(aucs)),
+        brier=float(np.mean(briers)) if briers else None,
+        log_loss=float(np.mean(losses)) if losses else None,
+        lift=tuple(deciles),
+        calibration=tuple(calibration),
+        by_grade=tuple(by_grade),
+        folds=len(folds),
+        leads=len(y),
+        split=split,
+    )
+
+
+def stratified_folds(y: Any, folds: int, *, random_state: int | None = 0) -> list[Ints]:
+    """Each row's test fold, keeping the share of conversions alike in every fold."""
+    target = np.asarray(y)
+    rng = np.random.default_rng(random_state)
+    fold_of = np.empty(len(target), dtype=np.intp)
+    offset = 0
+    for label in np.unique(target):
+        rows = np.flatnonzero(target == label)
+        rng.shuffle(rows)
+        fold_of[rows] = (np.arange(len(rows)) + offset) % folds
+        offset += len(rows)
+    return [np.flatnonzero(fold_of == k) for k in range(folds)]
+
+
+def evaluate(
+    scorer: LeadScorer,
+    X: Any,
+    y: Any,
+    *,
+    folds: int = 5,
+    random_state: int | None = 0,
+    order: Sequence[Any] | None = None,
+    test_size: float = 0.2,
+) -> Evaluation:
+    """Cross-validate ``scorer`` on ``X``, ``y``: a fresh copy is fitted on each training part
+    and scored on the held-out part.
+
+    By default the split is a stratified ``folds``-fold one. Give ``order`` (one sortable
+    time per row, e.g. ``TrainingSet.at``) for a time-ordered split instead: train on the
+    oldest leads, test on the newest ``test_size`` share, as the score will be used.
+
+    A field known only after the outcome (a call's duration, a "lost reason") makes the AUC
+    look far better than the score can be in use: see :func:`training_set`.
+    """
+    names, columns, _ = _columns(X)
+    n_rows = len(columns[0]) if columns else _height(X)
+    if n_rows == 0:
+        raise ValidationError("X is empty (0 rows).", value=X, where="X", expected="rows")
+    _, target = _labels(y, n_rows)
+    if order is not None:
+        if len(order) != n_rows:
+            msg = f"order has {len(order)} times but X has {n_rows} rows."
+            raise ValidationError(msg, value=order, where="order", expected=f"{n_rows} times")
+        ranked = np.array(sorted(range(n_rows), key=lambda i: order[i]), dtype=np.intp)
+        cut = n_rows - max(1, int(round(test_size * n_rows)))
+        tests, split = [ranked[cut:]], "time-ordered"
+    else:
+        if not isinstance(folds, int) or folds < 2:
+            msg = f"folds must be a whole number of at least 2 (got {folds!r})."
+            raise ValidationError(msg, value=folds, where="folds", expected="2 or more")
+        tests, split = stratified_folds(target, folds, random_state=random_state), "stratified"
+    p = np.empty(n_rows)
+    grades: list[str] = [""] * n_rows
+    per_fold = []
+    for test in tests:
+        train = np.setdiff1d(np.arange(n_rows), test)
+        fitted = type(scorer)(**scorer.get_params()).fit(_rows(names, columns, train),
+                                                          target[train])
+        part = fitted.predict_proba(_rows(names, columns, test))[:, 1]
+        p[test] = part
+        for i, value in zip(test.tolist(), part.tolist(), strict=True):
+            grades[i] = fitted.model_.grade(value)
+        yt = target[test]
+        clipped = np.clip(part, 1e-15, 1 - 1e-15)
+        per_fold.append((
+            roc_auc(yt, part),
+            float(np.mean((part - yt) ** 2)),
+            float(-np.mean(yt * np.log(clipped) + (1 - yt) * np.log(1 - clipped))),
+        ))
+    scored = np.concatenate(tests)
+    return _summary(target[scored], p[scored], [grades[i] for i in scored.tolist()], per_fold,
+                    split, True)
+
+
+def _rows(names: list[str], columns: list[list[object]], rows: Ints) -> list[dict[str, object]]:
+    return [{n: c[i] for n, c in zip(names, columns, strict=True)} for i in rows.tolist()]
+
+
+# --- point-in-time training sets ---------------------------------------------------------------
+
+
+@attrs.frozen
+class TrainingSet:
+    """One row per lead, as it was known at its decision time, and what became of it.
+
+    ``X`` holds each lead's facts (fields learned by then, its ``source``) and engagement
+    (``<kind>_count``: activities of each kind by then); ``y`` the outcome (1: it reached
+    the outcome stage after the decision time); ``at`` the decision times (for a
+    time-ordered :func:`evaluate`); ``leaks`` the fields whose values were mostly learned
+    after the outcome, with the share; ``skipped`` the leads left out (never reached the
+    decision point, or already past the outcome).
+    """
+
+    X: tuple[Mapping[str, object], ...]
+    y: tuple[int, ...]
+    lead_ids: tuple[str, ...]
+    at: tuple[datetime, ...]
+    leaks: Mapping[str, float]
+    skipped: int
+
+
+def _decision_time(lead: Lead, at: str | datetime) -> datetime | None:
+    if isinstance(at, datetime):
+        return at if lead.created_at <= at else None
+    if at == "created":
+        return lead.created_at
+    for change in lead.history:
+        if change.to_stage == at:
+            return change.at
+    return lead.created_at if lead.initial_stage == at else None
+
+
+def _outcome_time(lead: Lead, outcome: str) -> datetime | None:
+    for change in lead.history:
+        if change.to_stage == outcome:
+            return change.at
+    return None
+
+
+def training_set(
+    leads: Iterable[Lead],
+    activities: Iterable[Activity] = (),
+    *,
+    outcome: str = "customer",
+    at: str | datetime = "mql",
+) -> TrainingSet:
+    """The point-in-time training set: each lead as it was known when the decision was made.
+
+    ``at`` is ``"mql"`` (when the lead first entered that stage; any stage name works),
+    ``"created"``, or a fixed aware datetime. A fact learned after that time, or an activity
+    after it, is not in the lead's row, so nothing the outcome revealed leaks into the model.
+    ``outcome`` is the stage that counts as converted (``"customer"``, ``"sql"``). A lead
+    that already reached the outcome by the decision time is skipped.
+
+    Fields whose values were mostly learned after the outcome (more than half of the
+    converted leads that have them) are listed in ``leaks``: a model trained on current
+    values of such a field, as a CRM's nightly job does, looks far better than it can be.
+    """
+    if isinstance(at, datetime):
+        check_aware(at, "training_set(at=...)")
+    elif not isinstance(at, str) or not at:
+        msg = f"training_set: at must be 'mql', 'created', a stage or a datetime (got {at!r})."
+        raise ValidationError(msg, value=at, where="at", expected="a stage or a datetime")
+    by_lead = group_by_lead(activities)
+    rows: list[Mapping[str, object]] = []
+    ys: list[int] = []
+    ids: list[str] = []
+    times: list[datetime] = []
+    skipped = 0
+    after: dict[str, int] = {}
+    known: dict[str, int] = {}
+    for lead in leads:
+        done = _outcome_time(lead, outcome)
+        if done is not None:
+            for name, fv in lead.fields.items():
+                known[name] = known.get(name, 0) + 1
+                after[name] = after.get(name, 0) + (fv.learned_at > done)
+        t = _decision_time(lead, at)
+        if t is None or (done is not None and done <= t):
+            skipped += 1
+            continue
+        row: dict[str, object] = {
+            name: fv.value for name, fv in lead.fields.items() if fv.learned_at <= t
+        }
+        if lead.source is not None:
+            row["source"] = lead.source
+        for activity in by_lead.get(lead.id, ()):
+            if activity.at <= t:
+                key = f"{activity.kind}_count"
+                row[key] = int(row.get(key, 0)) + 1  # type: ignore[call-overload]
+        rows.append(row)
+        ys.append(int(done is not None))
+        ids.append(lead.id)
+        times.append(t)
+    kinds = sorted({f"{a.kind}_count" for group in by_lead.values() for a in group})
+    for row in rows:  # no activity of a kind by then is a count of 0, not unknown
+        for key in kinds:
+            row.setdefault(key, 0)  # type: ignore[attr-defined]
+    leaks = {n: after[n] / known[n] for n in sorted(known) if after[n] / known[n] > 0.5}
+    return TrainingSet(tuple(rows), tuple(ys), tuple(ids), tuple(times), leaks, skipped)
+
+
+# --- auditing the hand-set rules ---------------------------------------------------------------
+
+
+@attrs.frozen
+class RuleAudit:
+    """One hand-set fit rule against the outcomes: how many leads it matched, their
+    conversion against the others', the lift, and the points the data suggests."""
+
+    rule: str
+    points: float
+    matched: int
+    conversion_matched: float | None
+    conversion_unmatched: float | None
+    lift: float | None
+    suggested_points: float | None
+
+
+@attrs.frozen
+class Audit:
+    """Every fit rule of a scoring model, checked on a training set."""
+
+    rules: tuple[RuleAudit, ...]
+    leads: int
+    conversion: float
+
+    def to_markdown(self) -> str:
+        """The audit as a Markdown table."""
+        def pct(v: float | None) -> str:
+            return "–" if v is None else f"{v:.1%}"
+
+        def num(v: float | None, fmt: str) -> str:
+            return "–" if v is None else format(v, fmt)
+
+        lines = [
+            f"{self.leads} leads, {self.conversion:.1%} converted",
+            "",
+            "| rule | points | matched | conversion if matched | if not | lift | suggested |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r.rule} | {r.points:g} | {r.matched} | {pct(r.conversion_matched)} | "
+            f"{pct(r.conversion_unmatched)} | {num(r.lift, '.2f')} | "
+            f"{num(r.suggested_points, '+.0f')} |"
+            for r in self.rules
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def audit(scoring_model: ScoringModel, ds: TrainingSet) -> Audit:
+    """Each fit rule of ``scoring_model`` on the leads of ``ds``.
+
+    A rule's suggested points are its log-odds ratio (matched against not, with half a lead
+    added to each cell), scaled so that the suggestions weigh as much in total as the
+    hand-set points do: the same scale, re-weighed by the data.
+    """
+    if not isinstance(scoring_model, ScoringModel):
+        msg = f"audit() needs a ScoringModel (got {scoring_model!r})."
+        raise ValidationError(msg, value=scoring_model, where="scoring_model")
+    if not ds.y:
+        raise ValidationError("audit(): the training set is empty.", value=ds, where="ds")
+    from smarketing.personas import derive_facts
+
+    facts = [derive_facts(row) for row in ds.X]
+    y = np.asarray(ds.y, dtype=float)
+    raw: list[tuple[Any, int, float | None, float | None, float | None, float | None]] = []
+    for rule in scoring_model.fit:
+        hit = np.array([rule.condition.holds(f) for f in facts], dtype=bool)
+        a, b = float(y[hit].sum()), float((1 - y[hit]).sum())
+        c, d = float(y[~hit].sum()), float((1 - y[~hit]).sum())
+        rate_in = a / (a + b) if hit.any() else None
+        rate_out = c / (c + d) if (~hit).any() else None
+        lift = rate_in / float(y.mean()) if rate_in is not None and y.mean() > 0 else None
+        ratio = math.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))) if hit.any() else None
+        raw.append((rule, int(hit.sum()), rate_in, rate_out, lift, ratio))
+    ratios = [abs(r[5]) for r in raw if r[5] is not None]
+    weight = sum(abs(r[0].points) for r in raw if r[5] is not None)
+    scale = weight / sum(ratios) if ratios and sum(ratios) > 0 else 0.0
+    rules = tuple(
+        RuleAudit(rule.name, rule.points, n, rin, rout, lift,
+                  None if ratio is None else ratio * scale)
+        for rule, n, rin, rout, lift, ratio in raw
+    )
+    return Audit(rules, len(ds.y), float(y.mean()))
