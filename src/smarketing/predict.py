@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import math
-import time
+import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -77,6 +77,9 @@ def _columns(X: object, where: str = "X") -> tuple[list[str], list[list[object]]
     ``X`` is a DataFrame (pandas, Polars: anything with ``columns`` and ``to_dict``), a
     sequence of fact mappings (or leads), or a 2-D array.
     """
+    if type(X).__module__.startswith("scipy.sparse"):
+        msg = f"{where}: sparse matrices are not supported; pass a dense array or a DataFrame."
+        raise ValidationError(msg, value=X, where=where, expected="a dense table")
     if hasattr(X, "columns") and hasattr(X, "to_dict"):
         names = [str(c) for c in X.columns]
         module = type(X).__module__
@@ -99,12 +102,12 @@ def _columns(X: object, where: str = "X") -> tuple[list[str], list[list[object]]
     if array.ndim != 2:
         msg = (
             f"{where} must be 2-D: a DataFrame, a list of fact mappings or a 2-D array "
-            f"(got an array of shape {array.shape}); reshape a single feature with "
-            "X.reshape(-1, 1)."
+            f"(got an array of shape {array.shape}). Reshape your data: a single feature "
+            "with X.reshape(-1, 1), a single row with X.reshape(1, -1)."
         )
         raise ValidationError(msg, value=X, where=where, expected="a 2-D table")
     if array.dtype.kind == "c":
-        msg = f"{where} holds complex numbers; a lead's facts are text or real numbers."
+        msg = f"{where}: Complex data not supported; a lead's facts are text or real numbers."
         raise ValidationError(msg, value=X, where=where, expected="real numbers or text")
     names = [f"x{i}" for i in range(array.shape[1])]
     return names, [array[:, i].tolist() for i in range(array.shape[1])], True
@@ -160,6 +163,9 @@ def _kind(name: str, values: list[object]) -> Literal["number", "category"]:
 
 def _labels(y: object, n_rows: int | None = None) -> tuple[npt.NDArray[Any], Ints]:
     """The two class labels, and y as 0/1 (the second label is the positive outcome)."""
+    if y is None:
+        msg = "LeadScorer requires y to be passed, but the target y is None."
+        raise ValidationError(msg, value=y, where="y", expected="a 1-D sequence of 0/1")
     array = np.asarray(y)
     if array.ndim == 2 and array.shape[1] == 1:
         warnings.warn(
@@ -196,8 +202,8 @@ def _labels(y: object, n_rows: int | None = None) -> tuple[npt.NDArray[Any], Int
         raise ValidationError(msg, value=shown, where="y", expected="two classes")
     if len(classes) > 2:
         msg = (
-            f"y has {len(classes)} classes ({classes.tolist()[:5]}); a lead's outcome is "
-            "binary (converted or not)."
+            f"y has {len(classes)} classes ({classes.tolist()[:5]}). Only binary "
+            "classification is supported.: a lead's outcome is converted or not."
         )
         raise ValidationError(msg, value=classes.tolist(), where="y", expected="two classes")
     return classes, encoded.astype(np.intp)
@@ -416,7 +422,7 @@ class LeadScorer(_Params):
         model: PredictiveModel | None = getattr(self, "model_", None)
         if model is None:
             msg = "This LeadScorer is not fitted yet: call fit(X, y) first."
-            raise _NotFittedError(msg)
+            raise _not_fitted()(msg, value=self, where="LeadScorer", expected="fit(X, y) first")
         return model
 
     def decision_function(self, X: Any) -> Floats:
@@ -430,7 +436,8 @@ class LeadScorer(_Params):
 
     def predict(self, X: Any) -> npt.NDArray[Any]:
         """The more likely label per row."""
-        labels: npt.NDArray[Any] = self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0
+        labels: npt.NDArray[Any] = self.classes_[positive.astype(int)]
         return labels
 
     def explain(self, X: Any) -> list[Prediction]:
@@ -461,7 +468,18 @@ class LeadScorer(_Params):
 
 
 class _NotFittedError(ValidationError, AttributeError):
-    """Used before ``fit``: a ``ValidationError`` that scikit-learn recognises as not fitted."""
+    """Used before ``fit``: a ``ValidationError``, and an ``AttributeError`` as in scikit-learn."""
+
+
+def _not_fitted() -> type[_NotFittedError]:
+    """The not-fitted error; also scikit-learn's ``NotFittedError`` when it is in use."""
+    sklearn = sys.modules.get("sklearn.exceptions")
+    if sklearn is None:
+        return _NotFittedError
+    cls: type[_NotFittedError] = type(
+        "NotFittedError", (_NotFittedError, sklearn.NotFittedError), {"__module__": __name__}
+    )
+    return cls
 
 
 def _height(X: Any) -> int:

@@ -129,6 +129,10 @@ class Bins:
         index = {level: i + 2 for i, level in enumerate(self.levels)}
         object.__setattr__(self, "_index", MappingProxyType(index))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its data, so that its look-up index is never pickled.
+        return (Bins, (self.field, self.edges, self.levels))
+
     @property
     def kind(self) -> Kind:
         """``"category"`` when the field has levels, else ``"number"``."""
@@ -330,6 +334,11 @@ class PredictiveModel:
         _set(self, "_table", (mains, pairs))
         thresholds = tuple(sorted(((t, g) for g, t in self.grades.items()), reverse=True))
         _set(self, "_thresholds", thresholds)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its data, so that the compiled look-up tables are never pickled.
+        args = (self.base, self.shapes, self.pairs, dict(self.grades), self.kind)
+        return (PredictiveModel, args)
 
     @property
     def fields(self) -> frozenset[str]:
