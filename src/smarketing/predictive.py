@@ -18,7 +18,7 @@ log-odds plus one contribution per field (and per chosen pair of fields).
 >>> p.contributions
 {'company_size': 0.9, 'industry': 0.7}
 >>> round(p.probability, 4), p.grade
-(0.3543, 'B')
+(0.4013, 'B')
 """
 
 from __future__ import annotations
