@@ -85,7 +85,9 @@ def _columns(X: object, where: str = "X") -> tuple[list[str], list[list[object]]
         module = type(X).__module__
         data = X.to_dict(as_series=False) if module.startswith("polars") else X.to_dict("list")
         return names, [list(data[c]) for c in X.columns], False
-    if isinstance(X, Sequence) and not isinstance(X, str | bytes) and X and all(
+    if isinstance(X, Sequence) and not isinstance(X, str | bytes) and not X:
+        return [], [], False
+    if isinstance(X, Sequence) and not isinstance(X, str | bytes) and all(
         isinstance(row, Mapping | Lead) for row in X
     ):
         rows = [_row_facts(row) for row in X]
