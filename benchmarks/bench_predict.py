@@ -148,8 +148,15 @@ def bench_predict(raw: list[dict[str, str]], y: np.ndarray, columns: list[str]) 
         levels = {level: i + 2 for i, level in enumerate(shape.bins.levels)}
         tables.append((shape.name, levels or None, list(shape.bins.edges), list(shape.scores)))
     pairs = [
-        (p.name, p.left.field, p.left.slot, p.right.field, p.right.slot, p.right.size,
-         list(p.scores))
+        (
+            p.name,
+            p.left.field,
+            p.left.slot,
+            p.right.field,
+            p.right.slot,
+            p.right.size,
+            list(p.scores),
+        )
         for p in model.pairs
     ]
     base = model.base

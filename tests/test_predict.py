@@ -39,7 +39,9 @@ def synthetic(n: int = 600, seed: int = 0) -> tuple[list[dict[str, object]], np.
     rows, ys = [], []
     for _ in range(n):
         row: dict[str, object] = {
-            "industry": rng.choice(["saas", "retail", "bank", "rare"] if rng.random() > 0.001 else ["odd"]),
+            "industry": rng.choice(
+                ["saas", "retail", "bank", "rare"] if rng.random() > 0.001 else ["odd"]
+            ),
             "size": rng.choice([rng.randint(1, 1000), None, math.nan]),
             "region": rng.choice(["eu", "us"]),
             "plan": rng.choice(["free", "pro"]),
@@ -316,8 +318,13 @@ class TestTrainingSet:
         ds = training_set(history, acts, outcome="customer", at="mql")
         assert ds.lead_ids == ("L-1", "L-2") and ds.skipped == 1
         assert ds.y == (1, 0)
-        assert ds.X[0] == {"industry": "saas", "phone": "1", "source": "webinar",
-                           "visit_count": 1, "demo_count": 0}
+        assert ds.X[0] == {
+            "industry": "saas",
+            "phone": "1",
+            "source": "webinar",
+            "visit_count": 1,
+            "demo_count": 0,
+        }
         assert ds.X[1]["budget"] == 10 and ds.X[1]["size"] == 5
         assert ds.at == (t0 + timedelta(days=2), t0 + timedelta(days=3))
         assert set(ds.leaks) == {"budget", "size"}  # learned after L-1 became a customer
@@ -339,13 +346,16 @@ class TestAudit:
         """Matched leads, conversion when matched and not, lift, suggested points (brute force)."""
         rows = [{"industry": "saas"}] * 10 + [{"industry": "retail"}] * 30
         y = [1] * 6 + [0] * 4 + [1] * 3 + [0] * 27
-        ds = sm.predict.TrainingSet(tuple(rows), tuple(y), tuple(str(i) for i in range(40)),
-                                    (), {}, 0)
-        model = sm.ScoringModel(fit=[
-            sm.FitRule("saas", sm.field("industry") == "saas", points=10),
-            sm.FitRule("retail", sm.field("industry") == "retail", points=20),
-            sm.FitRule("vp", sm.field("seniority") == "vp", points=5),
-        ])
+        ds = sm.predict.TrainingSet(
+            tuple(rows), tuple(y), tuple(str(i) for i in range(40)), (), {}, 0
+        )
+        model = sm.ScoringModel(
+            fit=[
+                sm.FitRule("saas", sm.field("industry") == "saas", points=10),
+                sm.FitRule("retail", sm.field("industry") == "retail", points=20),
+                sm.FitRule("vp", sm.field("seniority") == "vp", points=5),
+            ]
+        )
         table = audit(model, ds)
         saas, retail, vp = table.rules
         assert (saas.matched, saas.conversion_matched, saas.conversion_unmatched) == (10, 0.6, 0.1)
@@ -369,11 +379,13 @@ def read_bank(n: int) -> tuple[list[dict[str, object]], np.ndarray]:
         for i, row in enumerate(csv.DictReader(f)):
             if i % (41188 // n) == 0:
                 ys.append(int(row.pop("output") == "yes"))
-                rows.append({
-                    k: float(v) if k in numbers else v
-                    for k, v in row.items()
-                    if v != "unknown" and not (k == "pdays" and v == "999")
-                })
+                rows.append(
+                    {
+                        k: float(v) if k in numbers else v
+                        for k, v in row.items()
+                        if v != "unknown" and not (k == "pdays" and v == "999")
+                    }
+                )
     return rows, np.array(ys)
 
 

@@ -64,7 +64,9 @@ def company_model() -> sm.PredictiveModel:
 
 class TestBins:
     @given(edges, numbers)
-    def test_a_number_falls_in_the_bin_bisect_finds(self, cuts: tuple[float, ...], x: float) -> None:
+    def test_a_number_falls_in_the_bin_bisect_finds(
+        self, cuts: tuple[float, ...], x: float
+    ) -> None:
         """Slot 2 + bisect_right(edges, x): a value on an edge belongs to the bin above it."""
         assert sm.Bins("n", edges=cuts).slot(x) == 2 + bisect_right(cuts, x)
 
@@ -72,7 +74,12 @@ class TestBins:
         """None and NaN are missing; text in a number field, an unseen level, are other."""
         number, category = sm.Bins("n", edges=(1.0,)), sm.Bins("c", levels=("x", "true"))
         assert [number.slot(v) for v in (None, math.nan, "1", True, 0, 1)] == [
-            MISSING, MISSING, OTHER, OTHER, 2, 3,
+            MISSING,
+            MISSING,
+            OTHER,
+            OTHER,
+            2,
+            3,
         ]
         assert [category.slot(v) for v in (None, "y", "x", True)] == [MISSING, OTHER, 2, 3]
 
@@ -80,7 +87,11 @@ class TestBins:
         """Ranges for numbers, levels for categories."""
         number = sm.Bins("n", edges=(1.0, 2.5))
         assert [number.label(i) for i in range(number.size)] == [
-            "missing", "other", "[-inf, 1)", "[1, 2.5)", "[2.5, inf)",
+            "missing",
+            "other",
+            "[-inf, 1)",
+            "[1, 2.5)",
+            "[2.5, inf)",
         ]
         assert sm.Bins("c", levels=("x",)).label(2) == "x"
         assert (number.kind, sm.Bins("c", levels=("x",)).kind) == ("number", "category")
@@ -181,9 +192,7 @@ class TestModel:
             (lambda: sm.PredictiveModel(base=0, grades={"A": 2}), "between 0 and 1"),
             (lambda: sm.PredictiveModel(base=0, grades={"A": 0.1, "B": 0.1}), "distinct"),
             (
-                lambda: sm.PredictiveModel(
-                    base=0, shapes=[sm.Shape(sm.Bins("a"), (0, 0, 0))] * 2
-                ),
+                lambda: sm.PredictiveModel(base=0, shapes=[sm.Shape(sm.Bins("a"), (0, 0, 0))] * 2),
                 "one shape per field",
             ),
             (lambda: sm.Shape(sm.Bins("a"), (0.0,)), "3 scores"),

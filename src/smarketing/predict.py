@@ -8,7 +8,8 @@ numpy, that round-trips through :func:`~smarketing.to_dict` and that a playbook'
 >>> import random
 >>> from smarketing.predict import LeadScorer
 >>> rng = random.Random(0)
->>> X = [{"size": rng.randint(1, 500), "industry": rng.choice(["saas", "retail"])} for _ in range(400)]
+>>> X = [{"size": rng.randint(1, 500), "industry": rng.choice(["saas", "retail"])}
+...      for _ in range(400)]
 >>> y = [int(rng.random() < (0.6 if x["industry"] == "saas" else 0.1)) for x in X]
 >>> scorer = LeadScorer(random_state=0).fit(X, y)
 >>> p = scorer.model_.predict({"size": 40, "industry": "saas"})
@@ -87,8 +88,10 @@ def _columns(X: object, where: str = "X") -> tuple[list[str], list[list[object]]
         return names, [list(data[c]) for c in X.columns], False
     if isinstance(X, Sequence) and not isinstance(X, str | bytes) and not X:
         return [], [], False
-    if isinstance(X, Sequence) and not isinstance(X, str | bytes) and all(
-        isinstance(row, Mapping | Lead) for row in X
+    if (
+        isinstance(X, Sequence)
+        and not isinstance(X, str | bytes)
+        and all(isinstance(row, Mapping | Lead) for row in X)
     ):
         rows = [_row_facts(row) for row in X]
         order: dict[str, None] = {}
@@ -364,7 +367,12 @@ class LeadScorer(_Params):
 
     def __sklearn_tags__(self) -> Any:
         """Tags for scikit-learn's checks (only scikit-learn calls this, so it imports it)."""
-        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+        from sklearn.utils import (  # type: ignore[import-untyped]
+            ClassifierTags,
+            InputTags,
+            Tags,
+            TargetTags,
+        )
 
         return Tags(
             estimator_type="classifier",
@@ -429,7 +437,8 @@ class LeadScorer(_Params):
 
     def decision_function(self, X: Any) -> Floats:
         """The log-odds of conversion per row: the base plus every contribution."""
-        return self._terms(X)[1].sum(axis=1) + self._check_fitted().base
+        z: Floats = self._terms(X)[1].sum(axis=1) + self._check_fitted().base
+        return z
 
     def predict_proba(self, X: Any) -> Floats:
         """Per row, the probabilities of ``classes_[0]`` and ``classes_[1]`` (converted)."""
@@ -450,8 +459,12 @@ class LeadScorer(_Params):
         z = terms.sum(axis=1) + model.base
         p = _sigmoid(z)
         return [
-            Prediction(float(p[i]), dict(zip(names, row.tolist(), strict=True)), model.base,
-                       model.grade(float(p[i])))
+            Prediction(
+                float(p[i]),
+                dict(zip(names, row.tolist(), strict=True)),
+                model.base,
+                model.grade(float(p[i])),
+            )
             for i, row in enumerate(terms)
         ]
 
@@ -466,7 +479,8 @@ class LeadScorer(_Params):
             raise ValidationError(msg, value=X, where="X", expected=f"{self.n_features_in_}")
         n_rows = len(columns[0]) if columns else _height(X)
         terms = _apply(model, dict(zip(names, columns, strict=True)), n_rows)
-        return [t.name for t in (*model.shapes, *model.pairs)], terms
+        names = [s.name for s in model.shapes] + [p.name for p in model.pairs]
+        return names, terms
 
 
 class _NotFittedError(ValidationError, AttributeError):
@@ -495,7 +509,7 @@ def _height(X: Any) -> int:
 
 
 def _fit_naive_bayes(
-    names: list[str], columns: list[list[object]], kinds: list[str], y: Ints, max_bins: int
+    names: list[str], columns: list[list[object]], kinds: Sequence[str], y: Ints, max_bins: int
 ) -> PredictiveModel:
     won, lost = int(y.sum()), int(len(y) - y.sum())
     shapes = []
@@ -511,15 +525,15 @@ def _fit_naive_bayes(
         lo = np.bincount(slots, weights=1 - y, minlength=bins.size)[2:] + 0.1
         seen = np.bincount(slots, minlength=bins.size)[2:] > 0
         scores = np.zeros(bins.size)
-        scores[2:] = np.where(
-            seen, np.log(w / w[seen].sum()) - np.log(lo / lo[seen].sum()), 0.0
-        )
+        scores[2:] = np.where(seen, np.log(w / w[seen].sum()) - np.log(lo / lo[seen].sum()), 0.0)
         shapes.append(Shape(bins, tuple(scores.tolist())))
     base = math.log(won / lost)
     return _graded(PredictiveModel(base=base, shapes=shapes, kind="naive_bayes"), names, columns)
 
 
-def _graded(model: PredictiveModel, names: list[str], columns: list[list[object]]) -> PredictiveModel:
+def _graded(
+    model: PredictiveModel, names: list[str], columns: list[list[object]]
+) -> PredictiveModel:
     """The model with ``predictive_grade`` thresholds at the training set's quantiles.
 
     A: the top 10% of the training leads, B: the next 20%, C: the next 30%, D: the rest.
@@ -556,7 +570,7 @@ class _Booster:
         self.p = params
 
     def fit(
-        self, names: list[str], columns: list[list[object]], kinds: list[str], y: Ints
+        self, names: list[str], columns: list[list[object]], kinds: Sequence[str], y: Ints
     ) -> PredictiveModel:
         p = self.p
         bins = [
@@ -636,7 +650,7 @@ class _Booster:
         self,
         names: list[str],
         columns: list[list[object]],
-        kinds: list[str],
+        kinds: Sequence[str],
         bins: list[Bins],
         slots: list[Ints],
         base: float,
@@ -686,7 +700,7 @@ def _split(y: Ints, fraction: float, rng: np.random.Generator) -> tuple[Ints, In
     for label in (0, 1):
         rows = np.flatnonzero(y == label)
         rng.shuffle(rows)
-        n_valid = int(round(fraction * len(rows)))
+        n_valid = round(fraction * len(rows))
         n_valid = min(max(n_valid, 1), len(rows) - 1) if len(rows) > 1 else 0
         valid.append(rows[:n_valid])
         train.append(rows[n_valid:])
@@ -717,7 +731,9 @@ def roc_auc(y: Any, scores: Any) -> float:
     if positives == 0 or negatives == 0:
         msg = "ROC AUC needs both outcomes among the rows scored."
         raise ValidationError(msg, value=positives, where="y", expected="two classes")
-    return float((ranks[target == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    return float(
+        (ranks[target == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives)
+    )
 
 
 @attrs.frozen
@@ -801,24 +817,32 @@ class Evaluation:
         head += f"{'fold' if self.folds == 1 else 'folds'}, {self.split} split, {self.leads} leads)"
         if self.brier is not None and self.log_loss is not None:
             head += f", Brier {self.brier:.4f}, log loss {self.log_loss:.4f}"
-        lines = [head, "", "| decile | leads | conversions | rate | lift | gain |",
-                 "|---:|---:|---:|---:|---:|---:|"]
+        lines = [
+            head,
+            "",
+            "| decile | leads | conversions | rate | lift | gain |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         lines += [
             f"| {d.decile} | {d.leads} | {d.conversions} | {d.rate:.1%} | {d.lift:.2f} | "
             f"{d.gain:.1%} |"
             for d in self.lift
         ]
         if self.calibration:
-            lines += ["", "| predicted | leads | mean predicted | observed |", "|---|---:|---:|---:|"]
             lines += [
-                f"| {c.low:.1f}–{c.high:.1f} | {c.leads} | {c.predicted:.3f} | {c.observed:.3f} |"
+                "",
+                "| predicted | leads | mean predicted | observed |",
+                "|---|---:|---:|---:|",
+            ]
+            lines += [
+                f"| {c.low:.1f} to {c.high:.1f} | {c.leads} | {c.predicted:.3f} | "
+                f"{c.observed:.3f} |"
                 for c in self.calibration
             ]
         if self.by_grade:
             lines += ["", "| grade | leads | conversions | rate |", "|---|---:|---:|---:|"]
             lines += [
-                f"| {g.grade} | {g.leads} | {g.conversions} | {g.rate:.1%} |"
-                for g in self.by_grade
+                f"| {g.grade} | {g.leads} | {g.conversions} | {g.rate:.1%} |" for g in self.by_grade
             ]
         return "\n".join(lines) + "\n"
 
@@ -827,7 +851,7 @@ def _summary(
     y: Ints,
     p: Floats,
     grades: Sequence[str] | None,
-    folds: list[tuple[float, float | None, float | None]],
+    folds: Sequence[tuple[float, float | None, float | None]],
     split: str,
     probabilities: bool,
 ) -> Evaluation:
@@ -840,7 +864,9 @@ def _summary(
         seen += conversions
         rate = conversions / len(rows)
         lift = rate / overall if overall else 0.0
-        deciles.append(Decile(i, len(rows), conversions, rate, lift, seen / total if total else 0.0))
+        deciles.append(
+            Decile(i, len(rows), conversions, rate, lift, seen / total if total else 0.0)
+        )
     calibration = []
     if probabilities:
         which = np.minimum((p * 10).astype(int), 9)
@@ -848,8 +874,13 @@ def _summary(
             rows = np.flatnonzero(which == b)
             if len(rows):
                 calibration.append(
-                    CalibrationBin(b / 10, (b + 1) / 10, len(rows), float(p[rows].mean()),
-                                   float(y[rows].mean()))
+                    CalibrationBin(
+                        b / 10,
+                        (b + 1) / 10,
+                        len(rows),
+                        float(p[rows].mean()),
+                        float(y[rows].mean()),
+                    )
                 )
     by_grade = []
     if grades is not None:
@@ -919,7 +950,7 @@ def evaluate(
             msg = f"order has {len(order)} times but X has {n_rows} rows."
             raise ValidationError(msg, value=order, where="order", expected=f"{n_rows} times")
         ranked = np.array(sorted(range(n_rows), key=lambda i: order[i]), dtype=np.intp)
-        cut = n_rows - max(1, int(round(test_size * n_rows)))
+        cut = n_rows - max(1, round(test_size * n_rows))
         tests, split = [ranked[cut:]], "time-ordered"
     else:
         if not isinstance(folds, int) or folds < 2:
@@ -931,22 +962,26 @@ def evaluate(
     per_fold = []
     for test in tests:
         train = np.setdiff1d(np.arange(n_rows), test)
-        fitted = type(scorer)(**scorer.get_params()).fit(_rows(names, columns, train),
-                                                          target[train])
+        fitted = type(scorer)(**scorer.get_params()).fit(
+            _rows(names, columns, train), target[train]
+        )
         part = fitted.predict_proba(_rows(names, columns, test))[:, 1]
         p[test] = part
         for i, value in zip(test.tolist(), part.tolist(), strict=True):
             grades[i] = fitted.model_.grade(value)
         yt = target[test]
         clipped = np.clip(part, 1e-15, 1 - 1e-15)
-        per_fold.append((
-            roc_auc(yt, part),
-            float(np.mean((part - yt) ** 2)),
-            float(-np.mean(yt * np.log(clipped) + (1 - yt) * np.log(1 - clipped))),
-        ))
+        per_fold.append(
+            (
+                roc_auc(yt, part),
+                float(np.mean((part - yt) ** 2)),
+                float(-np.mean(yt * np.log(clipped) + (1 - yt) * np.log(1 - clipped))),
+            )
+        )
     scored = np.concatenate(tests)
-    return _summary(target[scored], p[scored], [grades[i] for i in scored.tolist()], per_fold,
-                    split, True)
+    return _summary(
+        target[scored], p[scored], [grades[i] for i in scored.tolist()], per_fold, split, True
+    )
 
 
 def _rows(names: list[str], columns: list[list[object]], rows: Ints) -> list[dict[str, object]]:
@@ -1019,7 +1054,7 @@ def training_set(
         msg = f"training_set: at must be 'mql', 'created', a stage or a datetime (got {at!r})."
         raise ValidationError(msg, value=at, where="at", expected="a stage or a datetime")
     by_lead = group_by_lead(activities)
-    rows: list[Mapping[str, object]] = []
+    rows: list[dict[str, object]] = []
     ys: list[int] = []
     ids: list[str] = []
     times: list[datetime] = []
@@ -1052,7 +1087,7 @@ def training_set(
     kinds = sorted({f"{a.kind}_count" for group in by_lead.values() for a in group})
     for row in rows:  # no activity of a kind by then is a count of 0, not unknown
         for key in kinds:
-            row.setdefault(key, 0)  # type: ignore[attr-defined]
+            row.setdefault(key, 0)
     leaks = {n: after[n] / known[n] for n in sorted(known) if after[n] / known[n] > 0.5}
     return TrainingSet(tuple(rows), tuple(ys), tuple(ids), tuple(times), leaks, skipped)
 
@@ -1084,11 +1119,12 @@ class Audit:
 
     def to_markdown(self) -> str:
         """The audit as a Markdown table."""
+
         def pct(v: float | None) -> str:
-            return "–" if v is None else f"{v:.1%}"
+            return "-" if v is None else f"{v:.1%}"
 
         def num(v: float | None, fmt: str) -> str:
-            return "–" if v is None else format(v, fmt)
+            return "-" if v is None else format(v, fmt)
 
         lines = [
             f"{self.leads} leads, {self.conversion:.1%} converted",
@@ -1112,7 +1148,8 @@ def audit(scoring_model: ScoringModel, ds: TrainingSet) -> Audit:
     added to each cell), scaled so that the suggestions weigh as much in total as the
     hand-set points do: the same scale, re-weighed by the data.
     """
-    if not isinstance(scoring_model, ScoringModel):
+    given: object = scoring_model
+    if not isinstance(given, ScoringModel):
         msg = f"audit() needs a ScoringModel (got {scoring_model!r})."
         raise ValidationError(msg, value=scoring_model, where="scoring_model")
     if not ds.y:
@@ -1135,8 +1172,9 @@ def audit(scoring_model: ScoringModel, ds: TrainingSet) -> Audit:
     weight = sum(abs(r[0].points) for r in raw if r[5] is not None)
     scale = weight / sum(ratios) if ratios and sum(ratios) > 0 else 0.0
     rules = tuple(
-        RuleAudit(rule.name, rule.points, n, rin, rout, lift,
-                  None if ratio is None else ratio * scale)
+        RuleAudit(
+            rule.name, rule.points, n, rin, rout, lift, None if ratio is None else ratio * scale
+        )
         for rule, n, rin, rout, lift, ratio in raw
     )
     return Audit(rules, len(ds.y), float(y.mean()))

@@ -154,7 +154,7 @@ class Bins:
         return 2 + bisect_right(self.edges, value)
 
     def label(self, slot: int) -> str:
-        """A readable name of a slot: ``missing``, ``other``, a level, or a range like ``[50, 200)``."""
+        """A slot's readable name: ``missing``, ``other``, a level, or a range (``[50, 200)``)."""
         if slot == MISSING:
             return "missing"
         if slot == OTHER:
@@ -298,6 +298,10 @@ _new = object.__new__
 _set = object.__setattr__
 
 
+def _base(value: object) -> float:
+    return _finite(value, "PredictiveModel.base")
+
+
 @attrs.frozen
 class PredictiveModel:
     """A fitted learned score: ``base`` log-odds plus one :class:`Shape` per field and any
@@ -308,7 +312,7 @@ class PredictiveModel:
     change how it is applied.
     """
 
-    base: float = attrs.field(converter=lambda v: _finite(v, "PredictiveModel.base"))
+    base: float = attrs.field(converter=_base)
     shapes: tuple[Shape, ...] = attrs.field(default=(), converter=_shapes)
     pairs: tuple[Pair, ...] = attrs.field(default=(), converter=_pairs)
     grades: Mapping[str, float] = attrs.field(
@@ -344,8 +348,7 @@ class PredictiveModel:
     def fields(self) -> frozenset[str]:
         """The facts the model reads."""
         return frozenset(
-            [s.name for s in self.shapes]
-            + [b.field for p in self.pairs for b in (p.left, p.right)]
+            [s.name for s in self.shapes] + [b.field for p in self.pairs for b in (p.left, p.right)]
         )
 
     def grade(self, probability: float) -> str:
