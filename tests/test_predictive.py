@@ -214,3 +214,90 @@ class TestModel:
         data["shapes"][0]["scores"] = ["x"] * 5
         with pytest.raises(sm.ValidationError, match="PredictiveModel"):
             sm.from_dict(sm.PredictiveModel, data)
+
+
+def learned_playbook(model: sm.PredictiveModel) -> sm.Playbook:
+    data = sm.Playbook.default().to_dict()
+    data["lifecycle"]["mql"] = "predictive_grade in ('A', 'B') and probability >= 0.3"
+    data["predictive"] = sm.to_dict(model)
+    return sm.Playbook.from_dict(data)
+
+
+class TestPlaybook:
+    def test_a_learned_model_drives_advance(self, t0: datetime) -> None:
+        """An MQL definition on probability and predictive_grade qualifies the likely lead."""
+        pb = learned_playbook(company_model())
+        likely = sm.Lead.new("L-1", at=t0, fields={"company_size": 250, "industry": "saas"})
+        unlikely = sm.Lead.new("L-2", at=t0, fields={"company_size": 10, "industry": "retail"})
+        visit = [sm.Activity("L-1", "page_view", t0), sm.Activity("L-2", "page_view", t0)]
+        assert pb.advance(likely, visit, at=t0).stage == "mql"
+        assert pb.advance(unlikely, visit, at=t0).stage == "prospect"
+        stages = [x.stage for x in pb.advance_many([likely, unlikely], visit, at=t0)]
+        assert stages == ["mql", "prospect"]
+
+    def test_assessments_carry_and_explain_the_learned_score(self, t0: datetime) -> None:
+        """a.prediction holds the learned score; explain() shows it beside the hand-set points."""
+        model = company_model()
+        pb = learned_playbook(model)
+        lead = sm.Lead.new("L-1", at=t0, fields={"company_size": 250, "industry": "saas"})
+        a = pb.assess(lead, [], at=t0)
+        assert a.prediction == model.predict(lead)
+        text = a.explain()
+        assert "Learned score:" in text and text.index("score ") < text.index("Learned score:")
+        many = list(pb.assess_many([lead], [], at=t0))
+        assert many[0].prediction == a.prediction
+        assert sm.from_dict(sm.Assessment, json.loads(json.dumps(sm.to_dict(a)))) == a
+        assert sm.Playbook.default().assess(lead, [], at=t0).prediction is None
+
+    def test_the_model_sees_only_what_was_known_at_the_time(self, t0: datetime) -> None:
+        """Facts learned and activities after `at` are not given to the model."""
+        from datetime import timedelta
+
+        pb = learned_playbook(company_model())
+        lead = sm.Lead.new("L-1", at=t0, fields={"industry": "saas"})
+        lead = lead.learn({"company_size": 250}, at=t0 + timedelta(days=2))
+        early = pb.assess(lead, [], at=t0 + timedelta(days=1)).prediction
+        assert early is not None and early.contributions["company_size"] == 0.0  # missing
+
+    def test_the_section_round_trips_and_can_name_a_file(self, tmp_path: object) -> None:
+        """pb.to_dict() carries the model's data; a TOML file may point at a JSON file."""
+        from pathlib import Path
+
+        folder = Path(str(tmp_path))
+        model = company_model()
+        pb = learned_playbook(model)
+        assert sm.Playbook.from_dict(pb.to_dict()) == pb
+        (folder / "model.json").write_text(json.dumps(sm.to_dict(model)))
+        toml = '[predictive]\nmodel = "model.json"\n'
+        (folder / "playbook.toml").write_text(toml)
+        assert sm.Playbook.from_toml(folder / "playbook.toml").predictive == model
+
+    @pytest.mark.parametrize(
+        ("section", "words"),
+        [
+            ({"model": "missing.json"}, "cannot read the model file"),
+            ({"model": "bad.json"}, "is not a JSON model"),
+            ({"model": "model.json", "base": 1}, "not both"),
+            ({"base": "x"}, "predictive.base: expected a number"),
+            ({"base": 1, "grades": {"A": 2}}, "predictive: cannot read a PredictiveModel"),
+            ({"shapes": [1]}, "expected a table"),
+        ],
+    )
+    def test_a_bad_section_names_its_key(
+        self, tmp_path: object, section: object, words: str
+    ) -> None:
+        """A bad predictive section is a ConfigError naming the key."""
+        from pathlib import Path
+
+        folder = Path(str(tmp_path))
+        (folder / "bad.json").write_text("{not json")
+        with pytest.raises(sm.ConfigError, match=words):
+            sm.Playbook.from_dict({"predictive": section}, source=str(folder / "pb.toml"))
+
+    def test_rules_may_read_the_learned_facts_only_with_a_model(self) -> None:
+        """Without a predictive section, an MQL definition on probability is an unknown fact."""
+        with pytest.raises(sm.ConfigError, match="probability"):
+            sm.Playbook.from_dict({"lifecycle": {"mql": "probability >= 0.5"}})
+        with pytest.raises(sm.ConfigError, match="PredictiveModel or None"):
+            pb = sm.Playbook.default()
+            sm.Playbook(pb.lifecycle, pb.scoring, pb.personas, predictive="x")  # type: ignore[arg-type]

@@ -41,6 +41,7 @@ from smarketing.predictive import (
     Prediction,
     PredictiveModel,
     Shape,
+    facts_at,
     is_missing,
     level_of,
 )
@@ -1071,15 +1072,7 @@ def training_set(
         if t is None or (done is not None and done <= t):
             skipped += 1
             continue
-        row: dict[str, object] = {
-            name: fv.value for name, fv in lead.fields.items() if fv.learned_at <= t
-        }
-        if lead.source is not None:
-            row["source"] = lead.source
-        for activity in by_lead.get(lead.id, ()):
-            if activity.at <= t:
-                key = f"{activity.kind}_count"
-                row[key] = int(row.get(key, 0)) + 1  # type: ignore[call-overload]
+        row = facts_at(lead, by_lead.get(lead.id, ()), t)
         rows.append(row)
         ys.append(int(done is not None))
         ids.append(lead.id)

@@ -26,13 +26,14 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import attrs
 
 from smarketing.errors import ValidationError
-from smarketing.leads import Lead
+from smarketing.leads import Activity, Lead
 
 __all__ = [
     "DEFAULT_PREDICTIVE_GRADES",
@@ -43,6 +44,7 @@ __all__ = [
     "Prediction",
     "PredictiveModel",
     "Shape",
+    "facts_at",
 ]
 
 #: The index every :class:`Bins` gives an unknown value (absent, ``None`` or NaN).
@@ -285,6 +287,25 @@ class Prediction:
         ranked = sorted(self.contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
         lines += [f"  {points:+.3f}  {name}" for name, points in ranked]
         return "\n".join(lines)
+
+
+def facts_at(lead: Lead, activities: Iterable[Activity], at: datetime) -> dict[str, object]:
+    """What a learned score reads about a lead at ``at``: the fields learned by then, its
+    ``source``, and ``<kind>_count``, the number of its activities of each kind by then.
+
+    Training sets (``smarketing.predict.training_set``) and playbooks build a model's facts
+    with this one function, so a model sees in use what it saw in training.
+    """
+    facts: dict[str, object] = {
+        name: fv.value for name, fv in lead.fields.items() if fv.learned_at <= at
+    }
+    if lead.source is not None:
+        facts["source"] = lead.source
+    for activity in activities:
+        if activity.lead_id == lead.id and activity.at <= at:
+            key = f"{activity.kind}_count"
+            facts[key] = int(facts.get(key, 0)) + 1  # type: ignore[call-overload]
+    return facts
 
 
 def _sigmoid(z: float) -> float:
