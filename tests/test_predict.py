@@ -400,3 +400,22 @@ def test_on_a_slice_of_the_bank_data_the_leak_shows() -> None:
     assert 0.7 < additive.auc < 0.85
     assert additive.auc > bayes.auc - 0.02
     assert leaky.auc > additive.auc + 0.08
+
+
+def test_a_trained_model_in_a_playbook_drives_advance(t0: datetime) -> None:
+    """Train on point-in-time rows, put model_ in the playbook, and advance on its grade."""
+    X, y = synthetic(800)
+    scorer = LeadScorer(**FAST).fit(X, y)
+    data = sm.Playbook.default().to_dict()
+    data["lifecycle"]["mql"] = "predictive_grade == 'A'"
+    data["predictive"] = sm.to_dict(scorer.model_)
+    pb = sm.Playbook.from_dict(data)
+    ranked = sorted(X, key=lambda r: scorer.model_.predict(r).probability)
+    leads = [
+        sm.Lead.new(
+            f"L-{i}", at=t0, fields={k: v for k, v in row.items() if v is not None and v == v}
+        )
+        for i, row in enumerate((ranked[0], ranked[-1]))
+    ]
+    acts = [sm.Activity(lead.id, "page_view", t0) for lead in leads]
+    assert [pb.advance(lead, acts, at=t0).stage for lead in leads] == ["prospect", "mql"]

@@ -298,6 +298,6 @@ class TestPlaybook:
         """Without a predictive section, an MQL definition on probability is an unknown fact."""
         with pytest.raises(sm.ConfigError, match="probability"):
             sm.Playbook.from_dict({"lifecycle": {"mql": "probability >= 0.5"}})
+        pb = sm.Playbook.default()
         with pytest.raises(sm.ConfigError, match="PredictiveModel or None"):
-            pb = sm.Playbook.default()
             sm.Playbook(pb.lifecycle, pb.scoring, pb.personas, predictive="x")  # type: ignore[arg-type]
