@@ -419,3 +419,76 @@ def test_a_trained_model_in_a_playbook_drives_advance(t0: datetime) -> None:
     ]
     acts = [sm.Activity(lead.id, "page_view", t0) for lead in leads]
     assert [pb.advance(lead, acts, at=t0).stage for lead in leads] == ["prospect", "mql"]
+
+
+def test_leak_suspects_are_fields_recorded_because_of_the_outcome() -> None:
+    """A field present only for converted leads is a suspect; a unique id is not."""
+    X, y = synthetic(400)
+    rows = [
+        {**r, "email": f"{i}@x.io", **({"budget": 10.0} if label else {})}
+        for i, (r, label) in enumerate(zip(X, y, strict=True))
+    ]
+    assert list(sm.predict.leak_suspects(rows, y)) == ["budget"]
+
+
+class TestCommands:
+    def write_files(self, folder: Path, n: int = 120) -> tuple[Path, Path]:
+        rng = random.Random(1)
+        leads = ["id,created_at,source,industry,size,Converted"]
+        history = ["lead_id,from_stage,to_stage,trigger,at"]
+        for i in range(n):
+            industry = rng.choice(["saas", "retail"])
+            won = rng.random() < (0.7 if industry == "saas" else 0.2)
+            leads.append(
+                f"L-{i},2026-01-01T00:00:00+00:00,web,{industry},{rng.randint(1, 99)},{int(won)}"
+            )
+            history.append(f"L-{i},suspect,prospect,engage,2026-01-02T00:00:00+00:00")
+            history.append(f"L-{i},prospect,mql,qualify,2026-01-03T00:00:00+00:00")
+            if won:
+                history.append(f"L-{i},mql,sql,accept,2026-01-04T00:00:00+00:00")
+        (folder / "leads.csv").write_text("\n".join(leads) + "\n")
+        (folder / "history.csv").write_text("\n".join(history) + "\n")
+        return folder / "leads.csv", folder / "history.csv"
+
+    def test_train_writes_a_model_a_playbook_can_name(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """smarketing train ... -o model.json; [predictive] model = "model.json" reads it."""
+        from smarketing.cli import main
+
+        leads, history = self.write_files(tmp_path)
+        out = tmp_path / "model.json"
+        args = [str(leads), "--history", str(history), "--outcome", "sql", "-o", str(out)]
+        assert main(["train", *args]) == 0
+        assert "trained on 120 leads" in capsys.readouterr().out
+        (tmp_path / "pb.toml").write_text('[predictive]\nmodel = "model.json"\n')
+        pb = sm.Playbook.from_toml(tmp_path / "pb.toml")
+        assert pb.predictive is not None and "industry" in pb.predictive.fields
+        assert main(["train", *args[:-1], str(tmp_path / "model.csv")]) == 2
+
+    def test_evaluate_compares_the_hand_set_and_learned_scores(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """smarketing evaluate LEADS --outcome-column Converted: both scores' AUC and lift."""
+        from smarketing.cli import main
+
+        leads, history = self.write_files(tmp_path)
+        at = ["--at", "2026-02-01T00:00:00+00:00", "--folds", "3"]
+        assert main(["evaluate", str(leads), "--outcome-column", "Converted", *at]) == 0
+        text = capsys.readouterr().out
+        assert "## The hand-set score" in text and "## A learned score (additive" in text
+        assert text.count("ROC AUC") == 2
+        model = tmp_path / "model.json"
+        main(["train", str(leads), "--history", str(history), "--outcome", "sql", "-o", str(model)])
+        (tmp_path / "pb.toml").write_text('[predictive]\nmodel = "model.json"\n')
+        report = tmp_path / "report.md"
+        argv = ["evaluate", str(leads), "--outcome-column", "Converted", *at, "-o", str(report)]
+        assert main([*argv, "--playbook", str(tmp_path / "pb.toml")]) == 0
+        assert "## The playbook's learned model" in report.read_text()
+        capsys.readouterr()
+        assert main(["evaluate", str(leads), "--outcome-column", "Nope", *at]) == 2
+        assert "no column 'Nope'" in capsys.readouterr().err
+        bad = tmp_path / "bad.csv"
+        bad.write_text(leads.read_text().replace(",1\n", ",maybe\n", 1))
+        assert main(["evaluate", str(bad), "--outcome-column", "Converted", *at]) == 2
+        assert "'maybe'" in capsys.readouterr().err

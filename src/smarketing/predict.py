@@ -55,6 +55,7 @@ __all__ = [
     "TrainingSet",
     "audit",
     "evaluate",
+    "leak_suspects",
     "training_set",
 ]
 
@@ -983,6 +984,32 @@ def evaluate(
     return _summary(
         target[scored], p[scored], [grades[i] for i in scored.tolist()], per_fold, split, True
     )
+
+
+def leak_suspects(X: Any, y: Any, *, threshold: float = 0.95) -> dict[str, float]:
+    """Fields that alone rank the outcome almost perfectly, best first: usually facts
+    recorded because of the outcome (a budget asked in the sales call, a "lost reason").
+
+    A field's score is the conversion rate of its slot (its quantile bin or level, levels
+    seen fewer than 10 times pooled, unknown as its own slot), so a unique value such as an
+    e-mail address does not look predictive; it is a suspect when that score's ROC AUC is
+    at least ``threshold``.
+    """
+    names, columns, _ = _columns(X)
+    _, target = _labels(y, len(columns[0]) if columns else _height(X))
+    out: dict[str, float] = {}
+    for name, values in zip(names, columns, strict=True):
+        if _kind(name, values) == "number":
+            bins = _number_bins(name, values, 32)
+        else:
+            bins = _category_bins(name, values, 10, 64)
+        slots = _slots(bins, values)
+        counts = np.bincount(slots, minlength=bins.size)
+        rates = np.bincount(slots, weights=target, minlength=bins.size) / np.maximum(counts, 1)
+        auc = roc_auc(target, rates[slots])
+        if auc >= threshold:
+            out[name] = auc
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def _rows(names: list[str], columns: list[list[object]], rows: Ints) -> list[dict[str, object]]:
