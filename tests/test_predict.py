@@ -346,9 +346,9 @@ class TestAudit:
         """Matched leads, conversion when matched and not, lift, suggested points (brute force)."""
         rows = [{"industry": "saas"}] * 10 + [{"industry": "retail"}] * 30
         y = [1] * 6 + [0] * 4 + [1] * 3 + [0] * 27
-        ds = sm.predict.TrainingSet(
-            tuple(rows), tuple(y), tuple(str(i) for i in range(40)), (), {}, 0
-        )
+        ds = sm.predict.TrainingSet.from_rows(rows, y)
+        with pytest.raises(sm.ValidationError, match="outcomes for"):
+            sm.predict.TrainingSet.from_rows(rows, y[:3])
         model = sm.ScoringModel(
             fit=[
                 sm.FitRule("saas", sm.field("industry") == "saas", points=10),

@@ -1038,6 +1038,16 @@ class TrainingSet:
     leaks: Mapping[str, float]
     skipped: int
 
+    @classmethod
+    def from_rows(cls, X: Iterable[Mapping[str, object]], y: Iterable[int]) -> TrainingSet:
+        """A training set of rows you already hold (a labelled export): ids ``"1"``, ``"2"``,
+        ... in order, no decision times, no leak flags."""
+        rows, outcomes = tuple(X), tuple(int(v) for v in y)
+        if len(rows) != len(outcomes):
+            msg = f"{len(outcomes)} outcomes for {len(rows)} rows."
+            raise ValidationError(msg, value=len(outcomes), where="y", expected=f"{len(rows)}")
+        return cls(rows, outcomes, tuple(str(i + 1) for i in range(len(rows))), (), {}, 0)
+
 
 def _decision_time(lead: Lead, at: str | datetime) -> datetime | None:
     if isinstance(at, datetime):
