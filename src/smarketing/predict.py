@@ -267,6 +267,25 @@ def _slots(bins: Bins, values: list[object]) -> Ints:
     return slots.astype(np.intp)
 
 
+def _binned(
+    names: Sequence[str],
+    columns: Sequence[list[object]],
+    kinds: Sequence[str],
+    max_bins: int,
+    min_count: int,
+    max_levels: int,
+) -> tuple[list[Bins], list[Ints]]:
+    """Each column's bins (quantile bins for numbers, frequent levels for categories) and
+    every row's slot in them."""
+    bins = [
+        _number_bins(n, c, max_bins)
+        if k == "number"
+        else _category_bins(n, c, min_count, max_levels)
+        for n, c, k in zip(names, columns, kinds, strict=True)
+    ]
+    return bins, [_slots(b, c) for b, c in zip(bins, columns, strict=True)]
+
+
 def _sigmoid(z: Floats) -> Floats:
     # exp(-z) overflows to inf for z < -709, which gives the right limit, 0.
     with np.errstate(over="ignore"):
@@ -515,12 +534,8 @@ def _fit_naive_bayes(
 ) -> PredictiveModel:
     won, lost = int(y.sum()), int(len(y) - y.sum())
     shapes = []
-    for name, values, kind in zip(names, columns, kinds, strict=True):
-        if kind == "number":
-            bins = _number_bins(name, values, max_bins)
-        else:
-            bins = _category_bins(name, values, 1, 10**9)
-        slots = _slots(bins, values)
+    # Every level seen is kept (Odoo pools none); numbers are binned by quantiles.
+    for bins, slots in zip(*_binned(names, columns, kinds, max_bins, 1, 10**9), strict=True):
         # Odoo: each value's won and lost counts start at 0.1; the field's totals are their sums
         # over the values seen; unknown values (slot 0) count for nothing.
         w = np.bincount(slots, weights=y, minlength=bins.size)[2:] + 0.1
@@ -575,13 +590,7 @@ class _Booster:
         self, names: list[str], columns: list[list[object]], kinds: Sequence[str], y: Ints
     ) -> PredictiveModel:
         p = self.p
-        bins = [
-            _number_bins(n, c, p.max_bins)
-            if k == "number"
-            else _category_bins(n, c, p.min_level_count, p.max_levels)
-            for n, c, k in zip(names, columns, kinds, strict=True)
-        ]
-        slots = [_slots(b, c) for b, c in zip(bins, columns, strict=True)]
+        bins, slots = _binned(names, columns, kinds, p.max_bins, p.min_level_count, p.max_levels)
         sizes = [b.size for b in bins]
         rng = np.random.default_rng(p.random_state)
         splits = [_split(y, p.validation_fraction, rng) for _ in range(p.bags)]
@@ -662,13 +671,8 @@ class _Booster:
         bags: list[tuple[float, list[Floats], Floats, Floats]],
     ) -> list[Pair]:
         p = self.p
-        coarse = [
-            _number_bins(n, c, p.interaction_bins)
-            if k == "number"
-            else _category_bins(n, c, p.min_level_count, p.interaction_bins)
-            for n, c, k in zip(names, columns, kinds, strict=True)
-        ]
-        cslots = [_slots(b, c) for b, c in zip(coarse, columns, strict=True)]
+        n_bins, min_count = p.interaction_bins, p.min_level_count
+        coarse, cslots = _binned(names, columns, kinds, n_bins, min_count, n_bins)
         f = base + sum(m[s] for m, s in zip(mains, slots, strict=True))
         prob = _sigmoid(np.asarray(f, dtype=float))
         grad, hess = y - prob, prob * (1 - prob)
@@ -999,11 +1003,7 @@ def leak_suspects(X: Any, y: Any, *, threshold: float = 0.95) -> dict[str, float
     _, target = _labels(y, len(columns[0]) if columns else _height(X))
     out: dict[str, float] = {}
     for name, values in zip(names, columns, strict=True):
-        if _kind(name, values) == "number":
-            bins = _number_bins(name, values, 32)
-        else:
-            bins = _category_bins(name, values, 10, 64)
-        slots = _slots(bins, values)
+        (bins,), (slots,) = _binned([name], [values], [_kind(name, values)], 32, 10, 64)
         counts = np.bincount(slots, minlength=bins.size)
         rates = np.bincount(slots, weights=target, minlength=bins.size) / np.maximum(counts, 1)
         auc = roc_auc(target, rates[slots])
