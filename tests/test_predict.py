@@ -432,15 +432,18 @@ def test_leak_suspects_are_fields_recorded_because_of_the_outcome() -> None:
 
 
 class TestCommands:
-    def write_files(self, folder: Path, n: int = 120) -> tuple[Path, Path]:
+    def write_files(self, folder: Path, n: int = 120, words: bool = False) -> tuple[Path, Path]:
+        folder.mkdir(exist_ok=True)
         rng = random.Random(1)
-        leads = ["id,created_at,source,industry,size,Converted"]
+        leads = ["id,created_at,source,industry,size,Converted,budget"]
         history = ["lead_id,from_stage,to_stage,trigger,at"]
         for i in range(n):
             industry = rng.choice(["saas", "retail"])
             won = rng.random() < (0.7 if industry == "saas" else 0.2)
+            label = ("yes" if won else "no") if words and i % 2 else int(won)
             leads.append(
-                f"L-{i},2026-01-01T00:00:00+00:00,web,{industry},{rng.randint(1, 99)},{int(won)}"
+                f"L-{i},2026-01-01T00:00:00+00:00,web,{industry},{rng.randint(1, 99)},{label},"
+                + ("500" if won else "")
             )
             history.append(f"L-{i},suspect,prospect,engage,2026-01-02T00:00:00+00:00")
             history.append(f"L-{i},prospect,mql,qualify,2026-01-03T00:00:00+00:00")
@@ -460,7 +463,10 @@ class TestCommands:
         out = tmp_path / "model.json"
         args = [str(leads), "--history", str(history), "--outcome", "sql", "-o", str(out)]
         assert main(["train", *args]) == 0
-        assert "trained on 120 leads" in capsys.readouterr().out
+        captured = capsys.readouterr()
+        assert "trained on 120 leads" in captured.out
+        assert "'budget' is a likely leak" in captured.err
+        assert main(["train", *args, "--at", "2026-01-03T12:00:00+00:00"]) == 0
         (tmp_path / "pb.toml").write_text('[predictive]\nmodel = "model.json"\n')
         pb = sm.Playbook.from_toml(tmp_path / "pb.toml")
         assert pb.predictive is not None and "industry" in pb.predictive.fields
@@ -472,23 +478,86 @@ class TestCommands:
         """smarketing evaluate LEADS --outcome-column Converted: both scores' AUC and lift."""
         from smarketing.cli import main
 
-        leads, history = self.write_files(tmp_path)
+        leads, _ = self.write_files(tmp_path, words=True)
         at = ["--at", "2026-02-01T00:00:00+00:00", "--folds", "3"]
         assert main(["evaluate", str(leads), "--outcome-column", "Converted", *at]) == 0
         text = capsys.readouterr().out
         assert "## The hand-set score" in text and "## A learned score (additive" in text
-        assert text.count("ROC AUC") == 2
+        assert text.count("**ROC AUC") == 2
         model = tmp_path / "model.json"
-        main(["train", str(leads), "--history", str(history), "--outcome", "sql", "-o", str(model)])
+        train = self.write_files(tmp_path / "train")
+        main(
+            [
+                "train",
+                str(train[0]),
+                "--history",
+                str(train[1]),
+                "--outcome",
+                "sql",
+                "-o",
+                str(model),
+            ]
+        )
         (tmp_path / "pb.toml").write_text('[predictive]\nmodel = "model.json"\n')
         report = tmp_path / "report.md"
         argv = ["evaluate", str(leads), "--outcome-column", "Converted", *at, "-o", str(report)]
         assert main([*argv, "--playbook", str(tmp_path / "pb.toml")]) == 0
         assert "## The playbook's learned model" in report.read_text()
+        assert "- `budget`: ROC AUC 1.000 alone" in report.read_text()
         capsys.readouterr()
         assert main(["evaluate", str(leads), "--outcome-column", "Nope", *at]) == 2
         assert "no column 'Nope'" in capsys.readouterr().err
         bad = tmp_path / "bad.csv"
-        bad.write_text(leads.read_text().replace(",1\n", ",maybe\n", 1))
+        bad.write_text(leads.read_text().replace(",yes,", ",maybe,", 1))
         assert main(["evaluate", str(bad), "--outcome-column", "Converted", *at]) == 2
         assert "'maybe'" in capsys.readouterr().err
+
+
+class TestEdges:
+    def test_odd_tables_are_read_or_rejected(self) -> None:
+        """Ragged rows and 2-D outcomes are errors; numpy scalars are numbers."""
+        with pytest.raises(sm.ValidationError, match="a DataFrame, a list of fact mappings"):
+            LeadScorer().fit([[1, 2], [1]], [0, 1])
+        with pytest.raises(sm.ValidationError, match="one outcome per row"):
+            LeadScorer().fit([{"a": 1}, {"a": 2}], [[0, 1], [1, 0]])
+        X = [{"a": np.float64(i), "b": None if i % 3 else np.str_("x")} for i in range(40)]
+        y = [i % 2 for i in range(40)]
+        model = LeadScorer(kind="naive_bayes").fit(X, y).model_
+        assert [s.bins.kind for s in model.shapes] == ["number", "category"]
+        with pytest.raises(sm.ValidationError, match=r"column 'a' mixes .* \(row 2"):
+            LeadScorer().fit([{"a": None}, {"a": 1}, {"a": "x"}], [0, 1, 0])
+
+    def test_a_field_with_no_signal_puts_every_lead_in_one_grade(self) -> None:
+        """When every lead gets the same probability, grade thresholds cannot part them."""
+        X = [{"a": "x"}] * 4
+        scorer = LeadScorer(kind="naive_bayes").fit(X, [0, 1, 0, 1])
+        assert {p.grade for p in scorer.explain(X)} == {"C"}
+        assert dict(scorer.model_.grades) == {"C": 0.5, "D": 0.0}
+
+    def test_two_leads_are_enough_to_fit(self) -> None:
+        """With too few rows to hold any out, boosting stops on the training loss."""
+        scorer = LeadScorer(max_rounds=5, bags=1).fit([{"a": 1.0}, {"a": 2.0}], [0, 1])
+        assert scorer.predict([{"a": 2.0}])[0] == 1
+
+    def test_not_fitted_without_scikit_learn(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without scikit-learn loaded, the error is smarketing's own."""
+        import sys
+
+        monkeypatch.delitem(sys.modules, "sklearn.exceptions")
+        with pytest.raises(sm.ValidationError) as info:
+            LeadScorer().predict_proba([{"a": 1}])
+        assert type(info.value).__module__ == "smarketing.predict"
+        assert isinstance(info.value, AttributeError)
+
+    def test_an_evaluation_without_grades_has_no_grade_table(self) -> None:
+        """to_markdown() leaves out what is not there."""
+        text = Evaluation.from_scores([0, 1, 1], [1, 2, 3]).to_markdown()
+        assert "| grade |" not in text and "| decile |" in text
+
+    def test_an_absolute_model_path_is_read_as_it_is(self, tmp_path: Path) -> None:
+        """[predictive] model may be an absolute path; from_dict without a source too."""
+        model = LeadScorer(kind="naive_bayes").fit([{"a": 1}, {"a": 2}], [0, 1]).model_
+        path = tmp_path / "m.json"
+        path.write_text(__import__("json").dumps(sm.to_dict(model)))
+        pb = sm.Playbook.from_dict({"predictive": {"model": str(path)}})
+        assert pb.predictive == model

@@ -766,11 +766,14 @@ def _train(args: argparse.Namespace) -> int:
         f"{len(ds.y):,} leads ({converted:,} reached {args.outcome}; {ds.skipped:,} left "
         f"out: not at {args.at} or already past the outcome)"
     )
-    for name, share in ds.leaks.items():
-        _note(
-            f"{name!r} was learned after the outcome for {share:.0%} of the converted leads: "
-            "a likely leak (it is left out of rows where it came later)"
-        )
+    why = {
+        name: f"learned after the outcome for {share:.0%} of the converted leads"
+        for name, share in ds.leaks.items()
+    }
+    for name, auc in predict.leak_suspects(list(ds.X), list(ds.y)).items():
+        why.setdefault(name, f"alone ranks the outcome with a ROC AUC of {auc:.3f}")
+    for name, reason in why.items():
+        _note(f"{name!r} is a likely leak: {reason}")
     return 0
 
 
@@ -783,9 +786,9 @@ def _outcome(lead: Lead, column: str) -> int:
     text = str(value).strip().lower() if value is not None else ""
     if isinstance(value, int | float) and not isinstance(value, bool) and value in (0, 1):
         return int(value)
-    if text in _YES or value is True:
+    if text in _YES:
         return 1
-    if text in _NO or value is False:
+    if text in _NO:
         return 0
     msg = (
         f"lead {lead.id!r}: the outcome column {column!r} is {value!r}; expected 1/0, "

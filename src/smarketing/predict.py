@@ -35,7 +35,6 @@ import numpy.typing as npt
 from smarketing.errors import ValidationError
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 from smarketing.predictive import (
-    DEFAULT_PREDICTIVE_GRADES,
     Bins,
     Pair,
     Prediction,
@@ -562,8 +561,6 @@ def _graded(
         cut = float(p[min(len(p) - 1, int(share * len(p)))])
         if cut > max(grades.values()):
             grades[grade] = cut
-    if len(grades) == 1:
-        grades = dict(DEFAULT_PREDICTIVE_GRADES)
     return attrs.evolve(model, grades=dict(sorted(grades.items())))
 
 
