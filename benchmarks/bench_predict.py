@@ -20,6 +20,7 @@ import csv
 import math
 import sys
 import time
+import warnings
 from bisect import bisect_right
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,8 @@ def bench_predict(raw: list[dict[str, str]], y: np.ndarray, columns: list[str]) 
 
 
 def main() -> None:
+    # scikit-learn 1.9's ColumnTransformer warns about its own joblib use; not ours to fix.
+    warnings.filterwarnings("ignore", message=".*sklearn.utils.parallel.delayed.*")
     quick = "--quick" in sys.argv
     header, raw, y = read_bank()
     columns = [c for c in header if c != "duration"]
