@@ -34,6 +34,7 @@ DOMAIN = {
     "_titles": {"errors"},
     "_calendar": {"errors"},
     "_durations": {"errors"},
+    "predictive": {"errors", "leads"},
 }
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
