@@ -47,14 +47,20 @@ from smarketing.predictive import (
 from smarketing.scoring import ScoringModel
 
 __all__ = [
+    "Audit",
+    "CalibrationBin",
     "DataConversionWarning",
+    "Decile",
     "Evaluation",
+    "GradeRow",
     "LeadScorer",
     "RuleAudit",
     "TrainingSet",
     "audit",
     "evaluate",
     "leak_suspects",
+    "roc_auc",
+    "stratified_folds",
     "training_set",
 ]
 
