@@ -35,6 +35,7 @@ DOMAIN = {
     "_calendar": {"errors"},
     "_durations": {"errors"},
     "dataspec": {"errors"},
+    "predictive": {"errors", "leads"},
 }
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.

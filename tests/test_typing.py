@@ -78,3 +78,15 @@ def test_the_feedback_loop_type_checks() -> None:
     advice: tuple[sm.Suggestion, ...] = fb.suggestions
     assert (len(reactions), acceptance, advice) == (1, 0.0, ())
     assert fb.by_reason == {"no budget": 1}
+
+
+def test_the_learned_score_type_checks() -> None:
+    """A fitted model as a user holds it: plain data, a prediction with its contributions."""
+    bins = sm.Bins("industry", levels=("saas",))
+    model = sm.PredictiveModel(base=-1.0, shapes=[sm.Shape(bins, scores=(0.0, 0.0, 1.0))])
+    p: sm.Prediction = model.predict({"industry": "saas"})
+    probability: float = p.probability
+    contributions: dict[str, float] = dict(p.contributions)
+    assert probability == 0.5 and contributions == {"industry": 1.0}
+    same: sm.PredictiveModel = sm.from_dict(sm.PredictiveModel, sm.to_dict(model))
+    assert same == model

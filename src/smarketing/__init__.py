@@ -51,6 +51,7 @@ from smarketing.personas import (
     parse_title,
 )
 from smarketing.playbook import Assessment, Playbook
+from smarketing.predictive import Bins, Pair, Prediction, PredictiveModel, Shape
 from smarketing.profiling import FormField, FormPlan, PlannedField, ProfilePlanner
 from smarketing.scoring import (
     DEFAULT_GRADES,
@@ -79,6 +80,7 @@ __all__ = [
     "Assessment",
     "AutoMoves",
     "Backtest",
+    "Bins",
     "BusinessCalendar",
     "Calendar",
     "Compared",
@@ -103,12 +105,15 @@ __all__ = [
     "Lifecycle",
     "MQLChange",
     "Outcomes",
+    "Pair",
     "Persona",
     "PersonaMatch",
     "PersonaMatcher",
     "PlannedField",
     "Playbook",
     "PlaybookResult",
+    "Prediction",
+    "PredictiveModel",
     "ProfilePlanner",
     "Reaction",
     "ReadResult",
@@ -117,6 +122,7 @@ __all__ = [
     "SLASummary",
     "Score",
     "ScoringModel",
+    "Shape",
     "SmarketingError",
     "Stage",
     "StageChange",

@@ -27,11 +27,12 @@ from smarketing._calendar import BusinessCalendar, zone_name
 from smarketing._durations import format_duration, parse_duration
 from smarketing.conditions import Condition, parse_condition
 from smarketing.dataspec import COLUMN_TYPES, DELIMITERS, DataSpec
-from smarketing.errors import ConfigError, SmarketingError
+from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.funnel import SLA
 from smarketing.lifecycle import DEFAULT_MQL, DEFAULT_SQL, Lifecycle, Stage, Transition
 from smarketing.personas import DERIVED_FACTS, Persona, PersonaMatcher, Trait
 from smarketing.playbook import Playbook
+from smarketing.predictive import PredictiveModel
 from smarketing.profiling import FormField
 from smarketing.scoring import (
     DEFAULT_GRADES,
@@ -105,6 +106,23 @@ def _list(doc: str, items: Key) -> Key:
 _STAGE = _k("stage", "a stage name")
 _NAMES = _list("field names", _k("string", "a field name"))
 
+_PREDICTIVE: Final = _table(
+    "A learned score (smarketing.predict): assessments then carry the facts `probability` and "
+    "`predictive_grade`. Give `model`, a JSON file written by `smarketing train` (a path "
+    "relative to the playbook file), or the model's data itself (`sm.to_dict(model)`).",
+    {
+        "model": _k("string", "A model JSON file, relative to the playbook file."),
+        "base": _k("number", "The base log-odds."),
+        "shapes": _list("One learned shape per field.", _k("data", "a shape: bins and scores")),
+        "pairs": _list("Pairwise terms.", _k("data", "a pair: two bins and their scores")),
+        "grades": Key(
+            "map",
+            "predictive_grade thresholds on the probability.",
+            values=_k("number", "a probability"),
+        ),
+        "kind": _k("string", "How it was learned: additive or naive_bayes."),
+    },
+)
 SPEC: Final[Key] = _table(
     "A playbook: the agreement between sales and marketing.",
     {
@@ -326,6 +344,7 @@ SPEC: Final[Key] = _table(
             },
             falsy=True,
         ),
+        "predictive": _PREDICTIVE,
     },
 )
 SECTIONS: Final = ("data", "known_facts", "lifecycle", "scoring", "personas", "forms", "sla")
@@ -473,6 +492,10 @@ def _check_leaf(value: object, key: Key, path: str, src: _Source) -> Any:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(value):  # type: ignore[arg-type]
             raise src.error(path, f"expected a number, got {_type(value)}", piece=value)
+        return value
+    if kind == "data":  # checked by the type it is read as (see _predictive)
+        if not isinstance(value, Mapping):
+            raise src.error(path, f"expected a table, got {_type(value)}", piece=value)
         return value
     if kind == "condition":
         return _condition(value, path, src)
@@ -631,6 +654,7 @@ def _build(data: Mapping[str, Any], src: _Source) -> Playbook:
             calendar=calendar,
             known_facts=checked.get("known_facts", []),
             data=spec,
+            predictive=_predictive(checked.get("predictive"), src),
         ),
         fields=index,
     )
@@ -643,6 +667,35 @@ def _data_spec(data: Mapping[str, Any]) -> DataSpec:
     if "missing" in kwargs:
         kwargs["missing"] = tuple(kwargs["missing"])
     return DataSpec(**kwargs)
+
+
+def _predictive(data: Mapping[str, Any] | None, src: _Source) -> PredictiveModel | None:
+    """The learned model: its data inline, or read from the JSON file ``model`` names."""
+    if data is None:
+        return None
+    from smarketing.serialisation import from_dict as structure
+
+    path = "predictive"
+    raw: object = data
+    if "model" in data:
+        path = "predictive.model"
+        if len(data) > 1:
+            problem = "give either model (a file) or the model's data, not both."
+            raise src.error("predictive", problem, piece=sorted(data))
+        file = Path(data["model"])
+        if not file.is_absolute() and src.name and not src.name.startswith("<"):
+            file = Path(src.name).parent / file
+        try:
+            raw = json.loads(file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            problem = f"cannot read the model file {file} ({exc.strerror or exc})."
+            raise src.error(path, problem, piece=data["model"]) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise src.error(path, f"{file} is not a JSON model ({exc}).", piece=str(file)) from None
+    try:
+        return structure(PredictiveModel, raw)
+    except ValidationError as exc:
+        raise src.error(path, str(exc), piece=exc.where) from None
 
 
 def _guarded(
@@ -796,6 +849,8 @@ def _check_references(pb: Playbook, src: _Source) -> None:
         | set(pb.data.rename.values())
         | set(pb.data.types)
     )
+    if pb.predictive is not None:
+        facts |= {"probability", "predictive_grade"}
     rules: list[tuple[str, Condition]] = []
     rules += [(f"scoring.fit[{i}].when", r.condition) for i, r in enumerate(pb.scoring.fit)]
     rules += [
@@ -852,6 +907,10 @@ def to_dict(pb: Playbook) -> dict[str, Any]:
         ],
     }
     out["forms"] = {"max_fields": pb.max_fields, "fields": [_field_data(f) for f in pb.forms]}
+    if pb.predictive is not None:
+        from smarketing.serialisation import to_dict as unstructure
+
+        out["predictive"] = unstructure(pb.predictive)
     if pb.sla is None:
         out["sla"] = False
     else:
@@ -1105,6 +1164,7 @@ def _schema(key: Key) -> dict[str, Any]:
         "int": {"type": "integer"},
         "number": {"type": "number"},
         "condition": {"type": "string", "minLength": 1},
+        "data": {"type": "object"},
         "bool_or_condition": {"type": ["boolean", "string"]},
         "duration": {"type": "string", "pattern": _DURATION_PATTERN},
         "clock": {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$"},

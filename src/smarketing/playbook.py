@@ -27,9 +27,10 @@ from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError
 from smarketing.funnel import SLA
-from smarketing.leads import Activity, Lead, check_aware
+from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import DERIVED_FACTS, PersonaMatch, PersonaMatcher, derive_facts
+from smarketing.predictive import Prediction, PredictiveModel, facts_at
 from smarketing.profiling import FormField, FormPlan, ProfilePlanner
 from smarketing.scoring import Score, ScoringModel
 
@@ -47,7 +48,8 @@ class Assessment:
     :class:`~smarketing.PersonaMatch` (or ``None``), ``stage`` its stage, ``allowed`` the
     triggers that would succeed now, ``next_fields`` the :class:`~smarketing.FormPlan`
     for its next form, and ``qualifies`` the stage the definitions put it in now: where the
-    automatic transitions would take it (its own stage when none applies).
+    automatic transitions would take it (its own stage when none applies). ``prediction`` is
+    the playbook's learned score (:class:`~smarketing.Prediction`), when it has one.
     """
 
     lead_id: str
@@ -57,6 +59,7 @@ class Assessment:
     allowed: tuple[str, ...]
     next_fields: FormPlan
     qualifies: str
+    prediction: Prediction | None = None
 
     def explain(self) -> str:
         """A readable account: stage, score breakdown, persona, allowed triggers, next fields."""
@@ -65,6 +68,7 @@ class Assessment:
             f"Lead {self.lead_id}: stage {self.stage}",
             "",
             self.score.explain(),
+            *(["", "Learned score:", self.prediction.explain()] if self.prediction else []),
             "",
             persona,
             "",
@@ -103,6 +107,7 @@ class Playbook:
     calendar: BusinessCalendar | None = None
     known_facts: tuple[str, ...] = attrs.field(default=(), converter=_names)
     data: DataSpec = attrs.field(factory=DataSpec)
+    predictive: PredictiveModel | None = None
     planner: ProfilePlanner = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -115,6 +120,12 @@ class Playbook:
             if not isinstance(value, kind):
                 msg = f"Playbook: {name} must be a {kind.__name__} (got {value!r})."
                 raise ConfigError(msg, key=name, piece=value)
+        predictive: object = self.predictive
+        if predictive is not None and not isinstance(predictive, PredictiveModel):
+            msg = (
+                f"Playbook: predictive must be a PredictiveModel or None (got {self.predictive!r})."
+            )
+            raise ConfigError(msg, key="predictive", piece=self.predictive)
         planner = ProfilePlanner(
             self.forms,
             max_fields=self.max_fields,
@@ -168,17 +179,20 @@ class Playbook:
         Activities of other leads are ignored; nothing after ``at`` counts.
         """
         check_aware(at, f"lead {lead.id!r}: assess(at=...)")
-        score = self.scoring.score(self._derived(lead), activities, at=at)
-        return self._assess(lead, score, at, submissions)
+        acts = list(activities)
+        score = self.scoring.score(self._derived(lead), acts, at=at)
+        return self._assess(lead, score, at, submissions, self._predict(lead, acts, at))
 
     def assess_many(
         self, leads: Sequence[Lead], activities: Iterable[Activity], *, at: datetime
     ) -> Iterator[Assessment]:
         """``assess`` for many leads, scoring them in one pass over the activities."""
         check_aware(at, "assess_many(at=...)")
-        scores = self.scoring.score_many([self._derived(x) for x in leads], activities, at=at)
-        for lead, score in zip(leads, scores, strict=True):
-            yield self._assess(lead, score, at, 0)
+        acts = list(activities)
+        scores = self.scoring.score_many([self._derived(x) for x in leads], acts, at=at)
+        predictions = self._predict_many(leads, acts, at)
+        for lead, score, prediction in zip(leads, scores, predictions, strict=True):
+            yield self._assess(lead, score, at, 0, prediction)
 
     @staticmethod
     def _derived(lead: Lead) -> Lead:
@@ -194,12 +208,38 @@ class Playbook:
         new = {k: facts[k] for k in DERIVED_FACTS if k not in lead.fields and facts.get(k)}
         return lead.learn(new, at=title.learned_at, source="job_title") if new else lead
 
-    def _facts(self, rules_lead: Lead, score: Score) -> dict[str, object]:
-        derived = {k: rules_lead.value(k) for k in DERIVED_FACTS if k in rules_lead.fields}
-        return {**derived, **score.facts()}
+    def _predict(
+        self, lead: Lead, activities: Iterable[Activity], at: datetime
+    ) -> Prediction | None:
+        """The learned score on what is known of the lead at ``at``, as in training."""
+        if self.predictive is None:
+            return None
+        return self.predictive.predict(facts_at(lead, activities, at))
 
-    def _assess(self, lead: Lead, score: Score, at: datetime, submissions: int) -> Assessment:
-        facts = self._facts(self._derived(lead), score)
+    def _predict_many(
+        self, leads: Sequence[Lead], activities: list[Activity], at: datetime
+    ) -> list[Prediction | None]:
+        if self.predictive is None:
+            return [None] * len(leads)
+        groups = group_by_lead(activities)
+        return [self._predict(lead, groups.get(lead.id, ()), at) for lead in leads]
+
+    def _facts(
+        self, rules_lead: Lead, score: Score, prediction: Prediction | None = None
+    ) -> dict[str, object]:
+        derived = {k: rules_lead.value(k) for k in DERIVED_FACTS if k in rules_lead.fields}
+        learned = prediction.facts() if prediction is not None else {}
+        return {**derived, **score.facts(), **learned}
+
+    def _assess(
+        self,
+        lead: Lead,
+        score: Score,
+        at: datetime,
+        submissions: int,
+        prediction: Prediction | None,
+    ) -> Assessment:
+        facts = self._facts(self._derived(lead), score, prediction)
         return Assessment(
             lead_id=lead.id,
             score=score,
@@ -208,6 +248,7 @@ class Playbook:
             allowed=self.lifecycle.allowed(lead, facts),
             next_fields=self.planner.plan(lead, at=at, submissions=submissions, facts=facts),
             qualifies=self._qualifies(lead, at, facts),
+            prediction=prediction,
         )
 
     def _qualifies(self, lead: Lead, at: datetime, facts: Mapping[str, object]) -> str:
@@ -218,18 +259,24 @@ class Playbook:
     def advance(self, lead: Lead, activities: Iterable[Activity], *, at: datetime) -> Lead:
         """The lead after the automatic transitions its score allows at ``at``."""
         check_aware(at, f"lead {lead.id!r}: advance(at=...)")
+        acts = list(activities)
         rules_lead = self._derived(lead)
-        score = self.scoring.score(rules_lead, activities, at=at)
-        return self.lifecycle.advance(lead, at=at, facts=self._facts(rules_lead, score))
+        score = self.scoring.score(rules_lead, acts, at=at)
+        facts = self._facts(rules_lead, score, self._predict(lead, acts, at))
+        return self.lifecycle.advance(lead, at=at, facts=facts)
 
     def advance_many(
         self, leads: Sequence[Lead], activities: Iterable[Activity], *, at: datetime
     ) -> list[Lead]:
         """``advance`` for many leads, scoring them in one pass over the activities."""
         check_aware(at, "advance_many(at=...)")
+        acts = list(activities)
         rules_leads = [self._derived(lead) for lead in leads]
-        scores = self.scoring.score_many(rules_leads, activities, at=at)
+        scores = self.scoring.score_many(rules_leads, acts, at=at)
+        predictions = self._predict_many(leads, acts, at)
         return [
-            self.lifecycle.advance(lead, at=at, facts=self._facts(rules_lead, score))
-            for lead, rules_lead, score in zip(leads, rules_leads, scores, strict=True)
+            self.lifecycle.advance(lead, at=at, facts=self._facts(rules_lead, score, prediction))
+            for lead, rules_lead, score, prediction in zip(
+                leads, rules_leads, scores, predictions, strict=True
+            )
         ]

@@ -43,6 +43,7 @@ from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
 from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
 from smarketing.playbook import Assessment, Playbook
+from smarketing.predictive import Bins, Pair, Prediction, PredictiveModel, Shape
 from smarketing.profiling import FormField, FormPlan, PlannedField
 from smarketing.scoring import (
     Contribution,
@@ -90,6 +91,11 @@ _SUPPORTED: Final = (
     Definition,
     Suggestion,
     FeedbackReport,
+    Bins,
+    Shape,
+    Pair,
+    Prediction,
+    PredictiveModel,
 )
 
 
@@ -200,6 +206,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(lambda t: t == Mapping[str, object], _structure_mapping)
     _register_scoring(conv)
     _register_personas(conv)
+    _register_predictive(conv)
     return conv
 
 
@@ -279,6 +286,21 @@ def _register_personas(conv: cattrs.Converter) -> None:
     )
     conv.register_structure_hook(
         PersonaMatcher, make_dict_structure_fn(PersonaMatcher, conv, min_confidence=raw)
+    )
+
+
+def _register_predictive(conv: cattrs.Converter) -> None:
+    # Numbers reach the classes as they are in the data, so that "0.3" is reported, not coerced.
+    raw = override(struct_hook=lambda value, _type: value)
+    conv.register_structure_hook(Bins, make_dict_structure_fn(Bins, conv, edges=raw, levels=raw))
+    conv.register_structure_hook(Shape, make_dict_structure_fn(Shape, conv, scores=raw))
+    conv.register_structure_hook(Pair, make_dict_structure_fn(Pair, conv, scores=raw))
+    conv.register_structure_hook(
+        Prediction,
+        make_dict_structure_fn(Prediction, conv, probability=raw, contributions=raw, base=raw),
+    )
+    conv.register_structure_hook(
+        PredictiveModel, make_dict_structure_fn(PredictiveModel, conv, base=raw, grades=raw)
     )
 
 
