@@ -7,6 +7,17 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
+from smarketing.attribution import (
+    ROI,
+    Attribution,
+    ChannelROI,
+    Comparison,
+    Cost,
+    MarkovCredit,
+    attribute,
+    markov_credit,
+    shapley_credit,
+)
 from smarketing.conditions import Condition, always, field, never, parse_condition
 from smarketing.errors import (
     ConfigError,
@@ -52,14 +63,19 @@ __all__ = [
     "DEFAULT_GRADES",
     "DERIVED_FACTS",
     "LETTER_GRADES",
+    "ROI",
     "SLA",
     "Activity",
     "Assessment",
+    "Attribution",
     "BusinessCalendar",
     "Calendar",
+    "ChannelROI",
+    "Comparison",
     "Condition",
     "ConfigError",
     "Contribution",
+    "Cost",
     "EngagementRule",
     "FieldValue",
     "FitRule",
@@ -72,6 +88,7 @@ __all__ = [
     "Lead",
     "LetterGrading",
     "Lifecycle",
+    "MarkovCredit",
     "Persona",
     "PersonaMatch",
     "PersonaMatcher",
@@ -93,12 +110,15 @@ __all__ = [
     "WallClock",
     "__version__",
     "always",
+    "attribute",
     "derive_facts",
     "field",
     "from_dict",
     "funnel_report",
+    "markov_credit",
     "never",
     "parse_condition",
     "parse_title",
+    "shapley_credit",
     "to_dict",
 ]

@@ -857,8 +857,8 @@ def _tally(
                 revenue[None] = revenue.get(None, 0.0) + amount
             continue
         keys = j.keys
+        weighted.append((keys[:n], 1.0, 0.0, amount))
         if shares_of is None:
-            weighted.append((keys[:n], 1.0, 0.0, amount))
             continue
         assert reached is not None
         positions = _Positions(
@@ -986,8 +986,6 @@ def _shapley_tally(
 def _shapley(paths: Iterable[tuple[tuple[K, ...], float]]) -> dict[K, float]:
     credit: dict[K, float] = {}
     for path, worth in paths:
-        if not worth:
-            continue
         members = set(path)
         share = worth / len(members)
         for member in members:
