@@ -778,3 +778,48 @@ class TestCreditAddsUp:
         for model in ("markov", "shapley"):
             a = attribute(leads, acts, model=model, value="deal")
             assert math.fsum(a.credit.values()) == pytest.approx(1000.0)
+
+
+class TestSerialisation:
+    def test_values_round_trip_through_to_dict(self) -> None:
+        """Cost, ChannelROI and MarkovCredit come back equal from their data."""
+        cost = sm.Cost("paid", "spring", date(2026, 2, 1), 120.5)
+        assert sm.to_dict(cost) == {
+            "channel": "paid",
+            "campaign": "spring",
+            "start": "2026-02-01",
+            "amount": 120.5,
+        }
+        assert sm.from_dict(sm.Cost, sm.to_dict(cost)) == cost
+        leads, acts = funnel_leads()
+        row = attribute(leads, acts, value="deal").roi({"A": 5})["A"]
+        assert sm.from_dict(sm.ChannelROI, json.loads(json.dumps(sm.to_dict(row)))) == row
+        markov = markov_credit(WHITEPAPER)
+        assert sm.from_dict(sm.MarkovCredit, sm.to_dict(markov)) == markov
+
+    def test_reports_write_their_numbers(self) -> None:
+        """to_dict of an Attribution, ROI or Comparison is the value's own to_dict."""
+        leads, acts = funnel_leads()
+        a = attribute(leads, acts)
+        assert sm.to_dict(a) == a.to_dict()
+        assert sm.to_dict(a.roi({})) == a.roi({}).to_dict()
+        assert sm.to_dict(a.compare(["linear"])) == a.compare(["linear"]).to_dict()
+
+    @pytest.mark.parametrize(
+        ("data", "match"),
+        [
+            ({"channel": "A", "campaign": None, "start": "Jan 1", "amount": 5}, "ISO 8601 date"),
+            ({"channel": "A", "campaign": None, "start": "2026-01-01", "amount": "5"}, "number"),
+            ({"channel": "A", "campaign": None, "start": 20260101, "amount": 5}, "date"),
+        ],
+    )
+    def test_bad_cost_data_is_named(self, data: dict[str, object], match: str) -> None:
+        """A cost read from data names its bad part."""
+        with pytest.raises(sm.ValidationError, match=match):
+            sm.from_dict(sm.Cost, data)
+
+    def test_a_missing_channel_is_a_key_error(self) -> None:
+        """ROI is a mapping: an unknown channel is a KeyError, and `in` works."""
+        leads, acts = funnel_leads()
+        roi = attribute(leads, acts).roi({})
+        assert "Z" not in roi and "A" in roi and len(roi) == 2
