@@ -19,10 +19,12 @@ import attrs
 from dateutil import parser as dateparser
 from dateutil import tz as dateutil_tz
 
+from smarketing.attribution import Cost
 from smarketing.errors import SmarketingError, ValidationError
 from smarketing.leads import Activity, Lead, StageChange
 
 __all__ = [
+    "COST_COLUMNS",
     "FileFormatError",
     "Reject",
     "Rows",
@@ -30,6 +32,7 @@ __all__ = [
     "parse_time",
     "read_activities",
     "read_changes",
+    "read_costs",
     "read_leads",
     "read_rows",
     "write_rows",
@@ -40,6 +43,7 @@ T = TypeVar("T")
 LEAD_COLUMNS: Final = frozenset({"id", "created_at", "stage", "source"})
 ACTIVITY_COLUMNS: Final = frozenset({"lead_id", "kind", "at"})
 CHANGE_COLUMNS: Final = ("lead_id", "from_stage", "to_stage", "trigger", "at", "actor", "reason")
+COST_COLUMNS: Final = ("channel", "campaign", "start", "amount")
 
 
 class FileFormatError(SmarketingError, ValueError):
@@ -315,6 +319,26 @@ def read_changes(
             _optional(row, "reason"),
         )
         return _text(row, "lead_id", where), change
+
+    return _convert(rows, build)
+
+
+def read_costs(
+    path: str | Path, *, default_tz: tzinfo, stream: IO[str] | None = None
+) -> tuple[list[Cost], list[Reject]]:
+    """Marketing costs from a file with ``channel``, optional ``campaign``, ``start`` (the
+    date the spend's period starts) and ``amount`` (a number >= 0) columns."""
+    rows = read_rows(path, stream=stream)
+    _require(rows, ("channel", "start", "amount"))
+
+    def build(line: int, row: dict[str, object]) -> Cost:
+        where = f"line {line}"
+        start = parse_time(row.get("start"), default_tz=default_tz, where="start").date()
+        amount = row.get("amount")
+        if amount is None:
+            msg = f"{where}: 'amount' is empty"
+            raise ValidationError(msg, value=amount, where="amount", expected="a number")
+        return Cost(_text(row, "channel", where), _optional(row, "campaign"), start, amount)
 
     return _convert(rows, build)
 

@@ -6,6 +6,8 @@
     smarketing score LEADS [--activities FILE] [--playbook FILE] [--at T] [--tz ZONE] [-o OUT]
     smarketing plan LEADS [...the same options]
     smarketing funnel LEADS --history FILE [--activities FILE] [--start T] [--end T] [-o OUT]
+    smarketing attribution LEADS --history FILE --activities FILE [--costs FILE] [--model M]
+        [--milestone STAGE] [--source-touch] [--start T] [--end T] [-o OUT]
     smarketing diagram [--playbook FILE]
     smarketing check PLAYBOOK.toml
 
@@ -32,17 +34,28 @@ import attrs
 
 from smarketing._files import (
     CHANGE_COLUMNS,
+    COST_COLUMNS,
     Reject,
     format_of,
     parse_time,
     read_activities,
     read_changes,
+    read_costs,
     read_leads,
     read_rows,
     resolve_tz,
     write_rows,
 )
-from smarketing.demo import DEFAULT_START, Simulation, funnel_chart, population, report, simulate
+from smarketing.attribution import MODELS, attribute
+from smarketing.demo import (
+    DEFAULT_START,
+    Simulation,
+    costs,
+    funnel_chart,
+    population,
+    report,
+    simulate,
+)
 from smarketing.errors import SmarketingError, ValidationError
 from smarketing.funnel import FunnelReport, funnel_report
 from smarketing.leads import Activity, Lead, StageChange
@@ -155,7 +168,7 @@ def _parser() -> _Parser:
     demo.add_argument(
         "--out",
         metavar="DIR",
-        help="also write leads.csv, activities.csv, history.csv and demo.md "
+        help="also write leads.csv, activities.csv, history.csv, costs.csv and demo.md "
         "(and funnel.png with the plot extra) to DIR",
     )
     demo.set_defaults(command=_demo)
@@ -182,6 +195,8 @@ def _parser() -> _Parser:
     funnel.add_argument("--end", metavar="T", help="window end (default: the last event)")
     _common(funnel, output="write the report to OUT: .md for Markdown, .json for data")
     funnel.set_defaults(command=_funnel)
+
+    _attribution_parser(commands)
 
     diagram = commands.add_parser(
         "diagram", help="the lifecycle as Mermaid text", description="The lifecycle as Mermaid."
@@ -284,7 +299,7 @@ class _Run:
 
     @classmethod
     def start(cls, args: argparse.Namespace) -> _Run:
-        if args.output is not None and args.command is not _funnel:
+        if args.output is not None and args.command not in (_funnel, _attribution):
             format_of(Path(args.output))  # a bad extension fails now, not after the work
         pb = Playbook.default() if args.playbook is None else Playbook.from_toml(args.playbook)
         return cls(args, pb, resolve_tz(args.tz))
@@ -577,6 +592,77 @@ def _with_histories(
     return out
 
 
+# --- attribution ----------------------------------------------------------------------------------
+
+
+def _attribution_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "attribution",
+        help="credit per channel for MQLs, SQLs or customers, and the ROI with costs",
+        description="Which channels' touches led to the conversions at a milestone, by an "
+        "attribution model; with --costs, cost per lead, MQL, SQL and customer per channel.",
+    )
+    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
+    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
+    sub.add_argument(
+        "--activities", required=True, metavar="FILE", help="activities with a channel column"
+    )
+    sub.add_argument("--costs", metavar="FILE", help="channel, campaign, start, amount")
+    sub.add_argument("--model", default="w_shaped", metavar="MODEL", help=", ".join(MODELS))
+    sub.add_argument("--milestone", default="customer", metavar="STAGE", help="default customer")
+    sub.add_argument(
+        "--source-touch", action="store_true", help="count each lead's source as a touch"
+    )
+    sub.add_argument("--start", metavar="T", help="window start (default: unbounded)")
+    sub.add_argument("--end", metavar="T", help="window end (default: unbounded)")
+    _common(sub, output="write the result to OUT: .md for Markdown, .json for data")
+    sub.set_defaults(command=_attribution)
+
+
+def _attribution(args: argparse.Namespace) -> int:
+    output = args.output
+    if output is not None and Path(output).suffix.lower() not in (".md", ".json"):
+        msg = f"-o {output}: the attribution is written as .md (Markdown) or .json (data)"
+        raise UsageError(msg)
+    run = _Run.start(args)
+    start = run.time(args.start, "--start") if args.start else None
+    end = run.time(args.end, "--end") if args.end else None
+    changes, rejects = read_changes(args.history, default_tz=run.tz)
+    run.rejects += rejects
+    first = min((change.at for _, change in changes), default=None)
+    leads = _with_histories(run, run.leads(start or first or datetime.now(timezone.utc)), changes)
+    activities = run.activities(leads)
+    spent = None
+    if args.costs is not None:
+        spent, rejects = read_costs(args.costs, default_tz=run.tz)
+        run.rejects += rejects
+    run.report_rejects()
+    if not leads:
+        msg = f"{args.leads}: no good leads to attribute"
+        raise UsageError(msg)
+    credit = attribute(
+        leads,
+        activities,
+        model=args.model,
+        milestone=args.milestone,
+        source=args.source_touch,
+        start=start,
+        end=end,
+        lifecycle=run.playbook.lifecycle,
+    )
+    roi = None if spent is None else credit.roi(spent)
+    if output is not None and output.lower().endswith(".json"):
+        data = {"attribution": credit.to_dict(), "roi": None if roi is None else roi.to_dict()}
+        Path(output).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        return 0
+    text = credit.to_markdown() + ("" if roi is None else "\n" + roi.to_markdown())
+    if output is not None:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 # --- diagram, check -----------------------------------------------------------------------------
 
 
@@ -637,7 +723,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _write_demo(out: Path, sim: Simulation, funnel: FunnelReport, text: str) -> None:
-    written = ["leads.csv", "activities.csv", "history.csv", "demo.md"]
+    written = ["leads.csv", "activities.csv", "history.csv", "costs.csv", "demo.md"]
     write_rows(out / "leads.csv", *_lead_table(sim.leads))
     write_rows(out / "activities.csv", *_activity_table(sim.activities))
     changes = (
@@ -646,6 +732,7 @@ def _write_demo(out: Path, sim: Simulation, funnel: FunnelReport, text: str) -> 
         for change in lead.history
     )
     write_rows(out / "history.csv", changes, CHANGE_COLUMNS)
+    write_rows(out / "costs.csv", (attrs.asdict(c) for c in costs(sim)), COST_COLUMNS)
     (out / "demo.md").write_text(text, encoding="utf-8")
     try:
         funnel_chart(funnel, out / "funnel.png")
