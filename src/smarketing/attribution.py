@@ -41,10 +41,11 @@ from __future__ import annotations
 import difflib
 import math
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
 import attrs
 
@@ -318,8 +319,7 @@ class Comparison:
         return "\n".join(lines) + "\n"
 
 
-@attrs.frozen(eq=False)
-class _Journey:
+class _Journey(NamedTuple):
     """One lead as attribution reads it: when it was created, its touches, its milestones."""
 
     lead_id: str
@@ -676,20 +676,25 @@ def _check_paths(paths: object, where: str) -> dict[tuple[str, ...], tuple[float
         )
         raise ValidationError(msg, value=paths, where=where, expected="a mapping")
     out: dict[tuple[str, ...], tuple[float, float]] = {}
+    good: set[object] = set()  # channel names already checked
     for path, counts in paths.items():
-        if not isinstance(path, tuple) or not path:
+        if type(path) is not tuple or not path:
             msg = f"{where}: a path must be a non-empty tuple of channels (got {path!r})."
             raise ValidationError(msg, value=path, where=where, expected="a tuple of channels")
-        for step in path:
-            _check_channel(step, f"{where}[{path!r}]")
-        if not isinstance(counts, tuple | list) or len(counts) != 2:
+        for step in () if good.issuperset(path) else path:
+            if step not in good:
+                if not isinstance(step, str):
+                    msg = f"{where}[{path!r}]: a channel must be text (got {step!r})."
+                    raise ValidationError(msg, value=step, where=where, expected="text")
+                good.add(_check_channel(step, f"{where}[{path!r}]"))
+        if type(counts) is not tuple or len(counts) != 2:
             msg = f"{where}[{path!r}] must be (conversions, non_conversions) (got {counts!r})."
             raise ValidationError(msg, value=counts, where=where, expected="a pair of numbers")
-        conversions = _check_amount(counts[0], f"{where}[{path!r}] conversions")
-        nulls = _check_amount(counts[1], f"{where}[{path!r}] non-conversions")
-        key = tuple(str(step) for step in path)
-        before = out.get(key, (0.0, 0.0))
-        out[key] = (before[0] + conversions, before[1] + nulls)
+        conversions, nulls = counts
+        if type(conversions) is not int or type(nulls) is not int or conversions < 0 or nulls < 0:
+            conversions = _check_amount(conversions, f"{where}[{path!r}] conversions")
+            nulls = _check_amount(nulls, f"{where}[{path!r}] non-conversions")
+        out[path] = (conversions, nulls)
     return out
 
 
@@ -764,6 +769,8 @@ def _journeys(
         msg = f"campaign= must name an activity property (got {campaign!r})."
         raise ValidationError(msg, value=campaign, where="campaign", expected="a property name")
     by_lead = group_by_lead(activities)
+    prop = channel if isinstance(channel, str) else None
+    checked: dict[tuple[object, object], _Key] = {}  # (channel, campaign) as found: checked
     out: list[_Journey] = []
     for lead in leads:
         if end is not None and lead.created_at > end:
@@ -775,13 +782,19 @@ def _journeys(
                 where = f"lead {lead.id!r}: source"
                 touches.append((lead.created_at, -1, (_check_channel(named, where), None)))
         for i, activity in enumerate(by_lead.get(lead.id, ())):
-            name = channel_of(activity)
+            name = activity.properties.get(prop) if prop is not None else channel_of(activity)
             if name is None:
                 continue
-            where = f"lead {lead.id!r}: the {activity.kind} activity at {activity.at.isoformat()}"
-            key = (_check_channel(name, where), _campaign(activity, campaign, where))
+            found = (name, None if campaign is None else activity.properties.get(campaign))
+            try:
+                key = checked.get(found)
+            except TypeError:  # not hashable, so not a name: checked below
+                key = None
+            if key is None:
+                key = _touch_key(found, lead, activity)
+                checked[found] = key
             touches.append((activity.at, i, key))
-        touches.sort(key=lambda t: (t[0], t[1]))
+        touches.sort()  # by time, then as given (the indexes differ, so keys never compare)
         entries: dict[str, datetime] = {lead.initial_stage: lead.created_at}
         for change in lead.history:
             entries.setdefault(change.to_stage, change.at)
@@ -791,20 +804,21 @@ def _journeys(
                 lead.created_at,
                 tuple(t[0] for t in touches),
                 tuple(t[2] for t in touches),
-                MappingProxyType(entries),
+                entries,
                 value_of(lead),
             )
         )
     return tuple(out)
 
 
-def _campaign(activity: Activity, campaign: str | None, where: str) -> str | None:
-    if campaign is None:
-        return None
-    name = activity.properties.get(campaign)
-    if name is None:
-        return None
-    return _check_channel(name, f"{where}: campaign")
+def _touch_key(found: tuple[object, object], lead: Lead, activity: Activity) -> _Key:
+    """A touch's (channel, campaign), checked; the message names the activity."""
+    where = f"lead {lead.id!r}: the {activity.kind} activity at {activity.at.isoformat()}"
+    name, campaign = found
+    return (
+        _check_channel(name, where),
+        None if campaign is None else _check_channel(campaign, f"{where}: campaign"),
+    )
 
 
 # --- the models -------------------------------------------------------------------------------
@@ -1004,42 +1018,44 @@ def _markov(
     States are tuples of the last `order` channels (shorter at a path's start); the start
     state is ``()``. Each absorbing probability is solved by Gaussian elimination.
     """
-    index: dict[tuple[K, ...], int] = {}
-    moves: list[dict[int, float]] = []
-    converts: list[float] = []
-    totals: list[float] = []
-    entry: dict[int, float] = {}
-    channels: set[K] = set()
+    # One pass counts the moves between states (start: ``()``) and each path's last state;
+    # the states are numbered afterwards.
+    edges: defaultdict[tuple[tuple[K, ...], tuple[K, ...]], float] = defaultdict(float)
+    ends: defaultdict[tuple[K, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
     conversions = 0.0
-
-    def state(s: tuple[K, ...]) -> int:
-        i = index.get(s)
-        if i is None:
-            i = index[s] = len(moves)
-            moves.append({})
-            converts.append(0.0)
-            totals.append(0.0)
-        return i
-
+    start: tuple[K, ...] = ()
     for path, (c, nn) in paths.items():
         weight = c + nn
         if not weight:
             continue
         conversions += c
-        collapsed = [k for i, k in enumerate(path) if i == 0 or k != path[i - 1]]
-        channels.update(collapsed)
-        previous = -1
-        for i in range(len(collapsed)):
-            current = state(tuple(collapsed[max(0, i + 1 - order) : i + 1]))
-            if previous < 0:
-                entry[current] = entry.get(current, 0.0) + weight
-            else:
-                out = moves[previous]
-                out[current] = out.get(current, 0.0) + weight
-                totals[previous] += weight
-            previous = current
-        converts[previous] += c
-        totals[previous] += weight
+        previous, last = start, None
+        for k in path:
+            if k != last:  # a repeat of the channel just seen is the same state
+                current = (k,) if order == 1 else (*previous, k)[-order:]
+                edges[previous, current] += weight
+                previous, last = current, k
+        end = ends[previous]
+        end[0] += c
+        end[1] += weight
+    index: dict[tuple[K, ...], int] = {}
+    for _, current in edges:
+        index.setdefault(current, len(index))
+    moves: list[dict[int, float]] = [{} for _ in index]
+    totals = [0.0] * len(index)
+    converts = [0.0] * len(index)
+    entry: dict[int, float] = {}
+    for (before, current), weight in edges.items():
+        if before:
+            i = index[before]
+            moves[i][index[current]] = weight
+            totals[i] += weight
+        else:
+            entry[index[current]] = weight
+    for state, (c, weight) in ends.items():
+        converts[index[state]] += c
+        totals[index[state]] += weight
+    channels = {k for s in index for k in s}
     members = [frozenset(s) for s in index]
     everyone = list(range(len(moves)))
     base = _absorption(everyone, moves, converts, totals, entry)
