@@ -14,7 +14,7 @@ with no touch at all is credited to ``None`` ("no touch"), never dropped.
 >>> lc = sm.Lifecycle.default()
 >>> lead = sm.Lead.new("L-1", at=t0 + timedelta(days=2))
 >>> lead = lc.fire(lead, "engage", at=t0 + timedelta(days=3))
->>> lead = lc.fire(lead, "qualify", at=t0 + timedelta(days=4))
+>>> lead = lc.fire(lead, "qualify", at=t0 + timedelta(days=4), facts={"score": 70, "grade": "A"})
 >>> touches = [
 ...     sm.Activity("L-1", "page_view", t0, {"channel": "paid_search"}),
 ...     sm.Activity("L-1", "email_click", t0 + timedelta(days=1), {"channel": "email"}),
@@ -611,7 +611,7 @@ def markov_credit(paths: Paths, order: int = 1) -> MarkovCredit:
 
     >>> r = markov_credit({("email", "paid"): (3, 1), ("paid",): (1, 3)})
     >>> round(r.conversion_probability, 6), {c: round(v, 6) for c, v in r.credit.items()}
-    (0.5, {'email': 1.714286, 'paid': 2.285714})
+    (0.5, {'email': 1.333333, 'paid': 2.666667})
     """
     _check_order(order)
     checked = _check_paths(paths, "markov_credit(paths)")
