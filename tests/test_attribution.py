@@ -524,6 +524,19 @@ class TestBadInput:
 
 # --- the Markov model -------------------------------------------------------------------------
 
+
+def path_counts(
+    channels: str, *, longest: int
+) -> st.SearchStrategy[dict[tuple[str, ...], tuple[int, int]]]:
+    """Up to eight paths over `channels`, each with its conversions and non-conversions."""
+    return st.dictionaries(
+        st.lists(st.sampled_from(channels), min_size=1, max_size=longest).map(tuple),
+        st.tuples(st.integers(0, 9), st.integers(0, 9)),
+        min_size=1,
+        max_size=8,
+    )
+
+
 WHITEPAPER = {
     ("A", "B", "A", "B", "B", "A"): (1, 0),
     ("A", "B", "B", "A", "A"): (1, 0),
@@ -604,6 +617,11 @@ class TestMarkov:
             plain = markov_credit({("A", "B"): (1, 1), ("B",): (0, 1)}, order=order)
             assert repeated == plain
 
+    def test_counts_may_be_weights(self) -> None:
+        """Conversions and non-conversions may be fractional (weighted journeys)."""
+        result = markov_credit({("A", "B"): (1.5, 0.5), ("B",): [0.5, 1.5]})
+        assert math.fsum(result.credit.values()) == pytest.approx(2.0)
+
     def test_no_conversions_no_credit(self) -> None:
         """Paths that never convert leave every channel at zero."""
         result = markov_credit({("A", "B"): (0, 3)})
@@ -654,15 +672,7 @@ class TestMarkov:
         for channel, credit in without.credit.items():
             assert with_dead.credit[channel] == pytest.approx(credit, rel=1e-9, abs=1e-9)
 
-    @given(
-        st.dictionaries(
-            st.lists(st.sampled_from("ABCDE"), min_size=1, max_size=6).map(tuple),
-            st.tuples(st.integers(0, 9), st.integers(0, 9)),
-            min_size=1,
-            max_size=8,
-        ),
-        st.integers(1, 3),
-    )
+    @given(path_counts("ABCDE", longest=6), st.integers(1, 3))
     def test_markov_credit_sums_to_the_conversions(
         self, paths: dict[tuple[str, ...], tuple[int, int]], order: int
     ) -> None:
@@ -698,14 +708,7 @@ def brute_force_shapley(paths: dict[tuple[str, ...], tuple[int, int]]) -> dict[s
 
 
 class TestShapley:
-    @given(
-        st.dictionaries(
-            st.lists(st.sampled_from("ABCDEF"), min_size=1, max_size=5).map(tuple),
-            st.tuples(st.integers(0, 9), st.integers(0, 9)),
-            min_size=1,
-            max_size=8,
-        )
-    )
+    @given(path_counts("ABCDEF", longest=5))
     def test_shapley_matches_brute_force_enumeration(
         self, paths: dict[tuple[str, ...], tuple[int, int]]
     ) -> None:

@@ -668,14 +668,15 @@ def _check_order(order: object) -> None:
         raise ValidationError(msg, value=order, where="order", expected="an int >= 1")
 
 
-def _check_paths(paths: object, where: str) -> dict[tuple[str, ...], tuple[float, float]]:
+def _check_paths(paths: object, where: str) -> Mapping[tuple[str, ...], tuple[float, float]]:
+    """`paths` when it is well formed (counts other than whole numbers become floats)."""
     if not isinstance(paths, Mapping):
         msg = (
             f"{where} must map paths (tuples of channels) to "
             f"(conversions, non-conversions) (got {paths!r})."
         )
         raise ValidationError(msg, value=paths, where=where, expected="a mapping")
-    out: dict[tuple[str, ...], tuple[float, float]] = {}
+    fixed: dict[tuple[str, ...], tuple[float, float]] = {}
     good: set[object] = set()  # channel names already checked
     for path, counts in paths.items():
         if type(path) is not tuple or not path:
@@ -687,15 +688,16 @@ def _check_paths(paths: object, where: str) -> dict[tuple[str, ...], tuple[float
                     msg = f"{where}[{path!r}]: a channel must be text (got {step!r})."
                     raise ValidationError(msg, value=step, where=where, expected="text")
                 good.add(_check_channel(step, f"{where}[{path!r}]"))
-        if type(counts) is not tuple or len(counts) != 2:
+        if type(counts) not in (tuple, list) or len(counts) != 2:
             msg = f"{where}[{path!r}] must be (conversions, non_conversions) (got {counts!r})."
             raise ValidationError(msg, value=counts, where=where, expected="a pair of numbers")
         conversions, nulls = counts
         if type(conversions) is not int or type(nulls) is not int or conversions < 0 or nulls < 0:
-            conversions = _check_amount(conversions, f"{where}[{path!r}] conversions")
-            nulls = _check_amount(nulls, f"{where}[{path!r}] non-conversions")
-        out[path] = (conversions, nulls)
-    return out
+            fixed[path] = (
+                _check_amount(conversions, f"{where}[{path!r}] conversions"),
+                _check_amount(nulls, f"{where}[{path!r}] non-conversions"),
+            )
+    return {**paths, **fixed} if fixed else paths
 
 
 # --- journeys ---------------------------------------------------------------------------------
@@ -1020,24 +1022,7 @@ def _markov(
     """
     # One pass counts the moves between states (start: ``()``) and each path's last state;
     # the states are numbered afterwards.
-    edges: defaultdict[tuple[tuple[K, ...], tuple[K, ...]], float] = defaultdict(float)
-    ends: defaultdict[tuple[K, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    conversions = 0.0
-    start: tuple[K, ...] = ()
-    for path, (c, nn) in paths.items():
-        weight = c + nn
-        if not weight:
-            continue
-        conversions += c
-        previous, last = start, None
-        for k in path:
-            if k != last:  # a repeat of the channel just seen is the same state
-                current = (k,) if order == 1 else (*previous, k)[-order:]
-                edges[previous, current] += weight
-                previous, last = current, k
-        end = ends[previous]
-        end[0] += c
-        end[1] += weight
+    edges, ends, conversions = (_first_order if order == 1 else _higher_order)(paths, order)
     index: dict[tuple[K, ...], int] = {}
     for _, current in edges:
         index.setdefault(current, len(index))
@@ -1069,6 +1054,59 @@ def _markov(
         k: conversions * e / total_effect if total_effect > 0 else 0.0 for k, e in effects.items()
     }
     return credit, effects, base, conversions
+
+
+_Counts: TypeAlias = tuple[
+    dict[tuple[tuple[K, ...], tuple[K, ...]], float], dict[tuple[K, ...], list[float]], float
+]
+
+
+def _higher_order(paths: Mapping[tuple[K, ...], tuple[float, float]], order: int) -> _Counts[K]:
+    """The moves between states (the last `order` channels; the start is ``()``), the
+    conversions and weight ending in each state, and the conversions."""
+    edges: defaultdict[tuple[tuple[K, ...], tuple[K, ...]], float] = defaultdict(float)
+    ends: defaultdict[tuple[K, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    conversions = 0.0
+    start: tuple[K, ...] = ()
+    for path, (c, nn) in paths.items():
+        weight = c + nn
+        if not weight:
+            continue
+        conversions += c
+        previous, last = start, None
+        for k in path:
+            if k != last:  # a repeat of the channel just seen is the same state
+                current = (*previous, k)[-order:]
+                edges[previous, current] += weight
+                previous, last = current, k
+        end = ends[previous]
+        end[0] += c
+        end[1] += weight
+    return edges, ends, conversions
+
+
+def _first_order(paths: Mapping[tuple[K, ...], tuple[float, float]], _order: int) -> _Counts[K]:
+    """`_higher_order` for order 1, counting moves between channels (the hot path)."""
+    moves: defaultdict[tuple[K | None, K], float] = defaultdict(float)
+    finals: defaultdict[K, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    conversions = 0.0
+    for path, (c, nn) in paths.items():
+        weight = c + nn
+        if not weight:
+            continue
+        conversions += c
+        last = None
+        for k in path:
+            if k != last:
+                moves[last, k] += weight
+                last = k
+        end = finals[last]  # type: ignore[index]  # paths are never empty
+        end[0] += c
+        end[1] += weight
+    edges: dict[tuple[tuple[K, ...], tuple[K, ...]], float] = {
+        (() if a is None else (a,), (b,)): w for (a, b), w in moves.items()
+    }
+    return edges, {(k,): v for k, v in finals.items()}, conversions
 
 
 def _absorption(
