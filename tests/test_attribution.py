@@ -436,6 +436,10 @@ class TestCompareAndOutput:
         assert "| A | 0.5 | 50.0% | 500 |" in text
         assert "1 customer conversions, from 2026-01-05 04:00+00:00" in text
         assert "all time" in attribute(leads, acts).to_markdown()
+        assert repr(a) == (
+            "Attribution(model='linear', milestone='customer', conversions=1, no_touch=0, "
+            "credit={'A': 500.0, 'B': 500.0})"
+        )
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -502,6 +506,7 @@ class TestBadInput:
         [
             {(): (1, 0)},
             {("A", ""): (1, 0)},
+            {("A", 5): (1, 0)},
             {"A": (1, 0)},
             {("A",): (1,)},
             {("A",): (-1, 0)},

@@ -190,6 +190,16 @@ class TestTheDemosCosts:
         assert paid == [round(6000 * 0.1 * 27 / 31, 2), round(6000 * 0.1 * 13 / 28, 2)]
         assert records == costs(sim)
 
+    def test_the_leads_own_marketing_activities_carry_a_channel(self) -> None:
+        """Every activity but an unsubscribe has a channel; sales' touches have none."""
+        sim = simulate(population(150, seed=2, start=DEFAULT_START, days=60), seed=2)
+        channels = {a.kind: a.properties.get("channel") for a in sim.activities}
+        assert channels["email_open"] == "email" and channels["webinar"] == "webinar"
+        sales = {"call", "sales_email", "meeting", "unsubscribe"}
+        assert all((a.kind in sales) == ("channel" not in a.properties) for a in sim.activities)
+        web = {a.properties["channel"] for a in sim.activities if a.kind == "page_view"}
+        assert web <= {"organic", "paid_search", "referral", "outbound"}
+
     def test_demo_out_writes_costs_that_the_command_reads(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

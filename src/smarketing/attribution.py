@@ -374,6 +374,13 @@ class Attribution:
     campaign_credit: Mapping[tuple[str, str | None], float] = attrs.field(hash=False)
     _inputs: _Inputs = attrs.field(alias="inputs", eq=False, hash=False)
 
+    def __repr__(self) -> str:
+        return (
+            f"Attribution(model={self.model!r}, milestone={self.milestone!r}, "
+            f"conversions={self.conversions}, no_touch={self.no_touch}, "
+            f"credit={dict(self.credit)!r})"
+        )
+
     @property
     def credit(self) -> Mapping[str | None, float]:
         """Credit per channel: revenue with ``value=``, else conversions (``None``: no touch)."""
