@@ -468,9 +468,12 @@ class TestBadInput:
             attribute([to_customer("L", 0, 5, 10)], acts)
 
     def test_a_numeric_channel_is_text(self) -> None:
-        """A channel read from a CSV file as a number is its text."""
+        """A channel read from a CSV file as a number is its text (but True is no 1)."""
         acts = [sm.Activity("L", "ad", hours(1), {"channel": 2026})]
         assert credit_of([to_customer("L", 0, 5, 10)], acts, "linear") == {"2026": 1.0}
+        acts = [sm.Activity("L", "ad", hours(h), {"channel": c}) for h, c in ((1, 1), (2, True))]
+        with pytest.raises(sm.ValidationError, match="got True"):
+            attribute([to_customer("L", 0, 5, 10)], acts)
 
     @pytest.mark.parametrize(
         ("kwargs", "match"),

@@ -390,7 +390,9 @@ class Attribution:
     def paths(self) -> Mapping[tuple[str, ...], tuple[int, int]]:
         """The journeys' channel paths as `markov_credit` takes them: ``{path: (conversions,
         non-conversions)}``; journeys without a touch are left out."""
-        tally = _tally(self._inputs, "first_touch", self.milestone, self.start, self.end)
+        tally = _tally(
+            self._inputs, "first_touch", self.milestone, self.start, self.end, paths=True
+        )
         counts: dict[tuple[str, ...], list[int]] = {}
         for keys, conversions, nulls in tally.paths:
             path = tuple(channel for channel, _ in keys)
@@ -801,7 +803,8 @@ def _journeys(
                 key = None
             if key is None:
                 key = _touch_key(found, lead, activity)
-                checked[found] = key
+                if type(name) is str:  # not 1 for True, say: equal keys, not equal names
+                    checked[found] = key
             touches.append((activity.at, i, key))
         touches.sort()  # by time, then as given (the indexes differ, so keys never compare)
         entries: dict[str, datetime] = {lead.initial_stage: lead.created_at}
@@ -848,10 +851,18 @@ class _Tally:
 
 
 def _tally(
-    inputs: _Inputs, model: str, milestone: str, start: datetime | None, end: datetime | None
+    inputs: _Inputs,
+    model: str,
+    milestone: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    paths: bool = False,
 ) -> _Tally:
-    """Walk the journeys once for `milestone` (``""``: the lead's creation) and credit them."""
+    """Walk the journeys once for `milestone` (``""``: the lead's creation) and credit them;
+    the journeys' paths are kept for the data-driven models, or when `paths` asks for them."""
     tally = _Tally(revenue={} if inputs.valued else None)
+    paths = paths or model in ("markov", "shapley")
     weighted: list[tuple[tuple[_Key, ...], float, float, float]] = []
     shares_of = _SHARES.get(model)
     opportunity = inputs.opportunity
@@ -868,7 +879,7 @@ def _tally(
         n = len(times) if cutoff is None else bisect_right(times, cutoff)
         amount = j.value or 0.0
         if not converted:
-            if n:
+            if n and paths:
                 weighted.append((j.keys[:n], 0.0, 1.0, 0.0))
             continue
         tally.conversions += 1
@@ -880,7 +891,8 @@ def _tally(
                 revenue[None] = revenue.get(None, 0.0) + amount
             continue
         keys = j.keys
-        weighted.append((keys[:n], 1.0, 0.0, amount))
+        if paths:
+            weighted.append((keys[:n], 1.0, 0.0, amount))
         if shares_of is None:
             continue
         assert reached is not None
