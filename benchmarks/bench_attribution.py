@@ -165,6 +165,18 @@ def best_seconds(fn: Callable[[], object], repeats: int) -> tuple[float, object]
     return best, result
 
 
+def best_cpu_seconds(fn: Callable[[], object], repeats: int) -> tuple[float, float, object]:
+    """Best wall time and best CPU time of this process (the machine may be shared)."""
+    wall = cpu = float("inf")
+    result = None
+    for _ in range(repeats):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        wall = min(wall, time.perf_counter() - began)
+        cpu = min(cpu, time.process_time() - began_cpu)
+    return wall, cpu, result
+
+
 def max_error(got: Mapping[str, float], exact: Mapping[str, float]) -> float:
     return max(abs(got[c] - exact[c]) for c in exact)
 
@@ -202,24 +214,27 @@ def part_two(leads: int, repeats: int) -> None:
     )
     gc.collect()
     gc.freeze()
-    d_time, d = best_seconds(lambda: hand_linear(sim.leads, sim.activities), repeats)
+    d_wall, d_cpu, d = best_cpu_seconds(lambda: hand_linear(sim.leads, sim.activities), repeats)
     models = [m for m in sm.attribution.MODELS if m not in ("markov", "shapley")]
     times = {}
+    print("                                  wall      CPU   (target: under 5 s)")
     for model in models:
-        took, result = best_seconds(
+        wall, cpu, result = best_cpu_seconds(
             lambda m=model: sm.attribute(sim.leads, sim.activities, model=m), repeats
         )
-        times[model] = took
+        times[model] = cpu
         if model == "linear":
             credit = {c: v for c, v in result.credit.items() if c is not None}  # type: ignore[attr-defined]
             assert max_error(credit, d) < 1e-6, max_error(credit, d)  # type: ignore[arg-type]
-        flag = "ok" if took < 5 else "OVER 5 s"
-        print(f"attribute(model={model!r:16s}) {took:7.2f} s  {flag}")
-    print(f"(d) hand-written linear      {d_time:7.2f} s")
-    print(f"linear / hand-written: {times['linear'] / d_time:.2f}x")
+        flag = "ok" if wall < 5 else "OVER 5 s"
+        print(f"attribute(model={model!r:16s}) {wall:7.2f} s {cpu:7.2f} s  {flag}")
+    print(f"(d) hand-written linear        {d_wall:7.2f} s {d_cpu:7.2f} s")
+    print(f"linear / hand-written (CPU): {times['linear'] / d_cpu:.2f}x")
     for model in ("markov", "shapley"):
-        took, _ = best_seconds(lambda m=model: sm.attribute(sim.leads, sim.activities, model=m), 1)
-        print(f"attribute(model={model!r:16s}) {took:7.2f} s  (for information)")
+        wall, cpu, _ = best_cpu_seconds(
+            lambda m=model: sm.attribute(sim.leads, sim.activities, model=m), 1
+        )
+        print(f"attribute(model={model!r:16s}) {wall:7.2f} s {cpu:7.2f} s  (for information)")
     gc.unfreeze()
 
 
