@@ -802,6 +802,7 @@ class TestSerialisation:
             "amount": 120.5,
         }
         assert sm.from_dict(sm.Cost, sm.to_dict(cost)) == cost
+        assert sm.from_dict(sm.Cost, {**sm.to_dict(cost), "start": date(2026, 2, 1)}) == cost
         leads, acts = funnel_leads()
         row = attribute(leads, acts, value="deal").roi({"A": 5})["A"]
         assert sm.from_dict(sm.ChannelROI, json.loads(json.dumps(sm.to_dict(row)))) == row
