@@ -186,6 +186,14 @@ class TestPositionModels:
 
 
 class TestJourneys:
+    def test_touches_come_in_time_order_ties_as_given(self) -> None:
+        """Activities given out of order are sorted by time; ties keep the order given."""
+        leads = [to_customer("L", 0, 5, 10)]
+        acts = touches("L", ("late", 3), ("tie-1", 1), ("tie-2", 1), ("first", 0.5))
+        assert credit_of(leads, acts, "first_touch") == {"first": 1.0}
+        assert credit_of(leads, acts, "last_touch") == {"late": 1.0}
+        assert attribute(leads, acts).paths == {("first", "tie-1", "tie-2", "late"): (1, 0)}
+
     def test_touches_after_the_milestone_do_not_count(self) -> None:
         """The journey ends when the lead first reaches the milestone."""
         leads = [to_customer("L", 0, 5, 10)]

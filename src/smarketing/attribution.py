@@ -781,52 +781,56 @@ def _journeys(
         raise ValidationError(msg, value=campaign, where="campaign", expected="a property name")
     by_lead = group_by_lead(activities)
     prop = channel if isinstance(channel, str) else None
-    checked: dict[tuple[object, object], _Key] = {}  # (channel, campaign) as found: checked
+    checked: dict[object, _Key] = {}  # the channel (and campaign) as found: checked
     out: list[_Journey] = []
     for lead in leads:
         if end is not None and lead.created_at > end:
             continue
-        touches: list[tuple[datetime, int, _Key]] = []
+        times: list[datetime] = []
+        keys: list[_Key] = []
         if source_of is not None:
             named = source_of(lead)
             if named is not None:
-                where = f"lead {lead.id!r}: source"
-                touches.append((lead.created_at, -1, (_check_channel(named, where), None)))
-        for i, activity in enumerate(by_lead.get(lead.id, ())):
+                times.append(lead.created_at)
+                keys.append((_check_channel(named, f"lead {lead.id!r}: source"), None))
+        ordered = True
+        for activity in by_lead.get(lead.id, ()):
             name = activity.properties.get(prop) if prop is not None else channel_of(activity)
             if name is None:
                 continue
-            found = (name, None if campaign is None else activity.properties.get(campaign))
+            found = name if campaign is None else (name, activity.properties.get(campaign))
             try:
                 key = checked.get(found)
             except TypeError:  # not hashable, so not a name: checked below
                 key = None
             if key is None:
-                key = _touch_key(found, lead, activity)
+                key = _touch_key(
+                    name, activity.properties.get(campaign) if campaign else None, lead, activity
+                )
                 if type(name) is str:  # not 1 for True, say: equal keys, not equal names
                     checked[found] = key
-            touches.append((activity.at, i, key))
-        touches.sort()  # by time, then as given (the indexes differ, so keys never compare)
-        entries: dict[str, datetime] = {lead.initial_stage: lead.created_at}
-        for change in lead.history:
+            at = activity.at
+            if ordered and times and at < times[-1]:
+                ordered = False
+            times.append(at)
+            keys.append(key)
+        if not ordered:  # by time, ties in the order given (a stable sort)
+            order = sorted(range(len(times)), key=times.__getitem__)
+            times = [times[i] for i in order]
+            keys = [keys[i] for i in order]
+        history = lead.history
+        entries = {history[0].from_stage if history else lead.stage: lead.created_at}
+        for change in history:
             entries.setdefault(change.to_stage, change.at)
         out.append(
-            _Journey(
-                lead.id,
-                lead.created_at,
-                tuple(t[0] for t in touches),
-                tuple(t[2] for t in touches),
-                entries,
-                value_of(lead),
-            )
+            _Journey(lead.id, lead.created_at, tuple(times), tuple(keys), entries, value_of(lead))
         )
     return tuple(out)
 
 
-def _touch_key(found: tuple[object, object], lead: Lead, activity: Activity) -> _Key:
+def _touch_key(name: object, campaign: object, lead: Lead, activity: Activity) -> _Key:
     """A touch's (channel, campaign), checked; the message names the activity."""
     where = f"lead {lead.id!r}: the {activity.kind} activity at {activity.at.isoformat()}"
-    name, campaign = found
     return (
         _check_channel(name, where),
         None if campaign is None else _check_channel(campaign, f"{where}: campaign"),
