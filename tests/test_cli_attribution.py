@@ -190,6 +190,11 @@ class TestTheDemosCosts:
         assert paid == [round(6000 * 0.1 * 27 / 31, 2), round(6000 * 0.1 * 13 / 28, 2)]
         assert records == costs(sim)
 
+    def test_a_period_ending_on_the_first_of_a_month_spends_nothing_in_it(self) -> None:
+        """27 days from 5 January end on 1 February: January's records only."""
+        sim = simulate(population(20, seed=1, start=DEFAULT_START, days=27), seed=1)
+        assert {c.start for c in costs(sim)} == {date(2026, 1, 5)}
+
     def test_the_leads_own_marketing_activities_carry_a_channel(self) -> None:
         """Every activity but an unsubscribe has a channel; sales' touches have none."""
         sim = simulate(population(150, seed=2, start=DEFAULT_START, days=60), seed=2)
