@@ -73,7 +73,7 @@ class TestReportCommand:
             str(page),
         ]
         assert main(argv) == 0
-        assert capsys.readouterr().err.startswith(f"smarketing: wrote {page} (")
+        assert capsys.readouterr().err.splitlines()[-1].startswith(f"smarketing: wrote {page} (")
         ours, theirs = page.read_text("utf-8"), (demo_out / "report.html").read_text("utf-8")
         for key in ("funnel", "conversion", "sla", "feedback"):
             assert section(ours, key) == section(theirs, key)

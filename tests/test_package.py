@@ -31,6 +31,7 @@ DOMAIN = {
         "_durations",
     },
     "funnel": {"errors", "leads", "lifecycle", "_calendar"},
+    "attribution": {"errors", "leads", "lifecycle", "conditions"},
     "_titles": {"errors"},
     "_calendar": {"errors"},
     "_durations": {"errors"},

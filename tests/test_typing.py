@@ -6,6 +6,7 @@ signature would show up as an error under --strict.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 import smarketing as sm
@@ -60,6 +61,20 @@ def test_the_public_api_type_checks() -> None:
     data: object = sm.to_dict(lead)
     back: sm.Lead = sm.from_dict(sm.Lead, data)
     assert back == lead
+
+    # attribution and ROI
+    touches = [sm.Activity("L-1", "ad", T0, {"channel": "paid"})]
+    credit: sm.Attribution = sm.attribute([lead], touches, model="linear", milestone="mql")
+    per_channel: Mapping[str | None, float] = credit.credit
+    assert dict(per_channel) == {"paid": 1.0}
+    spend = [sm.Cost("paid", None, T0.date(), 100.0)]
+    roi: sm.ROI = credit.roi(spend)
+    row: sm.ChannelROI = roi["paid"]
+    cost_per_mql: float | None = row.cost_per_mql
+    assert cost_per_mql == 100.0
+    markov: sm.MarkovCredit = sm.markov_credit({("paid",): (1, 1)})
+    shares: dict[str, float] = sm.shapley_credit({("paid",): (1, 1)})
+    assert markov.credit == shares == {"paid": 1.0}
 
 
 def test_the_feedback_loop_type_checks() -> None:

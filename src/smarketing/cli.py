@@ -9,6 +9,8 @@
     smarketing report LEADS --history FILE --activities FILE [--playbook FILE] [-o report.html]
     smarketing backtest LEADS --history FILE --activities FILE --candidate NEW.toml
                         [--playbook OLD.toml] [--start T] [--end T] [--sweep score=30:90:5]
+    smarketing attribution LEADS --history FILE --activities FILE [--costs FILE] [--model M]
+        [--milestone STAGE] [--source-touch] [--start T] [--end T] [-o OUT]
     smarketing diagram [--playbook FILE]
     smarketing check PLAYBOOK.toml [--data LEADS [--activities FILE]] [--effective]
     smarketing init [FILE]
@@ -35,10 +37,19 @@ from typing import Any, Final, NoReturn, TypeVar
 
 import attrs
 
+from smarketing.attribution import MODELS, attribute, check_model, check_stage
 from smarketing.backtest import backtest
 from smarketing.config import commented_default, to_toml
 from smarketing.dataspec import DataSpec
-from smarketing.demo import DEFAULT_START, Simulation, funnel_chart, population, report, simulate
+from smarketing.demo import (
+    DEFAULT_START,
+    Simulation,
+    costs,
+    funnel_chart,
+    population,
+    report,
+    simulate,
+)
 from smarketing.errors import SmarketingError, ValidationError
 from smarketing.funnel import FunnelReport, funnel_report
 from smarketing.io import (
@@ -47,6 +58,7 @@ from smarketing.io import (
     atomic_output,
     format_of,
     parse_time,
+    read_costs,
     read_history,
     read_leads,
     resolve_tz,
@@ -55,7 +67,7 @@ from smarketing.io import (
     write_rows,
 )
 from smarketing.io._check import check_data
-from smarketing.io._read import HISTORY_COLUMNS, collector_paused
+from smarketing.io._read import COST_COLUMNS, HISTORY_COLUMNS, collector_paused
 from smarketing.leads import Activity, Lead
 from smarketing.playbook import Assessment, Playbook
 from smarketing.predictive import facts_at
@@ -167,7 +179,8 @@ def _parser() -> _Parser:
     demo.add_argument(
         "--out",
         metavar="DIR",
-        help="also write leads.csv, activities.csv, history.csv, demo.md and report.html "
+        help="also write leads.csv, activities.csv, history.csv, costs.csv, demo.md and "
+        "report.html "
         "(and funnel.png with the plot extra) to DIR",
     )
     demo.set_defaults(command=_demo)
@@ -200,6 +213,7 @@ def _parser() -> _Parser:
     _common(page, output="write the page to OUT (.html; default report.html)")
     page.set_defaults(command=_report)
     _backtest_parser(commands)
+    _attribution_parser(commands)
 
     diagram = commands.add_parser(
         "diagram", help="the lifecycle as Mermaid text", description="The lifecycle as Mermaid."
@@ -812,6 +826,76 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- attribution ----------------------------------------------------------------------------------
+
+
+def _attribution_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "attribution",
+        help="credit per channel for MQLs, SQLs or customers, and the ROI with costs",
+        description="Which channels' touches led to the conversions at a milestone, by an "
+        "attribution model; with --costs, cost per lead, MQL, SQL and customer per channel.",
+    )
+    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
+    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
+    sub.add_argument(
+        "--activities", required=True, metavar="FILE", help="activities with a channel column"
+    )
+    sub.add_argument("--costs", metavar="FILE", help="channel, campaign, start, amount")
+    sub.add_argument("--model", default="w_shaped", metavar="MODEL", help=", ".join(MODELS))
+    sub.add_argument("--milestone", default="customer", metavar="STAGE", help="default customer")
+    sub.add_argument(
+        "--source-touch", action="store_true", help="count each lead's source as a touch"
+    )
+    sub.add_argument("--start", metavar="T", help="window start (default: unbounded)")
+    sub.add_argument("--end", metavar="T", help="window end (default: unbounded)")
+    _common(sub, output="write the result to OUT: .md for Markdown, .json for data")
+    sub.set_defaults(command=_attribution)
+
+
+def _attribution(args: argparse.Namespace) -> int:
+    output = args.output
+    if output is not None and Path(output).suffix.lower() not in (".md", ".json"):
+        msg = f"-o {output}: the attribution is written as .md (Markdown) or .json (data)"
+        raise UsageError(msg)
+    check_model(args.model)  # bad options fail now, not after reading the files
+    run = _Run.start(args, checked_output=False)
+    check_stage(run.playbook.lifecycle, args.milestone, "milestone")
+    leads, activities, _, _ = _recorded(run, args)
+    start = run.time(args.start, "--start") if args.start else None
+    end = run.time(args.end, "--end") if args.end else None
+    spent = None
+    if args.costs is not None:
+        paid = read_costs(args.costs, spec=run.spec)
+        spent = paid.records
+        run.rejects += paid.rejects
+        run.counted(args.costs, paid.rows, len(spent), "costs", len(paid.rejects))
+    run.finish()
+    credit = attribute(
+        leads,
+        activities or (),
+        model=args.model,
+        milestone=args.milestone,
+        source=args.source_touch,
+        start=start,
+        end=end,
+        lifecycle=run.playbook.lifecycle,
+    )
+    roi = None if spent is None else credit.roi(spent)
+    if output is not None and output.lower().endswith(".json"):
+        data = {"attribution": credit.to_dict(), "roi": None if roi is None else roi.to_dict()}
+        with atomic_output(output) as out:
+            out.write(json.dumps(data, indent=2) + "\n")
+        return 0
+    text = credit.to_markdown() + ("" if roi is None else "\n" + roi.to_markdown())
+    if output is not None:
+        with atomic_output(output) as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 # --- diagram, check, init -----------------------------------------------------------------------
 
 
@@ -906,7 +990,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _write_demo(out: Path, sim: Simulation, funnel: FunnelReport, text: str) -> None:
-    written = ["leads.csv", "activities.csv", "history.csv", "demo.md"]
+    written = ["leads.csv", "activities.csv", "history.csv", "costs.csv", "demo.md"]
     write_rows(out / "leads.csv", *_lead_table(sim.leads))
     write_rows(out / "activities.csv", *_activity_table(sim.activities))
     changes = (
@@ -915,6 +999,7 @@ def _write_demo(out: Path, sim: Simulation, funnel: FunnelReport, text: str) -> 
         for change in lead.history
     )
     write_rows(out / "history.csv", changes, HISTORY_COLUMNS)
+    write_rows(out / "costs.csv", (attrs.asdict(c) for c in costs(sim)), COST_COLUMNS)
     with atomic_output(out / "demo.md") as handle:
         handle.write(text)
     page = _demo_page(out, sim)

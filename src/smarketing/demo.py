@@ -31,10 +31,12 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Final
 
 import attrs
 
+from smarketing.attribution import Cost, attribute
 from smarketing.backtest import AutoMoves
 from smarketing.errors import ConfigError, ValidationError
 from smarketing.funnel import FunnelReport, funnel_report, human_duration
@@ -46,6 +48,7 @@ __all__ = [
     "DEFAULT_START",
     "Population",
     "Simulation",
+    "costs",
     "funnel_chart",
     "population",
     "report",
@@ -222,6 +225,39 @@ SUFFIXES: Final = ("io", "ly", "labs", "works", "hq", "soft", "group", "tech", "
 FREE_MAIL: Final = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com")
 
 
+#: The marketing channel of each kind of activity the leads do on their own. Channels are
+#: named like the lead sources, so that a lead's source is the channel of its first touch.
+KIND_CHANNELS: Final = {
+    "email_open": "email",
+    "email_click": "email",
+    "content_download": "content",
+    "webinar": "webinar",
+    "event_visit": "event",
+}
+#: The channel of a lead's web visits (page views, demo requests), by its source; other
+#: sources' leads find the site through organic search.
+WEB_CHANNELS: Final = {
+    "organic": "organic",
+    "paid_search": "paid_search",
+    "referral": "referral",
+    "outbound": "outbound",
+}
+#: What marketing spends on each channel per month, for every 2,000 leads the demo makes.
+MONTHLY_SPEND: Final = {
+    "paid_search": 6000.0,
+    "event": 4500.0,
+    "outbound": 5000.0,
+    "webinar": 2500.0,
+    "content": 2000.0,
+    "organic": 1500.0,
+    "referral": 1000.0,
+    "email": 800.0,
+}
+_EMAIL: Final = MappingProxyType({"channel": "email"})
+_CONTENT: Final = MappingProxyType({"channel": "content"})
+_WEBINAR: Final = MappingProxyType({"channel": "webinar"})
+
+
 class _Table:
     """A weighted choice, with its cumulative weights computed once."""
 
@@ -319,9 +355,12 @@ def _activities(
     source: str,
 ) -> list[Activity]:
     out: list[Activity] = []
+    # Each marketing touch carries its channel (drawing nothing, so the story stays the same).
+    web = {"channel": WEB_CHANNELS.get(source, "organic")}
     first_kind = {"webinar": "webinar", "content": "content_download", "event": "event_visit"}
     if source in first_kind:
-        out.append(Activity(lead_id, first_kind[source], created))
+        kind = first_kind[source]
+        out.append(Activity(lead_id, kind, created, {"channel": KIND_CHANNELS[kind]}))
     seconds = int((end - created).total_seconds())  # >= 1: leads are created before end
     count = int(rng.expovariate(1.0) * 14 * interest)
     for _ in range(count):
@@ -329,20 +368,20 @@ def _activities(
         # Interested leads drift towards the high-intent end of the scale.
         roll = rng.random() * 0.8 + interest * 0.4 * rng.random()
         if roll < 0.3:
-            out.append(Activity(lead_id, "email_open", at))
+            out.append(Activity(lead_id, "email_open", at, _EMAIL))
         elif roll < 0.5:
             page = rng.choice(("/blog", "/blog", "/features", "/customers"))
-            out.append(Activity(lead_id, "page_view", at, {"url": page}))
+            out.append(Activity(lead_id, "page_view", at, {"url": page, **web}))
         elif roll < 0.6:
-            out.append(Activity(lead_id, "email_click", at))
+            out.append(Activity(lead_id, "email_click", at, _EMAIL))
         elif roll < 0.7:
-            out.append(Activity(lead_id, "content_download", at))
+            out.append(Activity(lead_id, "content_download", at, _CONTENT))
         elif roll < 0.8:
-            out.append(Activity(lead_id, "page_view", at, {"url": "/pricing"}))
+            out.append(Activity(lead_id, "page_view", at, {"url": "/pricing", **web}))
         elif roll < 0.9:
-            out.append(Activity(lead_id, "webinar", at))
+            out.append(Activity(lead_id, "webinar", at, _WEBINAR))
         else:
-            out.append(Activity(lead_id, "demo_request", at))
+            out.append(Activity(lead_id, "demo_request", at, web))
     if rng.random() < 0.04:
         at = created + timedelta(seconds=rng.randrange(seconds))
         out.append(Activity(lead_id, "unsubscribe", at))
@@ -693,6 +732,8 @@ def report(sim: Simulation, funnel: FunnelReport, *, seed: int = 0, limit: int =
         "",
         "## Three leads, end to end",
         *_three_leads(sim),
+        "",
+        *_cost_per_customer(sim),
     ]
     return "\n".join(lines) + "\n"
 
@@ -858,6 +899,80 @@ def _change(change: StageChange) -> str:
         f"  {_when(change.at)}  {change.from_stage} -> {change.to_stage}  "
         f"{change.trigger} by {who}{why}"
     )
+
+
+# --- what marketing spent, and what it bought ---------------------------------------------------
+
+#: The two models the story compares: a position model as the CRMs use it, and the data-driven one.
+_ROI_MODELS: Final = ("w_shaped", "markov")
+
+
+def costs(sim: Simulation) -> list[Cost]:
+    """What marketing spent per channel, one record per month of the simulated period.
+
+    Spend follows `MONTHLY_SPEND`, scaled to the number of leads; a month cut by the period's
+    start or end costs its share of days.
+    """
+    scale = len(sim.leads) / 2000
+    records: list[Cost] = []
+    first, last = sim.start.date(), sim.end.date()
+    month = first.replace(day=1)
+    while month <= last:
+        following = (month + timedelta(days=32)).replace(day=1)
+        begins, ends = max(month, first), min(following, last)
+        share = (ends - begins).days / (following - month).days
+        if share > 0:
+            for channel, amount in MONTHLY_SPEND.items():
+                records.append(Cost(channel, None, begins, round(amount * scale * share, 2)))
+        month = following
+    return records
+
+
+def _cost_per_customer(sim: Simulation) -> list[str]:
+    """Cost per customer by channel under the two models, and where they disagree."""
+    lines = ["## Cost per customer by channel", ""]
+    spent = costs(sim)
+    rois = [
+        attribute(
+            sim.leads,
+            sim.activities,
+            model=model,
+            milestone="customer",
+            source=True,
+            start=sim.start,
+            end=sim.end,
+            lifecycle=sim.playbook.lifecycle,
+        ).roi(spent)
+        for model in _ROI_MODELS
+    ]
+    total = sum(c.amount for c in spent)
+    customers = sum(rois[0][channel].customers or 0.0 for channel in rois[0])
+    lines.append(
+        _wrap(
+            f"Marketing spent {total:,.0f} over the period on {len(MONTHLY_SPEND)} channels. "
+            "Each customer's credit is split over the marketing touches that led to it (the "
+            "lead source counts as the touch that created the lead): W-shaped gives 30% each "
+            "to the first touch, the lead-creation touch and the last touch before the SQL, "
+            "10% to the rest; Markov credits each channel by how many conversions the journeys "
+            f"lose without it. {customers:,.0f} customers in all."
+        )
+    )
+    lines.append("")
+    header = ["channel", "cost"]
+    for model in _ROI_MODELS:
+        header += [f"customers ({model})", f"per customer ({model})"]
+    rows = []
+    for channel in rois[0]:
+        row: list[object] = [channel, f"{rois[0][channel].cost:,.0f}"]
+        for roi in rois:
+            figures = roi[channel]
+            row += [f"{figures.customers or 0.0:,.1f}", _money(figures.cost_per_customer)]
+        rows.append(row)
+    return lines + _table(header, rows)
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
 
 
 def funnel_chart(funnel: FunnelReport, path: str | Path) -> None:

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
@@ -27,6 +27,14 @@ from cattrs.gen import make_dict_structure_fn, override
 from dateutil.relativedelta import relativedelta
 
 from smarketing._durations import Duration, format_duration, parse_duration
+from smarketing.attribution import (
+    ROI,
+    Attribution,
+    ChannelROI,
+    Cost,
+    MarkovCredit,
+    ModelComparison,
+)
 from smarketing.backtest import Backtest, Sweep
 from smarketing.conditions import Condition, parse_condition
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
@@ -96,7 +104,12 @@ _SUPPORTED: Final = (
     Pair,
     Prediction,
     PredictiveModel,
+    Cost,
+    ChannelROI,
+    MarkovCredit,
 )
+#: Reports that write their own data (their numbers); there is no reading them back.
+_REPORTS: Final = (Attribution, ROI, ModelComparison)
 
 
 def _structure_datetime(value: object, _type: object) -> datetime:
@@ -114,6 +127,16 @@ def _structure_datetime(value: object, _type: object) -> datetime:
         msg = f"{value!r} has no time zone (add one, e.g. '+00:00')"
         raise ValidationError(msg, value=value, expected="an aware timestamp")
     return parsed
+
+
+def _structure_date(value: object, _type: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        msg = f"expected an ISO 8601 date such as '2026-01-31' (got {value!r})"
+        raise ValidationError(msg, value=value, expected="an ISO 8601 date") from None
 
 
 def _structure_duration(value: object, _type: object) -> Duration:
@@ -171,6 +194,8 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(date, lambda d: d.isoformat())
+    conv.register_structure_hook(date, _structure_date)
     # Durations are written as in a playbook file ("4h", "30d", "12mo").
     conv.register_unstructure_hook(timedelta, format_duration)
     conv.register_structure_hook(timedelta, _structure_timedelta)
@@ -335,8 +360,15 @@ def _register_profiling(conv: cattrs.Converter) -> None:
     )
 
 
+def _register_attribution(conv: cattrs.Converter) -> None:
+    """A cost's amount reaches `Cost` as it is in the data, so that "5" is reported."""
+    raw = override(struct_hook=lambda value, _type: value)
+    conv.register_structure_hook(Cost, make_dict_structure_fn(Cost, conv, amount=raw))
+
+
 _CONVERTER: Final = _make_converter()
 _register_profiling(_CONVERTER)
+_register_attribution(_CONVERTER)
 
 
 def to_dict(obj: object) -> Any:
@@ -349,6 +381,8 @@ def to_dict(obj: object) -> Any:
     if isinstance(obj, FunnelReport | Backtest | Sweep):  # a report writes its own data
         return obj.to_dict()
     if isinstance(obj, Playbook):  # a playbook's data is shaped like its file
+        return obj.to_dict()
+    if isinstance(obj, _REPORTS):  # attribution results write their own numbers
         return obj.to_dict()
     if not isinstance(obj, _SUPPORTED):
         names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Playbook, Condition))

@@ -16,6 +16,7 @@ from typing import IO, Final, Generic, TypeVar
 
 import attrs
 
+from smarketing.attribution import Cost
 from smarketing.dataspec import DataSpec
 from smarketing.errors import SmarketingError, ValidationError
 from smarketing.io._rows import (
@@ -37,10 +38,12 @@ from smarketing.leads import (
 from smarketing.lifecycle import Lifecycle
 
 __all__ = [
+    "COST_COLUMNS",
     "ReadResult",
     "Scan",
     "attach_history",
     "read_activities",
+    "read_costs",
     "read_history",
     "read_leads",
     "scan_activities",
@@ -327,6 +330,45 @@ def read_activities(
     scan = scan_activities(path, spec=spec, stream=stream)
     with collector_paused():
         records = tuple(scan)
+    return ReadResult(records, tuple(scan.rejects), scan.rows, scan.path)
+
+
+# --- costs --------------------------------------------------------------------------------------
+
+COST_COLUMNS: Final = ("channel", "campaign", "start", "amount")
+
+
+def read_costs(
+    path: str | Path, *, spec: DataSpec = _PATH_SPEC, stream: IO[str] | None = None
+) -> ReadResult[tuple[Cost, ...]]:
+    """Marketing's spend from a file with ``channel``, optional ``campaign``, ``start`` (the
+    date the spend's period starts) and ``amount`` (a number, at least 0) columns.
+
+    A row with an empty channel, a start that is not a date or an amount that is not a
+    non-negative number is a reject with its line, like any other.
+    """
+    zone = resolve_tz(spec.timezone, where="[data] timezone")
+    missing = frozenset(spec.missing)
+    cost_spec = attrs.evolve(spec, id=None, types={**spec.types, "amount": "number"})
+    read = cells_reader(cost_spec, zone)
+
+    def build(row: Row) -> Cost:
+        cells = row.cells
+        channel = _required(cells.get("channel"), "channel", missing)
+        campaign = _text(cells.get("campaign"), "campaign", missing)
+        start = _time(cells.get("start"), "start", spec, zone).date()
+        amount = read({"amount": cells.get("amount")}).get("amount")
+        if amount is None:
+            msg = "'amount' is empty"
+            raise ValidationError(msg, value=amount, where="amount", expected="a number")
+        return Cost(channel, campaign, start, amount)
+
+    columns: list[str] = []
+    rows = iter_rows(
+        path, spec=cost_spec, required=("channel", "start", "amount"), stream=stream, header=columns
+    )
+    scan = Scan(rows, build, path, columns)
+    records = tuple(scan)
     return ReadResult(records, tuple(scan.rejects), scan.rows, scan.path)
 
 
