@@ -557,3 +557,119 @@ class TestRealExport:
         assert [lead.facts().get("Zip") for lead in result.leads] == ["01234", "00400", 40001]
         assert result.leads[1].source == "Direct Traffic"
         assert json.dumps(sm.to_dict(result.leads[0]))  # serialisable as it is
+
+
+class TestDataSpec:
+    @pytest.mark.parametrize(
+        ("kwargs", "problem"),
+        [
+            ({"id": ""}, "DataSpec.id must be a column name"),
+            ({"id": 5}, "DataSpec.id must be a column name"),
+            ({"missing": "Select"}, "must be a list of texts"),
+            ({"missing": 5}, "must be a list of texts"),
+            ({"missing": ["Select", 0]}, "texts that mean 'not answered'"),
+            ({"rename": ["a"]}, "must be a table of column names"),
+            ({"rename": {"a": ""}}, "maps column names to texts"),
+            ({"types": {"zip": "zipcode"}}, "a column's type is one of text, number"),
+            ({"types": {"": "text"}}, "maps column names to texts"),
+            ({"delimiter": ":"}, "DataSpec.delimiter must be one of"),
+            ({"dayfirst": "yes"}, "DataSpec.dayfirst must be true or false"),
+            ({"timezone": ""}, "DataSpec.timezone must be a zone name"),
+        ],
+    )
+    def test_a_bad_spec_is_a_config_error_naming_its_key(
+        self, kwargs: dict[str, object], problem: str
+    ) -> None:
+        """A bad [data] section is a definition error, named by its key."""
+        with pytest.raises(sm.ConfigError, match=problem) as info:
+            sm.DataSpec(**kwargs)  # type: ignore[arg-type]
+        assert info.value.key is not None and info.value.key.startswith("data.")
+
+    def test_placeholders_are_kept_once_in_order(self) -> None:
+        """missing is a tuple without repeats."""
+        assert sm.DataSpec(missing=["N/A", "Select", "N/A"]).missing == ("N/A", "Select")
+
+    def test_an_unknown_zone_is_named_when_reading(self, tmp_path: Path) -> None:
+        """A zone name that is no zone fails before any row is read."""
+        path = write(tmp_path, "l.csv", "id\n1\n")
+        with pytest.raises(sm.ValidationError, match="'Mars/Base' is not a time zone"):
+            read_leads(path, spec=sm.DataSpec(timezone="Mars/Base"), at=AT)
+
+    def test_a_playbook_data_section_round_trips(self) -> None:
+        """[data] in a playbook reads into Playbook.data and writes back."""
+        data = {"data": {"id": False, "missing": ["Select"], "types": {"zip": "text"}}}
+        pb = sm.Playbook.from_dict(data)
+        assert pb.data == sm.DataSpec(id=None, missing=("Select",), types={"zip": "text"})
+        assert pb.to_dict()["data"] == data["data"]
+        assert sm.Playbook.from_dict(pb.to_dict()) == pb
+
+    def test_a_bad_data_section_names_file_and_key(self) -> None:
+        """A wrong type in [data] is a ConfigError naming the key path."""
+        with pytest.raises(sm.ConfigError, match=r"data.types.zip: 'zipcode' is not one of"):
+            sm.Playbook.from_dict({"data": {"types": {"zip": "zipcode"}}}, source="p.toml")
+        with pytest.raises(sm.ConfigError, match="data.id: expected a column name or false"):
+            sm.Playbook.from_dict({"data": {"id": True}}, source="p.toml")
+
+
+class TestMoreShapes:
+    def test_typed_booleans_and_times(self, tmp_path: Path) -> None:
+        """boolean reads yes/no, 1/0, true/false; datetime writes ISO 8601 text; bad ones are
+        rejects."""
+        text = "id,won,seen\n1,yes,2026-03-02 10:00\n2,0,\n3,maybe,\n4,,soon\n"
+        spec = sm.DataSpec(types={"won": "boolean", "seen": "datetime"}, timezone="UTC")
+        result = read_leads(write(tmp_path, "l.csv", text), spec=spec, at=AT)
+        one, two = result.leads
+        assert one.facts()["won"] is True
+        assert one.facts()["seen"] == "2026-03-02T10:00:00+00:00"
+        assert two.facts()["won"] is False
+        assert ["not true or false" in r.reason for r in result.rejects] == [True, False]
+        assert "'soon' is not a timestamp" in result.rejects[1].reason
+
+    def test_json_numbers_typed_as_text_become_text(self, tmp_path: Path) -> None:
+        """types = text turns a JSON number into its text; NaN is no value."""
+        text = '{"id": "a", "zip": 1234, "score": NaN, "ok": true}\n'
+        spec = sm.DataSpec(types={"zip": "text", "ok": "text"})
+        (lead,) = read_leads(write(tmp_path, "l.jsonl", text), spec=spec, at=AT).leads
+        assert lead.facts()["zip"] == "1234"
+        assert lead.facts()["ok"] is True
+        assert "score" not in lead.fields
+
+    @pytest.mark.parametrize(
+        ("line", "spec", "problem"),
+        [
+            ('{"id": "x", "": 1}', sm.DataSpec(), "a key with no name"),
+            (
+                '{"id": "x", "a": 1, "b": 2}',
+                sm.DataSpec(rename={"a": "c", "b": "c"}),
+                "two keys are renamed to the same fact",
+            ),
+            ('{"id": "x"}', sm.DataSpec(id=None), "an 'id' key, but [data] id = false"),
+        ],
+    )
+    def test_json_keys_that_would_lose_a_value_are_rejects(
+        self, tmp_path: Path, line: str, spec: sm.DataSpec, problem: str
+    ) -> None:
+        """No value is dropped by a rename or a blank key: the line is a reject."""
+        path = write(tmp_path, "l.jsonl", '{"name": "first"}\n' + line + "\n")
+        if spec.id is not None:
+            path = write(tmp_path, "l.jsonl", '{"id": "first"}\n' + line + "\n")
+        result = read_leads(path, spec=spec, at=AT)
+        assert problem in result.rejects[0].reason
+        assert result.rows == len(result.leads) + len(result.rejects)
+
+    def test_an_id_column_with_numbered_rows_is_an_error(self, tmp_path: Path) -> None:
+        """id = false but the file has an id column: say so rather than drop it."""
+        with pytest.raises(FileFormatError, match="has an 'id' column, but"):
+            read_leads(write(tmp_path, "l.csv", "id,a\n1,2\n"), spec=sm.DataSpec(id=None), at=AT)
+
+    def test_a_one_column_file_rejects_its_blank_rows(self, tmp_path: Path) -> None:
+        """With one column a blank row has one empty cell: still a reject."""
+        result = read_leads(write(tmp_path, "l.csv", "id\n1\n \n2\n"), at=AT)
+        assert [lead.id for lead in result.leads] == ["1", "2"]
+        assert [r.reason for r in result.rejects] == ["an empty row"]
+
+    def test_history_and_costs_files_may_have_an_id_column(self, tmp_path: Path) -> None:
+        """Only a leads file's id is special; elsewhere an id column is just a column."""
+        text = "id,lead_id,from_stage,to_stage,trigger,at\n9,1,suspect,prospect,engage,2026-01-02\n"
+        result = read_history(write(tmp_path, "h.csv", text))
+        assert [c.to_stage for c in result.records["1"]] == ["prospect"]

@@ -208,7 +208,7 @@ def _header(path: Path, names: list[str], spec: DataSpec, required: Sequence[str
             msg += ", or id = false to number the rows"
         raise FileFormatError(msg + f" (columns: {_listed(names)}).")
     missing = [c for c in required if c != "id" and c not in facts]
-    if spec.id is None and "id" in facts:
+    if spec.id is None and "id" in required and "id" in facts:
         msg = (
             f"{path}:1: the file has an 'id' column, but [data] id = false numbers the rows; "
             'set id = "id", or rename the column'
@@ -308,7 +308,7 @@ def _jsonl_rows(
                 yield Reject(line, _clip(raw), "two keys are renamed to the same fact", sp)
                 continue
             value = renamed
-        if spec.id is None and "id" in value:
+        if spec.id is None and "id" in required and "id" in value:
             yield Reject(
                 line, _clip(raw), "an 'id' key, but [data] id = false numbers the rows", sp
             )
