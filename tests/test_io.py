@@ -607,7 +607,7 @@ class TestDataSpec:
         """A wrong type in [data] is a ConfigError naming the key path."""
         with pytest.raises(sm.ConfigError, match=r"data.types.zip: 'zipcode' is not one of"):
             sm.Playbook.from_dict({"data": {"types": {"zip": "zipcode"}}}, source="p.toml")
-        with pytest.raises(sm.ConfigError, match="data.id: expected a column name or false"):
+        with pytest.raises(sm.ConfigError, match=r"data\.id: expected a column name or false"):
             sm.Playbook.from_dict({"data": {"id": True}}, source="p.toml")
 
 
