@@ -13,6 +13,7 @@ Install with ``pip install smarketing[testing]``. The library tests itself with 
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -156,6 +157,14 @@ def conditions(
     names: Sequence[str] = FIELD_NAMES, max_leaves: int = 8
 ) -> st.SearchStrategy[Condition]:
     """Conditions over ``names``: every predicate, nested with and / or / not."""
+    return _conditions(tuple(names), max_leaves)
+
+
+@functools.lru_cache(maxsize=64)
+def _conditions(names: tuple[str, ...], max_leaves: int) -> st.SearchStrategy[Condition]:
+    # Built once per shape: other strategies draw conditions inside their own draws, and a
+    # recursive strategy built anew each time is validated anew each time (most of the time
+    # of the scoring properties).
     return st.recursive(
         _leaves(names),
         lambda inner: st.one_of(
@@ -357,6 +366,11 @@ def engagement_rules(
 
 def letter_gradings(names: Sequence[str] = FIELD_NAMES) -> st.SearchStrategy[LetterGrading]:
     """Pardot-style letter gradings over ``names``."""
+    return _letter_gradings(tuple(names))
+
+
+@functools.lru_cache(maxsize=16)
+def _letter_gradings(names: tuple[str, ...]) -> st.SearchStrategy[LetterGrading]:
     criteria = st.lists(
         st.builds(
             GradeCriterion,
