@@ -35,8 +35,9 @@ CHILD = """
 import resource, sys
 from smarketing.cli import main
 status = main(sys.argv[1:])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"peak {peak:.0f}", file=sys.stderr)
+used = resource.getrusage(resource.RUSAGE_SELF)
+cpu, peak = used.ru_utime + used.ru_stime, used.ru_maxrss / 1024
+print(f"cpu {cpu:.2f} peak {peak:.0f}", file=sys.stderr)
 sys.exit(status)
 """
 
@@ -81,15 +82,15 @@ def best(run: object, repeat: int, *args: Path) -> tuple[float, int]:
     return min(times), count
 
 
-def command(leads: Path, activities: Path, out: Path) -> tuple[float, float]:
+def command(leads: Path, activities: Path, out: Path) -> tuple[float, float, float]:
     argv = ["score", str(leads), "--activities", str(activities), "--at", AT, "-o", str(out)]
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", CHILD, *argv], capture_output=True, text=True, check=True
     )
     wall = time.perf_counter() - started
-    peak = float(done.stderr.strip().splitlines()[-1].split()[-1])
-    return wall, peak
+    words = done.stderr.strip().splitlines()[-1].split()
+    return wall, float(words[1]), float(words[3])
 
 
 def main() -> None:
@@ -108,8 +109,11 @@ def main() -> None:
         print(f"floor   csv.DictReader into dicts:           {base:6.2f} s CPU")
         print(f"ours    sm.read_leads + sm.read_activities:  {ours:6.2f} s CPU")
         print(f"reading ratio to the floor: {ours / base:.2f}x (target 2x)")
-        wall, peak = command(leads, activities, folder / "scores.csv")
-        print(f"smarketing score: {wall:.1f} s wall, {peak:.0f} MiB peak (targets 10 s, 300 MiB)")
+        wall, cpu, peak = command(leads, activities, folder / "scores.csv")
+        print(
+            f"smarketing score: {wall:.1f} s wall, {cpu:.1f} s CPU, {peak:.0f} MiB peak "
+            "(targets 10 s, 300 MiB)"
+        )
 
 
 if __name__ == "__main__":
