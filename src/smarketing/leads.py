@@ -387,12 +387,13 @@ def trusted_lead(
 def trusted_activity(
     lead_id: str, kind: str, at: datetime, properties: Mapping[str, object]
 ) -> Activity:
-    """An activity from checked parts: non-empty ids and kind, an aware time."""
+    """An activity from checked parts: non-empty ids and kind, an aware time, and properties
+    that are already a read-only mapping (readers share one between equal activities)."""
     activity: Activity = object.__new__(Activity)
     _set(activity, "lead_id", lead_id)
     _set(activity, "kind", kind)
     _set(activity, "at", at)
-    _set(activity, "properties", MappingProxyType(dict(properties)) if properties else _EMPTY)
+    _set(activity, "properties", properties if properties else _EMPTY)
     return activity
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Final, Generic, TypeVar
 
 import attrs
@@ -57,6 +58,8 @@ LEAD_COLUMNS: Final = ("id", "created_at", "stage", "source")
 ACTIVITY_COLUMNS: Final = ("lead_id", "kind", "at")
 HISTORY_COLUMNS: Final = ("lead_id", "from_stage", "to_stage", "trigger", "at", "actor", "reason")
 _PATH_SPEC: Final = DataSpec()
+#: How many distinct property sets a reader shares before it stops remembering new ones.
+SHARED_PROPERTIES: Final = 4096
 
 
 @attrs.frozen
@@ -308,6 +311,9 @@ def scan_activities(
     read = cells_reader(spec, zone)
     missing = frozenset(spec.missing)
     kinds: dict[str, str] = {}
+    # Activities with the same properties (a channel, a campaign) share one read-only mapping:
+    # at 555,000 activities that is most of their memory (benchmarks/bench_io.py).
+    seen: dict[tuple[tuple[str, object], ...], Mapping[str, object]] = {}
 
     def build(row: Row) -> Activity:
         cells = row.cells
@@ -315,7 +321,16 @@ def scan_activities(
         kind = _required(cells.pop("kind", None), "kind", missing)
         kind = kinds.setdefault(kind, kind)  # one string per kind, not one per row
         when = _time(cells.pop("at", None), "at", spec, zone)
-        return trusted_activity(lead_id, kind, when, read(cells))
+        props = read(cells)
+        if not props:
+            return trusted_activity(lead_id, kind, when, props)
+        key = tuple(props.items())  # fact values are hashable: text, numbers, tuples
+        shared = seen.get(key)
+        if shared is None:
+            shared = MappingProxyType(props)
+            if len(seen) < SHARED_PROPERTIES:
+                seen[key] = shared
+        return trusted_activity(lead_id, kind, when, shared)
 
     columns: list[str] = []
     rows = iter_rows(path, spec=spec, required=ACTIVITY_COLUMNS, stream=stream, header=columns)
