@@ -317,7 +317,7 @@ def evaluation_section(
     ``None`` when fewer than `MIN_OUTCOMES` leads converted (or did not). Needs numpy (the
     ``predict`` extra): ``ImportError`` without it.
     """
-    from smarketing import predict
+    import smarketing.predict as predict
 
     lc = playbook.lifecycle
     last = lc.main_path[-1]
@@ -418,4 +418,4 @@ def evaluation_section(
         f"Does the score put the leads that reached {outcome} first? Each lead is scored as it "
         f"was known {when}, before the outcome, so nothing learned afterwards flatters it."
     )
-    return Section("evaluation", "The score's evaluation", blocks, intro)
+    return Section("evaluation", "Evaluation of the lead score", blocks, intro)
