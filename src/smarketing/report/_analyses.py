@@ -115,8 +115,8 @@ def attribution_section(
         ),
         Chart(
             bar_chart(shares[:ROWS], title=f"Share of the {milestone}s credited to each channel"),
-            f"{MODELS[0]}: the first touch, the lead's creation, the opportunity and the won "
-            "touch share the credit; the table sets it beside markov.",
+            f"{MODELS[0]}: the first touch, the lead's creation and the opportunity touch get "
+            "30% each, the touches between 10%; the table sets it beside markov.",
         ),
         Table(
             ("channel", *(c for m in MODELS for c in (m, f"{m} share"))),
