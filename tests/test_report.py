@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from tests.conftest import STRICTER_MQL
 
 import smarketing as sm
 from smarketing.demo import Simulation, costs
@@ -45,7 +46,7 @@ HEADINGS = (
     "The backtest of the candidate playbook",
 )
 #: The stricter candidate the backtest section replays: a higher MQL threshold on the score.
-STRICTER = sm.Playbook.from_dict({"lifecycle": {"mql": "score >= 60 and grade in ('A', 'B')"}})
+STRICTER = sm.Playbook.from_dict({"lifecycle": {"mql": STRICTER_MQL}})
 BUDGET = 2 * 1024 * 1024
 URL = re.compile(r"(?i)\b(?:https?:)?//")
 
@@ -56,17 +57,9 @@ def sim(demo_sim: Simulation) -> Simulation:
 
 
 @pytest.fixture(scope="module")
-def page(sim: Simulation) -> Report:
+def page(demo_report: Report) -> Report:
     """The demo's page with every input: costs and a candidate playbook."""
-    return build_report(
-        sim.leads,
-        sim.activities,
-        playbook=sim.playbook,
-        start=sim.start,
-        end=sim.end,
-        costs=costs(sim),
-        candidate=STRICTER,
-    )
+    return demo_report
 
 
 class Page(HTMLParser):

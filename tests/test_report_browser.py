@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import smarketing as sm
-from smarketing.demo import Simulation, costs
-from smarketing.report import build_report, render_html, write_html
+from smarketing.report import Report, render_html, write_html
 
 HEADINGS = (
     "The funnel",
@@ -105,18 +103,8 @@ def drawn_share(png: bytes) -> float:
 
 
 @pytest.fixture(scope="module")
-def demo_page(demo_sim: Simulation, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sim = demo_sim
-    stricter = sm.Playbook.from_dict({"lifecycle": {"mql": "score >= 60 and grade in ('A', 'B')"}})
-    page = build_report(
-        sim.leads,
-        sim.activities,
-        playbook=sim.playbook,
-        start=sim.start,
-        end=sim.end,
-        costs=costs(sim),
-        candidate=stricter,
-    )
+def demo_page(demo_report: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    page = demo_report
     return write_html(tmp_path_factory.mktemp("page") / "report.html", render_html(page))
 
 
