@@ -144,7 +144,8 @@ def column_chart(
     threshold. The note is written above its column; ``reference`` draws a dashed level
     (a lift of 1, the average) across them."""
     pad, top, bottom = 56, 24, 40
-    inner_w, inner_h = width - pad - 12, height - top - bottom
+    right = 12 if reference is None else 72  # room for the reference's label beside it
+    inner_w, inner_h = width - pad - right, height - top - bottom
     most = max([v for _, v, _ in columns] + [reference or 0.0, 0.0]) or 1.0
     slot = inner_w / max(len(columns), 1)
     body: list[str] = []
@@ -173,7 +174,7 @@ def column_chart(
             f'<line x1="{pad}" y1="{_number(y)}" x2="{pad + inner_w}" y2="{_number(y)}" '
             f'stroke="{PALETTE[3]}" stroke-dasharray="4 3" stroke-width="1.5"/>'
         )
-        body.append(_text(pad + 4, y - 4, reference_label, cls="note ref"))
+        body.append(_text(pad + inner_w + 6, y + 4, reference_label, cls="note ref"))
     body.append(_text(pad + inner_w / 2, height - 6, x_label, anchor="middle", cls="note"))
     return _svg(width, height, title, body)
 
