@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from smarketing.demo import Simulation
+    from smarketing.report import Report
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile(
@@ -35,3 +36,27 @@ def demo_sim() -> Simulation:
     from smarketing.demo import DEFAULT_START, population, simulate
 
     return simulate(population(3000, seed=0, start=DEFAULT_START))
+
+
+#: The candidate playbook of the report's backtest section: a higher MQL threshold on the score.
+STRICTER_MQL = "score >= 60 and grade in ('A', 'B')"
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_sim: Simulation) -> Report:
+    """The demo's report page with every input (its costs, a stricter candidate playbook):
+    built once, shared by the report and browser tests."""
+    import smarketing as sm
+    from smarketing.demo import costs
+    from smarketing.report import build_report
+
+    sim = demo_sim
+    return build_report(
+        sim.leads,
+        sim.activities,
+        playbook=sim.playbook,
+        start=sim.start,
+        end=sim.end,
+        costs=costs(sim),
+        candidate=sm.Playbook.from_dict({"lifecycle": {"mql": STRICTER_MQL}}),
+    )

@@ -12,6 +12,11 @@ from smarketing.cli import main
 from smarketing.demo import DEFAULT_START, population, simulate
 
 DEMO = ["demo", "--leads", "300", "--seed", "4", "--days", "90"]
+#: A candidate playbook for the backtest section: a higher MQL threshold on the score.
+STRICTER = """
+[lifecycle]
+mql = "score >= 60 and grade in ('A', 'B')"
+"""
 
 
 def section(html: str, key: str) -> str:
@@ -68,6 +73,8 @@ class TestReportCommand:
             sim.start.isoformat(),
             "--end",
             sim.end.isoformat(),
+            "--costs",
+            str(demo_out / "costs.csv"),
             "--strict",
             "-o",
             str(page),
@@ -75,25 +82,62 @@ class TestReportCommand:
         assert main(argv) == 0
         assert capsys.readouterr().err.splitlines()[-1].startswith(f"smarketing: wrote {page} (")
         ours, theirs = page.read_text("utf-8"), (demo_out / "report.html").read_text("utf-8")
-        for key in ("funnel", "conversion", "sla", "feedback"):
+        for key in ("funnel", "conversion", "sla", "feedback", "attribution", "evaluation"):
             assert section(ours, key) == section(theirs, key)
 
-    def test_sections_still_to_come_are_named_not_faked(
+    def test_costs_and_a_candidate_add_their_sections(
         self,
         demo_out: Path,
         tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """--costs and --candidate say, one line each, which module their section needs."""
+        """--costs adds the ROI to the credit, --candidate the backtest; the costs are counted."""
         monkeypatch.chdir(tmp_path)
+        (tmp_path / "new.toml").write_text(STRICTER, encoding="utf-8")
         files = [str(demo_out / n) for n in ("leads.csv", "history.csv", "activities.csv")]
         argv = ["report", files[0], "--history", files[1], "--activities", files[2]]
-        assert main([*argv, "--costs", "costs.csv", "--candidate", "new.toml"]) == 0
-        err = capsys.readouterr().err.splitlines()
-        assert err[0].startswith("smarketing: --costs left out: the attribution and ROI section")
-        assert err[1].startswith("smarketing: --candidate left out: the backtest section")
-        assert (tmp_path / "report.html").exists()  # the default output
+        assert main([*argv, "-o", "plain.html"]) == 0
+        plain = (tmp_path / "plain.html").read_text("utf-8")
+        assert "no ROI" in section(plain, "attribution") and 'id="backtest"' not in plain
+        costs = str(demo_out / "costs.csv")
+        assert main([*argv, "--costs", costs, "--candidate", "new.toml"]) == 0
+        err = capsys.readouterr().err
+        assert re.search(r"costs\.csv: \d+ rows read: \d+ costs", err), err
+        html = (tmp_path / "report.html").read_text("utf-8")  # the default output
+        assert "per customer" in section(html, "attribution")
+        assert "MQLs per week" in section(html, "backtest")
+        assert "score threshold" in section(html, "backtest")  # the sweep: the candidate's 60
+
+    def test_the_demo_page_credits_channels_and_evaluates_the_score(self, demo_out: Path) -> None:
+        """The demo writes costs and channels: its page has the ROI and the evaluation, and no
+        backtest (there is no candidate)."""
+        html = (demo_out / "report.html").read_text("utf-8")
+        assert "per customer" in section(html, "attribution")
+        assert "hand-set score AUC" in section(html, "evaluation")
+        assert 'id="backtest"' not in html
+        assert len(html.encode("utf-8")) < 2 * 1024 * 1024
+        assert not re.search(r"(?i)\bhttps?://", html)
+
+    def test_without_numpy_the_evaluation_is_one_note(
+        self,
+        demo_out: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """No predict extra: the page is written without the evaluation, and stderr says why."""
+        monkeypatch.setitem(sys.modules, "smarketing.predict", None)
+        files = [str(demo_out / n) for n in ("leads.csv", "history.csv", "activities.csv")]
+        page = tmp_path / "page.html"
+        argv = ["report", files[0], "--history", files[1], "--activities", files[2]]
+        assert main([*argv, "-o", str(page)]) == 0
+        notes = [x for x in capsys.readouterr().err.splitlines() if "needs numpy" in x]
+        assert notes == [
+            "smarketing: no evaluation of the score: it needs numpy "
+            "(pip install 'smarketing[predict]')"
+        ]
+        assert 'id="evaluation"' not in page.read_text("utf-8")
 
     @pytest.mark.parametrize("modules", [{}, {"smarketing.report": None}])
     def test_a_page_that_cannot_be_written_is_one_error_line(

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import attrs
 import pytest
+from tests.conftest import STRICTER_MQL
 
 import smarketing as sm
-from smarketing.demo import Simulation
+from smarketing.demo import Simulation, costs
 from smarketing.report import (
     SECTION_ORDER,
     Chart,
@@ -25,20 +26,27 @@ from smarketing.report import (
     Text,
     bar_chart,
     build_report,
+    column_chart,
     funnel_chart,
     line_chart,
     render_html,
+    score_threshold,
     sla_section,
     write_html,
 )
 
-#: The heading of every section the report has without the analyses still to come.
+#: The heading of every section of the page, when all their inputs are given.
 HEADINGS = (
     "The funnel",
     "Conversion by persona and by source",
     "The SLA by rep",
     "The feedback loop",
+    "Attribution and ROI",
+    "Evaluation of the lead score",
+    "The backtest of the candidate playbook",
 )
+#: The stricter candidate the backtest section replays: a higher MQL threshold on the score.
+STRICTER = sm.Playbook.from_dict({"lifecycle": {"mql": STRICTER_MQL}})
 BUDGET = 2 * 1024 * 1024
 URL = re.compile(r"(?i)\b(?:https?:)?//")
 
@@ -49,10 +57,9 @@ def sim(demo_sim: Simulation) -> Simulation:
 
 
 @pytest.fixture(scope="module")
-def page(sim: Simulation) -> Report:
-    return build_report(
-        sim.leads, sim.activities, playbook=sim.playbook, start=sim.start, end=sim.end
-    )
+def page(demo_report: Report) -> Report:
+    """The demo's page with every input: costs and a candidate playbook."""
+    return demo_report
 
 
 class Page(HTMLParser):
@@ -95,8 +102,8 @@ def parse(html: str) -> Page:
 
 class TestSections:
     def test_a_report_has_a_section_per_input_given(self, page: Report) -> None:
-        """Funnel, conversion, SLA and feedback, in page order, with the headline numbers."""
-        assert [s.key for s in page.sections] == ["funnel", "conversion", "sla", "feedback"]
+        """Every section, in page order, with the headline numbers."""
+        assert [s.key for s in page.sections] == list(SECTION_ORDER)
         assert [s.title for s in page.sections] == list(HEADINGS)
         assert page.figures is not None and page.figures.figures[0].label == "leads"
         assert page.figures.figures[0].value == "3,000"
@@ -143,6 +150,7 @@ class TestSections:
             start=sim.start,
             end=sim.end,
             sections=[backtest, roi],
+            evaluation=False,
         )
         keys = [s.key for s in page.sections]
         assert keys == ["funnel", "conversion", "sla", "feedback", "attribution", "backtest"]
@@ -279,3 +287,185 @@ class TestWriting:
         with pytest.raises(IsADirectoryError):
             write_html(tmp_path / "report.html", "new")
         assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def blocks(page: Report, key: str) -> tuple[object, ...]:
+    (section,) = [s for s in page.sections if s.key == key]
+    return section.blocks
+
+
+def tables(page: Report, key: str) -> list[Table]:
+    return [b for b in blocks(page, key) if isinstance(b, Table)]
+
+
+def figures(page: Report, key: str) -> dict[str, str]:
+    shown = [b for b in blocks(page, key) if isinstance(b, Figures)]
+    return {f.label: f.value for b in shown for f in b.figures}
+
+
+class TestAnalysisSections:
+    def test_each_analysis_appears_exactly_when_its_input_is_given(self, sim: Simulation) -> None:
+        """Channels bring credit (costs bring the ROI), outcomes the evaluation, a candidate
+        the backtest; without them the page leaves each out."""
+        args = {"playbook": sim.playbook, "start": sim.start, "end": sim.end}
+        plain = build_report(sim.leads, sim.activities, **args)  # type: ignore[arg-type]
+        keys = [s.key for s in plain.sections]
+        assert keys == ["funnel", "conversion", "sla", "feedback", "attribution", "evaluation"]
+        assert len(tables(plain, "attribution")) == 1  # credit, no ROI table
+        assert any(isinstance(b, Text) and "no ROI" in b.text for b in blocks(plain, "attribution"))
+        unmarked = [
+            attrs.evolve(a, properties={k: v for k, v in a.properties.items() if k != "channel"})
+            for a in sim.activities
+        ]
+        bare = build_report(sim.leads, unmarked, evaluation=False, **args)  # type: ignore[arg-type]
+        assert [s.key for s in bare.sections] == ["funnel", "conversion", "sla", "feedback"]
+
+    def test_credit_and_roi_are_the_librarys(self, sim: Simulation, page: Report) -> None:
+        """The credit table is `compare`'s, the ROI table `roi(costs)`'s, cent for cent."""
+        credit = sm.attribute(
+            sim.leads,
+            sim.activities,
+            model="w_shaped",
+            milestone="customer",
+            start=sim.start,
+            end=sim.end,
+            lifecycle=sim.playbook.lifecycle,
+        )
+        compared = credit.compare(["w_shaped", "markov"])
+        roi = credit.roi(costs(sim))
+        shares, roi_table = tables(page, "attribution")
+        for row in shares.rows:
+            channel = None if row[0] == "(no touch)" else row[0]
+            assert row[1] == f"{compared.credit['w_shaped'].get(channel, 0.0):,.1f}"
+            assert row[3] == f"{compared.credit['markov'].get(channel, 0.0):,.1f}"
+        assert [r[0] for r in roi_table.rows] == list(roi)
+        for row in roi_table.rows:
+            expected = roi[row[0]]
+            assert row[1] == f"{expected.cost:,.2f}"
+            per_customer = expected.cost_per_customer
+            assert row[-1] == ("—" if per_customer is None else f"{per_customer:,.2f}")
+        assert figures(page, "attribution")["customers"] == f"{credit.conversions:,}"
+
+    def test_the_backtest_and_its_sweep_are_the_librarys(
+        self, sim: Simulation, page: Report
+    ) -> None:
+        """Side by side as `backtest` says; the sweep is `Backtest.sweep` around 60."""
+        bt = sm.backtest(
+            sim.leads,
+            sim.activities,
+            baseline=sim.playbook,
+            candidate=STRICTER,
+            start=sim.start,
+            end=sim.end,
+        )
+        side, swept = tables(page, "backtest")
+        assert side.rows[0] == ("MQLs", f"{bt.mqls.baseline:,}", f"{bt.mqls.candidate:,}")
+        assert side.rows[2][1:] == (f"{bt.captured.baseline:,}", f"{bt.captured.candidate:,}")
+        assert figures(page, "backtest")["lost"] == f"{len(bt.lost):,}"
+        assert bt.lost and bt.lost[0].lead_id in str(blocks(page, "backtest"))
+        expected = bt.sweep("score", [42, 48, 54, 60, 66, 72, 78])
+        assert [r[:2] for r in swept.rows] == [
+            (f"{r.threshold:g}", f"{r.mqls:,}") for r in expected.rows
+        ]
+        assert sum(isinstance(b, Chart) for b in blocks(page, "backtest")) == 1
+
+    def test_a_candidate_that_reads_no_score_is_not_swept(self, sim: Simulation) -> None:
+        """An MQL definition on fit alone: the backtest, and no sweep of a score it ignores."""
+        fit_only = sm.Playbook.from_dict({"lifecycle": {"mql": "fit >= 30"}})
+        assert score_threshold(fit_only) is None
+        page = build_report(
+            sim.leads[:300],
+            sim.activities,
+            playbook=sim.playbook,
+            start=sim.start,
+            end=sim.end,
+            candidate=fit_only,
+            evaluation=False,
+        )
+        assert len(tables(page, "backtest")) == 1
+        assert not any(isinstance(b, Chart) for b in blocks(page, "backtest"))
+
+    def test_the_score_threshold_is_read_from_the_mql_definition(self) -> None:
+        """The number ``score`` is compared with (>=, >) in the move into mql, not under not."""
+        assert score_threshold(sm.Playbook.default()) == 50.0
+        mql = "fit >= 10 and (score > 40 or exists(email))"
+        either = sm.Playbook.from_dict({"lifecycle": {"mql": mql}})
+        assert score_threshold(either) == 40.0
+        negated = sm.Playbook.from_dict({"lifecycle": {"mql": "not (score >= 40)"}})
+        assert score_threshold(negated) is None
+        text = sm.Playbook.from_dict({"lifecycle": {"mql": "score >= 'high'"}})
+        assert score_threshold(text) is None
+
+    def test_the_hand_set_scores_ranking_is_measured_at_creation(
+        self, sim: Simulation, page: Report
+    ) -> None:
+        """Without a learned model: the AUC and lift of the score each lead had when it was
+        created, against reaching customer, as scikit-learn computes the AUC."""
+        from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
+
+        from smarketing import predict
+
+        ds = predict.training_set(sim.leads, sim.activities, outcome="customer", at="created")
+        by_id = {lead.id: lead for lead in sim.leads}
+        scores = []
+        for lead_id, t in zip(ds.lead_ids, ds.at, strict=True):
+            lead = by_id[lead_id]
+            known = attrs.evolve(
+                lead, fields={k: v for k, v in lead.fields.items() if v.learned_at <= t}
+            )
+            acts = [a for a in sim.activities if a.lead_id == lead_id and a.at <= t]
+            scores.append(sim.playbook.assess(known, acts, at=t).score.total)
+        auc = roc_auc_score(list(ds.y), scores)
+        shown = figures(page, "evaluation")
+        assert shown["hand-set score AUC"] == f"{auc:.3f}" and auc > 0.7
+        assert shown["leads ranked"] == f"{len(ds.y):,}"
+        (lift,) = tables(page, "evaluation")
+        assert float(lift.rows[0][4]) > 1.5  # the best tenth converts far above average
+        assert "learned score AUC" not in shown
+
+    def test_a_learned_model_shows_its_calibration(self, sim: Simulation) -> None:
+        """With a predictive model: its AUC and Brier score as `Evaluation.from_scores` gives
+        them, a calibration chart with its diagonal, and lift by decile."""
+        from smarketing import predict
+
+        ds = predict.training_set(sim.leads, sim.activities, outcome="customer", at="created")
+        scorer = predict.LeadScorer(max_rounds=60, bags=1, random_state=0)
+        model = scorer.fit(list(ds.X), list(ds.y)).model_
+        pb = attrs.evolve(sim.playbook, predictive=model)
+        page = build_report(sim.leads, sim.activities, playbook=pb, start=sim.start, end=sim.end)
+        p = [model.predict(row).probability for row in ds.X]
+        expected = predict.Evaluation.from_scores(list(ds.y), p, probabilities=True)
+        shown = figures(page, "evaluation")
+        assert shown["learned score AUC"] == f"{expected.auc:.3f}"
+        assert shown["Brier score"] == f"{expected.brier:.4f}"
+        charts = [b for b in blocks(page, "evaluation") if isinstance(b, Chart)]
+        assert len(charts) == 2 and "Calibration" in charts[1].svg
+        assert 'stroke-dasharray="4 3"' in charts[1].svg  # the diagonal
+
+    def test_too_few_outcomes_or_no_numpy_leaves_the_evaluation_out(
+        self, sim: Simulation, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Fewer than ten converted leads, or no numpy: no evaluation section."""
+        args = {"playbook": sim.playbook, "start": sim.start, "end": sim.end}
+        few = build_report(sim.leads[:40], sim.activities, **args)  # type: ignore[arg-type]
+        assert "evaluation" not in [s.key for s in few.sections]
+        monkeypatch.setitem(__import__("sys").modules, "smarketing.predict", None)
+        page = build_report(sim.leads[:600], sim.activities, **args)  # type: ignore[arg-type]
+        assert "evaluation" not in [s.key for s in page.sections]
+
+    def test_columns_stand_on_zero_with_their_notes_and_reference(self) -> None:
+        """One bar per column, its note above it, a dashed reference level and escaped labels."""
+        svg = column_chart(
+            [("1", 2.0, "2.0x"), ("<2>", 0.5, ""), ("3", 0.0, "0x")],
+            title="Lift",
+            x_label="decile",
+            reference=1.0,
+            reference_label="average",
+        )
+        root = ET.fromstring(str(svg))
+        ns = "{http://www.w3.org/2000/svg}"
+        rects = root.findall(f"{ns}rect") or root.findall("rect")
+        assert len(rects) == 3
+        assert "&lt;2&gt;" in svg and "2.0x" in svg and "average" in svg
+        assert 'stroke-dasharray="4 3"' in svg
+        assert column_chart([], title="empty", x_label="x").startswith("<svg")

@@ -17,14 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from smarketing.demo import Simulation
-from smarketing.report import build_report, render_html, write_html
+from smarketing.report import Report, render_html, write_html
 
 HEADINGS = (
     "The funnel",
     "Conversion by persona and by source",
     "The SLA by rep",
     "The feedback loop",
+    "Attribution and ROI",
+    "Evaluation of the lead score",
+    "The backtest of the candidate playbook",
 )
 WIDTH, HEIGHT = 1280, 2000
 FLAGS = (
@@ -101,11 +103,8 @@ def drawn_share(png: bytes) -> float:
 
 
 @pytest.fixture(scope="module")
-def demo_page(demo_sim: Simulation, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sim = demo_sim
-    page = build_report(
-        sim.leads, sim.activities, playbook=sim.playbook, start=sim.start, end=sim.end
-    )
+def demo_page(demo_report: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    page = demo_report
     return write_html(tmp_path_factory.mktemp("page") / "report.html", render_html(page))
 
 
@@ -125,7 +124,7 @@ class TestInChromium:
         dom = done.stdout
         headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2>(.*?)</h2>", dom)]
         assert headings == list(HEADINGS)
-        assert dom.count("<svg") >= 5 and dom.count("<table") >= 6
+        assert dom.count("<svg") >= 9 and dom.count("<table") >= 11
         assert console(done.stderr) == []
 
     def test_the_checks_catch_a_blank_page_and_a_console_error(self, tmp_path: Path) -> None:

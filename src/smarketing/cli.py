@@ -37,7 +37,7 @@ from typing import Any, Final, NoReturn, TypeVar
 
 import attrs
 
-from smarketing.attribution import MODELS, attribute, check_model, check_stage
+from smarketing.attribution import MODELS, Cost, attribute, check_model, check_stage
 from smarketing.backtest import backtest
 from smarketing.config import commented_default, to_toml
 from smarketing.dataspec import DataSpec
@@ -679,13 +679,6 @@ def _funnel(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Sections the page will have once their analyses exist: the option, the section, the module.
-_NOT_YET = (
-    ("costs", "attribution and ROI", "smarketing.attribution"),
-    ("candidate", "backtest", "smarketing.backtest"),
-)
-
-
 def _report(args: argparse.Namespace) -> int:
     output = Path(args.output or "report.html")
     if output.suffix.lower() not in (".html", ".htm"):
@@ -696,17 +689,45 @@ def _report(args: argparse.Namespace) -> int:
     except ImportError:
         msg = "the report needs Jinja2: pip install 'smarketing[report]'"
         raise UsageError(msg) from None
-    for option, section, module in _NOT_YET:
-        if getattr(args, option) is not None:
-            _note(f"--{option} left out: the {section} section needs {module}, not in this version")
     run = _Run.start(args, checked_output=False)
+    candidate = None if args.candidate is None else Playbook.from_toml(args.candidate)
     leads, activities, start, end = _recorded(run, args)
-    page = build_report(leads, activities or (), playbook=run.playbook, start=start, end=end)
+    spent = _costs(run, args.costs)
     run.finish()
+    page = build_report(
+        leads,
+        activities or (),
+        playbook=run.playbook,
+        start=start,
+        end=end,
+        costs=spent,
+        candidate=candidate,
+        evaluation=_can_evaluate(),
+    )
     html = render_html(page)
     write_html(output, html)
     _note(f"wrote {output} ({len(html.encode('utf-8')) / 1024:,.0f} KB)")
     return 0
+
+
+def _costs(run: _Run, path: str | None) -> list[Cost] | None:
+    """The cost records of --costs (``None`` without it), counted and their rejects kept."""
+    if path is None:
+        return None
+    paid = read_costs(path, spec=run.spec)
+    run.rejects += paid.rejects
+    run.counted(path, paid.rows, len(paid.records), "costs", len(paid.rejects))
+    return list(paid.records)
+
+
+def _can_evaluate() -> bool:
+    """Whether the report can evaluate the score (numpy); if not, one note says so."""
+    try:
+        import smarketing.predict  # noqa: F401
+    except ImportError:
+        _note("no evaluation of the score: it needs numpy (pip install 'smarketing[predict]')")
+        return False
+    return True
 
 
 def _recorded(
@@ -864,12 +885,7 @@ def _attribution(args: argparse.Namespace) -> int:
     leads, activities, _, _ = _recorded(run, args)
     start = run.time(args.start, "--start") if args.start else None
     end = run.time(args.end, "--end") if args.end else None
-    spent = None
-    if args.costs is not None:
-        paid = read_costs(args.costs, spec=run.spec)
-        spent = paid.records
-        run.rejects += paid.rejects
-        run.counted(args.costs, paid.rows, len(spent), "costs", len(paid.rejects))
+    spent = _costs(run, args.costs)
     run.finish()
     credit = attribute(
         leads,
@@ -1029,6 +1045,8 @@ def _demo_page(out: Path, sim: Simulation) -> Path | None:
         start=sim.start,
         end=sim.end,
         title="The smarketing demo: the funnel and the feedback loop",
+        costs=costs(sim),
+        evaluation=_can_evaluate(),
     )
     return write_html(out / "report.html", render_html(page))
 

@@ -1,7 +1,8 @@
 """The one page both teams open: a self-contained HTML report (extra ``smarketing[report]``).
 
 `build_report` computes the sections from leads, activities and a playbook (the funnel,
-conversion by persona and by source, the SLA by rep, the feedback loop); `render_html` turns
+conversion by persona and by source, the SLA by rep, the feedback loop, attribution and ROI,
+the score's evaluation, the backtest of a candidate playbook); `render_html` turns
 the result into one HTML file with its CSS and SVG charts inline, loading nothing from
 anywhere; `write_html` writes it atomically.
 
@@ -16,7 +17,7 @@ here, passed as ``build_report(..., sections=[...])`` or added with `Report.with
 >>> t = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
 >>> pb = sm.Playbook.default()
 >>> page = build_report([sm.Lead.new("L-1", at=t)], [], playbook=pb, start=t, end=t)
->>> [s.key for s in page.sections]
+>>> [s.key for s in page.sections]  # too few outcomes to evaluate, no channels to credit
 ['funnel', 'conversion', 'sla', 'feedback']
 >>> render_html(page).startswith("<!DOCTYPE html>")
 True
@@ -24,13 +25,20 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 
+from smarketing.attribution import Cost
 from smarketing.feedback import feedback_report
 from smarketing.funnel import funnel_report
 from smarketing.leads import Activity, Lead
 from smarketing.playbook import Playbook
+from smarketing.report._analyses import (
+    attribution_section,
+    backtest_section,
+    evaluation_section,
+    score_threshold,
+)
 from smarketing.report._content import (
     SECTION_ORDER,
     Block,
@@ -51,7 +59,7 @@ from smarketing.report._sections import (
     headline,
     sla_section,
 )
-from smarketing.report._svg import bar_chart, funnel_chart, line_chart
+from smarketing.report._svg import bar_chart, column_chart, funnel_chart, line_chart
 
 __all__ = [
     "SECTION_ORDER",
@@ -64,14 +72,19 @@ __all__ = [
     "Section",
     "Table",
     "Text",
+    "attribution_section",
+    "backtest_section",
     "bar_chart",
     "build_report",
+    "column_chart",
     "conversion_section",
+    "evaluation_section",
     "feedback_section",
     "funnel_chart",
     "funnel_section",
     "line_chart",
     "render_html",
+    "score_threshold",
     "sla_section",
     "write_html",
 ]
@@ -86,11 +99,18 @@ def build_report(
     end: datetime,
     title: str = "Sales and marketing: the funnel and the feedback loop",
     sections: Iterable[Section] = (),
+    costs: Mapping[str, float] | Iterable[Cost] | None = None,
+    candidate: Playbook | None = None,
+    evaluation: bool = True,
 ) -> Report:
     """The report's sections, computed (no markup yet) from the leads' recorded histories.
 
-    The SLA section needs the playbook's SLA and the activities (the sales touches in them);
-    `sections` adds computed sections of other analyses in `SECTION_ORDER`.
+    The SLA section needs the playbook's SLA and the activities (the sales touches in them).
+    Attribution needs activities with a ``channel``; `costs` (``{channel: amount}`` or `Cost`
+    records) adds its ROI table. The backtest needs a `candidate` playbook. The score's
+    evaluation needs at least `MIN_OUTCOMES` leads that reached the outcome and as many that
+    did not, and numpy (the ``predict`` extra): without numpy, or with ``evaluation=False``,
+    it is left out. `sections` adds computed sections of other analyses in `SECTION_ORDER`.
     """
     acts = list(activities)
     lc = playbook.lifecycle
@@ -118,6 +138,22 @@ def build_report(
     if "mql" in lc.main_path[:-1]:
         fb = feedback_report(leads, acts, playbook=playbook, start=start, end=end)
         parts.append(feedback_section(fb))
+    credit = attribution_section(leads, acts, lifecycle=lc, start=start, end=end, costs=costs)
+    if credit is not None:
+        parts.append(credit)
+    if evaluation:
+        try:
+            scored = evaluation_section(leads, acts, playbook=playbook)
+        except ImportError:
+            scored = None
+        if scored is not None:
+            parts.append(scored)
+    if candidate is not None:
+        parts.append(
+            backtest_section(
+                leads, acts, baseline=playbook, candidate=candidate, start=start, end=end
+            )
+        )
     subtitle = (
         f"{funnel.lead_count:,} leads from {start:%Y-%m-%d} to {end:%Y-%m-%d}, "
         f"{len(acts):,} activities."

@@ -1,4 +1,5 @@
-"""Small SVG charts drawn by the project: a funnel, horizontal bars, and lines on a unit square.
+"""Small SVG charts drawn by the project: a funnel, horizontal bars, columns (deciles, a
+threshold sweep) and lines on a unit square.
 
 Each function takes plain numbers and labels and returns one ``<svg>`` element as safe markup:
 every label is escaped here, the sizes are fixed so the page lays out the same everywhere,
@@ -7,11 +8,11 @@ and nothing refers to anything outside the element (no fonts, no images, no scri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-__all__ = ["PALETTE", "bar_chart", "funnel_chart", "line_chart"]
+__all__ = ["PALETTE", "bar_chart", "column_chart", "funnel_chart", "line_chart"]
 
 #: Colours, picked to stay apart in grey print too.
 PALETTE = ("#2f5d8a", "#4f8fc0", "#87b6db", "#c0392b", "#e39b3b", "#6b8e23")
@@ -82,12 +83,15 @@ def bar_chart(
     reference: float | None = None,
     reference_label: str = "overall",
     width: int = 760,
+    shown: Callable[[float], str] | None = None,
 ) -> Markup:
     """Horizontal bars, one per row; ``share`` bars run from 0 to 100% and read as percents.
 
     ``None`` values draw no bar and read "no data". ``reference`` draws a dashed line (the
-    overall rate, say) across the bars.
+    overall rate, say) across the bars. ``shown`` writes a value beside its bar (money, say);
+    by default a percent for shares and four significant digits otherwise.
     """
+    written = shown or ((lambda v: f"{v:.1%}") if share else (lambda v: f"{v:,.4g}"))
     row, top, label_w, value_w = 26, 22, 220, 70
     span = width - label_w - value_w
     values = [v for _, v in rows if v is not None]
@@ -99,8 +103,8 @@ def bar_chart(
             f'<line x1="{_number(x)}" y1="{top - 6}" x2="{_number(x)}" '
             f'y2="{top + row * len(rows)}" stroke="{_GRID}"/>'
         )
-        shown = f"{tick:.0%}" if share else _number(tick * most)
-        body.append(_text(x, top - 10, shown, anchor="middle", cls="tick"))
+        tick_text = f"{tick:.0%}" if share else written(tick * most)
+        body.append(_text(x, top - 10, tick_text, anchor="middle", cls="tick"))
     for i, (label, value) in enumerate(rows):
         y = top + i * row
         body.append(_text(label_w - 8, y + row / 2 + 1, label, anchor="end", cls="label"))
@@ -112,8 +116,7 @@ def bar_chart(
             f'<rect x="{label_w}" y="{y + 4}" width="{_number(w)}" height="{row - 8}" '
             f'rx="2" fill="{PALETTE[1]}"/>'
         )
-        shown = f"{value:.1%}" if share else f"{value:,.4g}"
-        body.append(_text(label_w + w + 6, y + row / 2 + 1, shown, cls="value"))
+        body.append(_text(label_w + w + 6, y + row / 2 + 1, written(value), cls="value"))
     if reference is not None:
         x = label_w + span * min(reference, most) / most
         bottom = top + row * len(rows)
@@ -124,6 +127,55 @@ def bar_chart(
         label = f"{reference_label} {reference:.1%}" if share else reference_label
         body.append(_text(x, bottom + 14, label, anchor="middle", cls="note ref"))
     height = top + row * len(rows) + 24
+    return _svg(width, height, title, body)
+
+
+def column_chart(
+    columns: Sequence[tuple[str, float, str]],
+    *,
+    title: str,
+    x_label: str,
+    reference: float | None = None,
+    reference_label: str = "",
+    width: int = 640,
+    height: int = 260,
+) -> Markup:
+    """Vertical columns from 0, one per (label, value, note): lift by decile, MQLs per
+    threshold. The note is written above its column; ``reference`` draws a dashed level
+    (a lift of 1, the average) across them."""
+    pad, top, bottom = 56, 24, 40
+    right = 12 if reference is None else 72  # room for the reference's label beside it
+    inner_w, inner_h = width - pad - right, height - top - bottom
+    most = max([v for _, v, _ in columns] + [reference or 0.0, 0.0]) or 1.0
+    slot = inner_w / max(len(columns), 1)
+    body: list[str] = []
+    for tick in (0.0, 0.5, 1.0):
+        y = top + inner_h * (1 - tick)
+        body.append(
+            f'<line x1="{pad}" y1="{_number(y)}" x2="{pad + inner_w}" y2="{_number(y)}" '
+            f'stroke="{_GRID}"/>'
+        )
+        body.append(_text(pad - 6, y + 4, f"{tick * most:,.2g}", anchor="end", cls="tick"))
+    for i, (label, value, note) in enumerate(columns):
+        h = inner_h * max(value, 0.0) / most
+        x = pad + i * slot + slot * 0.15
+        y = top + inner_h - h
+        body.append(
+            f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(slot * 0.7)}" '
+            f'height="{_number(max(h, 1.0))}" rx="2" fill="{PALETTE[1]}"/>'
+        )
+        middle = x + slot * 0.35
+        body.append(_text(middle, top + inner_h + 14, label, anchor="middle", cls="tick"))
+        if note:
+            body.append(_text(middle, y - 4, note, anchor="middle", cls="value"))
+    if reference is not None:
+        y = top + inner_h * (1 - reference / most)
+        body.append(
+            f'<line x1="{pad}" y1="{_number(y)}" x2="{pad + inner_w}" y2="{_number(y)}" '
+            f'stroke="{PALETTE[3]}" stroke-dasharray="4 3" stroke-width="1.5"/>'
+        )
+        body.append(_text(pad + inner_w + 6, y + 4, reference_label, cls="note ref"))
+    body.append(_text(pad + inner_w / 2, height - 6, x_label, anchor="middle", cls="note"))
     return _svg(width, height, title, body)
 
 
