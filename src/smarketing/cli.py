@@ -786,12 +786,8 @@ def _backtest_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         description="Replay recorded leads, their activities and histories under the playbook "
         "(the baseline) and a candidate, and compare their MQLs with what sales did (Markdown).",
     )
-    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
-    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
-    sub.add_argument("--activities", required=True, metavar="FILE", help="the activities")
+    _histories(sub, activities="the activities", required=True)
     sub.add_argument("--candidate", required=True, metavar="NEW.toml", help="the new playbook")
-    sub.add_argument("--start", metavar="T", help="window start (default: the first lead)")
-    sub.add_argument("--end", metavar="T", help="window end (default: the last event)")
     sub.add_argument(
         "--sweep",
         metavar="FACT=FROM:TO:STEP",
@@ -857,19 +853,13 @@ def _attribution_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         description="Which channels' touches led to the conversions at a milestone, by an "
         "attribution model; with --costs, cost per lead, MQL, SQL and customer per channel.",
     )
-    sub.add_argument("leads", metavar="LEADS", help="the leads file (.csv or .jsonl)")
-    sub.add_argument("--history", required=True, metavar="FILE", help="the stage changes")
-    sub.add_argument(
-        "--activities", required=True, metavar="FILE", help="activities with a channel column"
-    )
+    _histories(sub, activities="activities with a channel column", required=True)
     sub.add_argument("--costs", metavar="FILE", help="channel, campaign, start, amount")
     sub.add_argument("--model", default="w_shaped", metavar="MODEL", help=", ".join(MODELS))
     sub.add_argument("--milestone", default="customer", metavar="STAGE", help="default customer")
     sub.add_argument(
         "--source-touch", action="store_true", help="count each lead's source as a touch"
     )
-    sub.add_argument("--start", metavar="T", help="window start (default: unbounded)")
-    sub.add_argument("--end", metavar="T", help="window end (default: unbounded)")
     _common(sub, output="write the result to OUT: .md for Markdown, .json for data")
     sub.set_defaults(command=_attribution)
 
