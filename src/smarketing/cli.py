@@ -66,7 +66,7 @@ from smarketing.io import (
     scan_leads,
     write_rows,
 )
-from smarketing.io._check import check_data
+from smarketing.io._check import check_data, supplied_facts
 from smarketing.io._read import COST_COLUMNS, HISTORY_COLUMNS, collector_paused
 from smarketing.leads import Activity, Lead
 from smarketing.playbook import Assessment, Playbook
@@ -497,10 +497,7 @@ def _warn_unread(run: _Run, columns: Sequence[str]) -> None:
     """A note when no fit rule can hold: none of the facts they read is in the file."""
     fit = run.playbook.scoring.fit
     read = {name for rule in fit for name in rule.condition.fields}
-    have = set(columns) | {"id", "stage", "source"}
-    if "job_title" in have:
-        have |= {"seniority", "department"}
-    if fit and not read & have:
+    if fit and not read & supplied_facts(columns):
         shown = ", ".join(sorted(read)[:8])
         run.notes.append(
             f"no column of {run.args.leads} is a fact the fit rules read ({shown}): every lead "

@@ -21,7 +21,7 @@ from smarketing.personas import DERIVED_FACTS, derive_facts
 from smarketing.playbook import Playbook
 from smarketing.scoring import LetterGrading
 
-__all__ = ["PLACEHOLDERS", "DataCheck", "Problem", "check_data"]
+__all__ = ["PLACEHOLDERS", "DataCheck", "Problem", "check_data", "supplied_facts"]
 
 #: Cell texts that usually mean "not answered" in CRM exports and surveys (case-insensitive).
 PLACEHOLDERS: Final = frozenset(
@@ -59,6 +59,15 @@ class DataCheck:
     def ok(self) -> bool:
         """No problem and no bad row."""
         return not self.problems and not self.rejects
+
+
+def supplied_facts(columns: Iterable[str]) -> set[str]:
+    """The facts a file with these columns gives every lead: its columns, the facts a playbook
+    computes, and seniority/department when there is a job title to read them from."""
+    facts = set(columns) | COMPUTED
+    if "job_title" in facts:
+        facts |= set(DERIVED_FACTS)
+    return facts
 
 
 def _times(n: int) -> str:
@@ -110,9 +119,7 @@ def check_data(
             if condition.evaluate(facts) is True:
                 holds[i] += 1
     header = set(scan.columns)
-    supplied = header | COMPUTED
-    if "job_title" in header:
-        supplied |= set(DERIVED_FACTS)
+    supplied = supplied_facts(header)
     problems: list[Problem] = []
     read: set[str] = set()
     asked = {f.name for f in pb.forms} - supplied

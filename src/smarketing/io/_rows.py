@@ -333,7 +333,7 @@ def _json_name(key: str, spec: DataSpec) -> str:
 # --- cells --------------------------------------------------------------------------------------
 
 
-def auto_value(text: str) -> object:
+def auto_value(text: str) -> str | int | float:
     """A CSV cell as a number when the number writes back to the same text, else the text.
 
     ``"250"`` is 250 and ``"2.5"`` is 2.5, but ``"007"``, ``"+49"``, ``"1_000"``, ``"1e3"``,
@@ -395,7 +395,7 @@ def cells_reader(
                     continue
                 kind = types.get(name)
                 facts[name] = (
-                    auto_value(value)  # type: ignore[assignment]
+                    auto_value(value)
                     if kind is None
                     else typed_value(value, kind, where=name, dayfirst=dayfirst, zone=zone)
                 )
