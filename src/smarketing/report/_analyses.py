@@ -15,6 +15,7 @@ import attrs
 
 from smarketing.attribution import Attribution, Cost, attribute
 from smarketing.backtest import Backtest, Sweep, backtest
+from smarketing.backtest._text import compared_rows
 from smarketing.conditions import Compare, Condition
 from smarketing.leads import Activity, Lead, group_by_lead
 from smarketing.lifecycle import Lifecycle
@@ -232,20 +233,16 @@ def _lead_ids(changes: Sequence[object]) -> str:
     return ", ".join(ids) + (f" and {more:,} more" if more > 0 else "") if ids else "none"
 
 
-def _days(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f}"
-
-
 def _backtest_section(bt: Backtest, swept: Sweep | None, threshold: float | None) -> Section:
     b, c = bt.baseline, bt.candidate
-    rows = [
-        ("MQLs", f"{b.mqls:,}", f"{c.mqls:,}"),
-        ("MQLs per week", f"{b.mqls_per_week:.1f}", f"{c.mqls_per_week:.1f}"),
-        ("captured (became SQL)", f"{b.captured:,}", f"{c.captured:,}"),
-        ("precision (SQL rate of the MQLs)", _rate(b.precision), _rate(c.precision)),
-        ("recall of the recorded SQLs", _rate(b.recall), _rate(c.recall)),
-        ("median days gained", _days(b.median_days_gained), _days(c.median_days_gained)),
-    ]
+    shown = ("mqls", "mqls_per_week", "captured", "precision", "recall", "median_days_gained")
+    rows = compared_rows(
+        b,
+        c,
+        shown,
+        precision="precision (SQL rate of the MQLs)",
+        recall="recall of the recorded SQLs",
+    )
     lost, gained = bt.lost, bt.gained
     lost_sql, gained_sql = sum(x.sql for x in lost), sum(x.sql for x in gained)
     blocks: list[Block] = [

@@ -1,0 +1,49 @@
+"""The order of channels and campaigns, and their Markdown cells, for every credit table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TypeAlias
+
+#: A touch's unit of credit: its channel and its campaign (``None`` without a campaign level).
+_Key: TypeAlias = tuple[str, str | None]
+
+
+def _channel_order(channel: str | None) -> tuple[bool, str]:
+    return (channel is None, channel or "")
+
+
+def _key_order(key: _Key) -> tuple[str, bool, str]:
+    return (key[0], key[1] is not None, key[1] or "")
+
+
+def _unit_order(unit: object) -> tuple[str, bool, str]:
+    if isinstance(unit, tuple):
+        return _key_order(unit)
+    return (str(unit), False, "")
+
+
+def _pairs(credit: Mapping[str | None, float]) -> list[list[object]]:
+    ordered = sorted(credit.items(), key=lambda kv: (-kv[1], _channel_order(kv[0])))
+    return [[channel, share] for channel, share in ordered]
+
+
+def _when(moment: datetime | None) -> str:
+    return "the start" if moment is None else moment.isoformat(sep=" ", timespec="minutes")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _channel_cell(channel: str | None) -> str:
+    return "(no touch)" if channel is None else _cell(channel)
+
+
+def _count(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
