@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 import smarketing as sm
-from smarketing.cli import _activity_table, _lead_table
+from smarketing.cli._demo import _activity_table, _lead_table
 from smarketing.demo import DEFAULT_START, population
 from smarketing.io import write_rows
 
