@@ -40,6 +40,7 @@ from smarketing.attribution._attribute import attribute
 from smarketing.attribution._checks import MODELS, check_model, check_stage
 from smarketing.attribution._checks import Paths as Paths
 from smarketing.attribution._journeys import ChannelSpec as ChannelSpec
+from smarketing.attribution._markov import K as K
 from smarketing.attribution._markov import MarkovCredit, markov_credit
 from smarketing.attribution._result import Attribution, ModelComparison
 from smarketing.attribution._roi import ROI, ChannelROI, Cost

@@ -34,9 +34,7 @@ from smarketing.backtest._result import (
     Sweep,
     SweepRow,
 )
-from smarketing.backtest._result import (
-    Dimension as Dimension,
-)
+from smarketing.backtest._result import Dimension as Dimension
 from smarketing.backtest._timeline import CUSTOMER as CUSTOMER
 from smarketing.backtest._timeline import MQL as MQL
 from smarketing.backtest._timeline import SQL as SQL

@@ -8,12 +8,7 @@ import attrs
 
 from smarketing.backtest._moves import _Engine
 from smarketing.backtest._timeline import MQL
-from smarketing.conditions import (
-    Compare,
-    Condition,
-    Not,
-    _Junction,
-)
+from smarketing.conditions import Compare, Condition, Not, _Junction
 from smarketing.errors import ValidationError
 from smarketing.lifecycle import Lifecycle, Transition
 from smarketing.playbook import Playbook

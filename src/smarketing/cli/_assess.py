@@ -10,11 +10,7 @@ from datetime import datetime, timezone
 
 from smarketing.cli._progress import _Progress
 from smarketing.cli._run import UsageError, _note, _Run
-from smarketing.io import (
-    Scan,
-    scan_leads,
-    write_rows,
-)
+from smarketing.io import Scan, scan_leads, write_rows
 from smarketing.io._check import supplied_facts
 from smarketing.leads import Activity, Lead
 from smarketing.playbook import Assessment

@@ -6,13 +6,7 @@ import argparse
 
 from smarketing.attribution import MODELS, attribute, check_model, check_stage
 from smarketing.cli._options import _common, _histories, _Parser
-from smarketing.cli._run import (
-    _check_document,
-    _costs,
-    _recorded,
-    _Run,
-    _write_document,
-)
+from smarketing.cli._run import _check_document, _costs, _recorded, _Run, _write_document
 
 
 def _attribution_parser(commands: argparse._SubParsersAction[_Parser]) -> None:

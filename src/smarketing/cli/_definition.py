@@ -9,9 +9,7 @@ from pathlib import Path
 
 from smarketing.cli._run import SHOWN_REJECTS, UsageError, _note, _playbook
 from smarketing.config import commented_default, to_toml
-from smarketing.io import (
-    atomic_output,
-)
+from smarketing.io import atomic_output
 from smarketing.io._check import check_data
 from smarketing.playbook import Playbook
 

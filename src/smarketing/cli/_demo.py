@@ -22,10 +22,7 @@ from smarketing.demo import (
     simulate,
 )
 from smarketing.funnel import FunnelReport
-from smarketing.io import (
-    atomic_output,
-    write_rows,
-)
+from smarketing.io import atomic_output, write_rows
 from smarketing.io._read import COST_COLUMNS, HISTORY_COLUMNS
 from smarketing.leads import Activity, Lead
 

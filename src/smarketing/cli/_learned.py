@@ -14,9 +14,7 @@ import attrs
 from smarketing.cli._options import _common, _count, _Parser
 from smarketing.cli._run import UsageError, _leads_with_history, _note, _Run, _write_text
 from smarketing.errors import ValidationError
-from smarketing.io import (
-    atomic_output,
-)
+from smarketing.io import atomic_output
 from smarketing.leads import Lead
 from smarketing.predictive import facts_at
 from smarketing.serialisation import to_dict

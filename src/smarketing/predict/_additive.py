@@ -11,12 +11,7 @@ import numpy as np
 from smarketing.predict._inputs import Floats, Ints
 from smarketing.predict._naive_bayes import _graded
 from smarketing.predict._terms import _binned, _log_loss, _sigmoid
-from smarketing.predictive import (
-    Bins,
-    Pair,
-    PredictiveModel,
-    Shape,
-)
+from smarketing.predictive import Bins, Pair, PredictiveModel, Shape
 
 if TYPE_CHECKING:
     from smarketing.predict._scorer import LeadScorer

@@ -14,9 +14,7 @@ import numpy.typing as npt
 
 from smarketing.errors import ValidationError
 from smarketing.leads import Lead
-from smarketing.predictive import (
-    is_missing,
-)
+from smarketing.predictive import is_missing
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]

@@ -10,10 +10,7 @@ import numpy as np
 
 from smarketing.predict._inputs import Ints
 from smarketing.predict._terms import _apply, _binned, _sigmoid
-from smarketing.predictive import (
-    PredictiveModel,
-    Shape,
-)
+from smarketing.predictive import PredictiveModel, Shape
 
 
 def _fit_naive_bayes(

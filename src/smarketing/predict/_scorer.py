@@ -15,10 +15,7 @@ from smarketing.predict._additive import _Booster
 from smarketing.predict._inputs import Floats, _columns, _height, _is_number, _kind, _labels
 from smarketing.predict._naive_bayes import _fit_naive_bayes
 from smarketing.predict._terms import _apply, _sigmoid
-from smarketing.predictive import (
-    Prediction,
-    PredictiveModel,
-)
+from smarketing.predictive import Prediction, PredictiveModel
 
 
 class _Params:

@@ -8,12 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from smarketing.predict._inputs import _NUMBER_TYPES, Floats, Ints, _is_number
-from smarketing.predictive import (
-    Bins,
-    PredictiveModel,
-    is_missing,
-    level_of,
-)
+from smarketing.predictive import Bins, PredictiveModel, is_missing, level_of
 
 
 def _number_bins(name: str, values: list[object], max_bins: int) -> Bins:

@@ -9,9 +9,7 @@ import attrs
 
 from smarketing.errors import ValidationError
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
-from smarketing.predictive import (
-    facts_at,
-)
+from smarketing.predictive import facts_at
 
 
 @attrs.frozen

@@ -15,19 +15,6 @@ from typing import Final, TypeAlias
 import attrs
 from markupsafe import Markup
 
-__all__ = [
-    "SECTION_ORDER",
-    "Block",
-    "Chart",
-    "Figure",
-    "Figures",
-    "Items",
-    "Report",
-    "Section",
-    "Table",
-    "Text",
-]
-
 _NUMBER: Final = re.compile(r"[-+]?[\d,.]+%?|—|[\d.]+[smhd]( [\d.]+[smhd])?")
 
 #: Where each known section goes on the page; sections with other keys come after these.
