@@ -25,16 +25,9 @@ True
 
 from smarketing.backtest._moves import AutoMoves, next_move
 from smarketing.backtest._replay import backtest
-from smarketing.backtest._result import (
-    Backtest,
-    Compared,
-    LeadReplay,
-    MQLChange,
-    PlaybookResult,
-    Sweep,
-    SweepRow,
-)
+from smarketing.backtest._result import Backtest, Compared, LeadReplay, MQLChange, PlaybookResult
 from smarketing.backtest._result import Dimension as Dimension
+from smarketing.backtest._sweep import Sweep, SweepRow
 from smarketing.backtest._timeline import CUSTOMER as CUSTOMER
 from smarketing.backtest._timeline import MQL as MQL
 from smarketing.backtest._timeline import SQL as SQL

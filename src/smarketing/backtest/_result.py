@@ -9,8 +9,8 @@ from typing import Final, Generic, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from smarketing.backtest._sweep import _swept, _threshold
-from smarketing.backtest._text import _number, _rate, _when, compared_rows
+from smarketing.backtest._sweep import Sweep, SweepRow, _swept, _threshold
+from smarketing.backtest._text import _data, _when, compared_rows
 from smarketing.backtest._timeline import _first_mqls, _Timeline
 from smarketing.errors import ValidationError
 from smarketing.playbook import Playbook
@@ -100,43 +100,6 @@ class PlaybookResult:
     median_days_gained: float | None
     mqls_per_week: float
     median_score_at_recorded: float | None
-
-
-@attrs.frozen
-class SweepRow:
-    """One threshold of a sweep: MQL volume, SQLs captured and their rate, customers."""
-
-    threshold: float
-    mqls: int
-    captured: int
-    sql_rate: float | None
-    customers: int
-    mqls_per_week: float
-
-
-@attrs.frozen
-class Sweep:
-    """The candidate's MQL threshold on ``fact`` swept: one row per threshold."""
-
-    fact: str
-    rows: tuple[SweepRow, ...]
-
-    def to_markdown(self) -> str:
-        """The sweep as a Markdown table."""
-        lines = [
-            f"| {self.fact} >= | MQLs | MQLs per week | SQLs captured | SQL rate | customers |",
-            "|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in self.rows:
-            lines.append(
-                f"| {_number(r.threshold)} | {r.mqls:,} | {r.mqls_per_week:.1f} | "
-                f"{r.captured:,} | {_rate(r.sql_rate)} | {r.customers:,} |"
-            )
-        return "\n".join(lines) + "\n"
-
-    def to_dict(self) -> dict[str, object]:
-        """The sweep as JSON-safe data."""
-        return _data(self)
 
 
 class _Inputs:
@@ -313,20 +276,6 @@ class Backtest:
             if len(self.changed) > limit:
                 lines.append(f"| ... {len(self.changed) - limit:,} more | | | |")
         return "\n".join(lines) + "\n"
-
-
-def _plain(_instance: object, field: attrs.Attribute[object], value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def _data(value: object) -> dict[str, object]:
-    return attrs.asdict(
-        value,  # type: ignore[arg-type]
-        filter=lambda a, _v: not a.name.startswith("_"),
-        value_serializer=_plain,
-    )
 
 
 def _median(values: list[float]) -> float | None:

@@ -1,4 +1,4 @@
-"""The sweep: one MQL definition rebuilt with many thresholds on one fact."""
+"""The sweep: one MQL definition rebuilt with many thresholds on one fact, and its table."""
 
 from __future__ import annotations
 
@@ -7,11 +7,49 @@ import math
 import attrs
 
 from smarketing.backtest._moves import _Engine
+from smarketing.backtest._text import _data, _number, _rate
 from smarketing.backtest._timeline import MQL
 from smarketing.conditions import Compare, Condition, Not, _Junction
 from smarketing.errors import ValidationError
 from smarketing.lifecycle import Lifecycle, Transition
 from smarketing.playbook import Playbook
+
+
+@attrs.frozen
+class SweepRow:
+    """One threshold of a sweep: MQL volume, SQLs captured and their rate, customers."""
+
+    threshold: float
+    mqls: int
+    captured: int
+    sql_rate: float | None
+    customers: int
+    mqls_per_week: float
+
+
+@attrs.frozen
+class Sweep:
+    """The candidate's MQL threshold on ``fact`` swept: one row per threshold."""
+
+    fact: str
+    rows: tuple[SweepRow, ...]
+
+    def to_markdown(self) -> str:
+        """The sweep as a Markdown table."""
+        lines = [
+            f"| {self.fact} >= | MQLs | MQLs per week | SQLs captured | SQL rate | customers |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in self.rows:
+            lines.append(
+                f"| {_number(r.threshold)} | {r.mqls:,} | {r.mqls_per_week:.1f} | "
+                f"{r.captured:,} | {_rate(r.sql_rate)} | {r.customers:,} |"
+            )
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, object]:
+        """The sweep as JSON-safe data."""
+        return _data(self)
 
 
 def _threshold(value: object) -> float:
