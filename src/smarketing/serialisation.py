@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, NewType, TypeAlias, TypeVar
@@ -457,18 +457,21 @@ class _FunnelData:
         )
 
 
-def _whole(value: object, _type: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"expected a whole number (got {value!r})"
-        raise ValidationError(msg, value=value, expected="a whole number")
-    return value
+def _exactly(expected: str, accepts: Callable[[object], bool]) -> Callable[[object, object], Any]:
+    """A hook that takes a value as it is in the data, or says what was expected instead."""
+
+    def structure(value: object, _type: object) -> Any:
+        if not accepts(value):
+            msg = f"expected {expected} (got {value!r})"
+            raise ValidationError(msg, value=value, expected=expected)
+        return value
+
+    return structure
 
 
-def _flag(value: object, _type: object) -> bool:
-    if not isinstance(value, bool):
-        msg = f"expected true or false (got {value!r})"
-        raise ValidationError(msg, value=value, expected="true or false")
-    return value
+_whole: Final = _exactly("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
+_flag: Final = _exactly("true or false", lambda v: isinstance(v, bool))
+_list: Final = _exactly("a list", lambda v: isinstance(v, list))
 
 
 def _elapsed(value: timedelta) -> str:
@@ -501,10 +504,7 @@ def _register_funnel(conv: cattrs.Converter) -> None:
 
     def texts(value: object, _type: object) -> list[str]:
         # A list as written, never text read as its letters.
-        if not isinstance(value, list):
-            msg = f"expected a list (got {value!r})"
-            raise ValidationError(msg, value=value, expected="a list")
-        return conv.structure(value, list[str])
+        return conv.structure(_list(value, list), list[str])
 
     def reason(value: object, _type: object) -> _Reason:
         if not isinstance(value, list) or len(value) != 2:
