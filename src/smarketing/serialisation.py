@@ -26,7 +26,6 @@ from cattrs.errors import BaseValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.relativedelta import relativedelta
 
-from smarketing._calendar import WallClock, describe
 from smarketing._durations import Duration, format_duration, parse_duration
 from smarketing.attribution import (
     ROI,
@@ -396,8 +395,8 @@ class _FunnelData:
     stale: list[str]
     sla: SLA | None
     sla_summary: SLASummary | None
-    # Data written before reports said which clock they ran on ran on the wall clock.
-    clock: str = attrs.field(default=describe(WallClock()), kw_only=True)
+    # Data written before reports said which clock they ran on: the report's default clock.
+    clock: str = attrs.field(default=attrs.fields(FunnelReport).clock.default, kw_only=True)
     sla_breaches: list[SLABreach]
 
     @classmethod

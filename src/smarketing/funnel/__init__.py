@@ -30,13 +30,13 @@ from __future__ import annotations
 
 from smarketing.funnel._compute import funnel_report
 from smarketing.funnel._markdown import human_duration
-from smarketing.funnel._report import Dimension, FunnelReport, TimeInStage
+from smarketing.funnel._report import Dimension as Dimension  # what `by` takes
+from smarketing.funnel._report import FunnelReport, TimeInStage
 from smarketing.funnel._sla import DEFAULT_TOUCH_KINDS, SLA, SLABreach, SLASummary
 
 __all__ = [
     "DEFAULT_TOUCH_KINDS",
     "SLA",
-    "Dimension",
     "FunnelReport",
     "SLABreach",
     "SLASummary",
