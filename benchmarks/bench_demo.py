@@ -32,16 +32,16 @@ from smarketing.demo import DEFAULT_START, population, report, simulate
 
 #: Functions whose cumulative time tells where the demo's time goes.
 PHASES = (
-    ("demo.py", "population"),
-    ("demo.py", "simulate"),
+    ("_population.py", "population"),
+    ("_simulation.py", "simulate"),
     ("playbook.py", "advance_many"),
     ("scoring.py", "score_many"),
     ("playbook.py", "_derived"),
     ("lifecycle.py", "advance"),
     ("_calendar.py", "add"),
-    ("demo.py", "report"),
-    ("funnel.py", "funnel_report"),
-    ("funnel.py", "by"),
+    ("_story.py", "report"),
+    ("_compute.py", "funnel_report"),
+    ("_report.py", "by"),
 )
 
 

@@ -19,7 +19,7 @@ from smarketing.demo import (
     simulate,
     story,
 )
-from smarketing.demo import _problem as _problem
+from smarketing.demo._simulation import _problem as _problem
 from smarketing.funnel import DEFAULT_TOUCH_KINDS
 
 

@@ -39,6 +39,11 @@ DOMAIN = {
     "predictive": {"errors", "leads"},
 }
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
+# Shared pieces of the analyses: their input checks and the way their Markdown writes numbers.
+DOMAIN["_checks"] = {"errors", "leads"}
+DOMAIN["_text"] = set()
+DOMAIN["funnel"] |= {"_checks", "_text", "serialisation"}  # to_dict/from_dict, lazily
+DOMAIN["feedback"] |= {"_checks", "_text"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 # A backtest replays recorded leads under playbooks: it may use every domain module.
@@ -71,9 +76,9 @@ def module_path(name: str) -> Path:
 
 
 def module_files(name: str) -> list[Path]:
-    """The module's file, or every file of a package (its private modules too)."""
+    """The module's file, or every file of a package."""
     path = module_path(name)
-    return sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]
+    return sorted(path.parent.rglob("*.py")) if path.name == "__init__.py" else [path]
 
 
 def imports_of(path: Path) -> set[str]:

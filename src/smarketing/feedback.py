@@ -45,15 +45,10 @@ from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 import attrs
 
 from smarketing._calendar import WallClock
+from smarketing._checks import checked_activities, checked_iterable
+from smarketing._text import NONE, cell, left_out, percent, plural, when
 from smarketing.errors import ValidationError
-from smarketing.funnel import (
-    DEFAULT_TOUCH_KINDS,
-    SLA,
-    _cell,
-    _checked_activities,
-    _checked_iterable,
-    _when,
-)
+from smarketing.funnel import DEFAULT_TOUCH_KINDS, SLA
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -319,10 +314,10 @@ class FeedbackReport:
         """
         o = self.overall
         lines = [
-            f"**Feedback loop** from {_when(self.start)} to {_when(self.end)}: "
-            f"{_plural(o.handoffs, 'handoff')} to sales ({self.stage} entries); "
+            f"**Feedback loop** from {when(self.start)} to {when(self.end)}: "
+            f"{plural(o.handoffs, 'handoff', grouped=True)} to sales ({self.stage} entries); "
             f"{o.accepted:,} accepted, {o.rejections:,} rejected, {o.pending:,} pending; "
-            f"acceptance {_percent(o.acceptance)}.",
+            f"acceptance {percent(o.acceptance)}.",
             "",
         ]
         lines += self._advice_markdown(limit)
@@ -330,7 +325,7 @@ class FeedbackReport:
         if o.rejected:
             lines += ["| stage | reason | handoffs | share of decided |", "|---|---|---:|---:|"]
             lines += [
-                f"| {r.stage} | {_cell(r.reason)} | {r.count:,} | {_percent(r.count / o.decided)} |"
+                f"| {r.stage} | {cell(r.reason)} | {r.count:,} | {percent(r.count / o.decided)} |"
                 for r in o.rejected
             ]
         else:
@@ -350,9 +345,7 @@ class FeedbackReport:
             return [f"**Suggestions:** none passed the evidence bar ({evidence})."]
         lines = [f"**Suggestions** ({evidence}):", ""]
         lines += [f"{i}. {s.text}" for i, s in enumerate(self.suggestions[:limit], start=1)]
-        more = len(self.suggestions) - limit
-        if more > 0:
-            lines += ["", f"…and {_plural(more, 'more suggestion')}."]
+        lines += left_out(len(self.suggestions), limit, "suggestion", grouped=True)
         return lines
 
     def __repr__(self) -> str:
@@ -393,28 +386,20 @@ def _breakdown(
     lines = [header + " top reason |", rule + "---|"]
     for value, o in list(groups.items())[:limit]:
         cells = [
-            _cell(value if value is not None else _NONE.get(dimension, "(none)")),
+            cell(value if value is not None else _NONE.get(dimension, "(none)")),
             f"{o.handoffs:,}",
             f"{o.accepted:,}",
-            _percent(o.acceptance),
+            percent(o.acceptance),
         ]
         if membership:
-            cells.append(_percent(overall.minus(o).acceptance))
+            cells.append(percent(overall.minus(o).acceptance))
         top = o.rejected[0] if o.rejected else None
-        cells.append("—" if top is None else f"{_cell(top.reason)} ({top.count:,})")
+        cells.append(NONE if top is None else f"{cell(top.reason)} ({top.count:,})")
         lines.append("| " + " | ".join(cells) + " |")
     more = len(groups) - limit
     if more > 0:
         lines += ["", f"…and {more} more."]
     return lines
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' * (n != 1)}"
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 # --- computing a report ------------------------------------------------------------------------
@@ -501,7 +486,7 @@ def feedback_report(
         msg = f"stage must be a main-path stage before the last ({', '.join(path[:-1])})."
         raise ValidationError(msg, value=stage, where="stage", expected=", ".join(path[:-1]))
     later = frozenset(path[path.index(stage) + 1 :])
-    grouped = group_by_lead(_checked_activities(activities))
+    grouped = group_by_lead(checked_activities(activities))
     handoffs = list(
         _handoffs(playbook, _checked_leads(leads), grouped, stage, later, begin, finish)
     )
@@ -555,7 +540,7 @@ def _check_thresholds(min_sample: object, alpha: object, min_ratio: object) -> N
 
 
 def _checked_leads(leads: object) -> Iterator[Lead]:
-    for i, lead in enumerate(_checked_iterable(leads, "leads")):
+    for i, lead in enumerate(checked_iterable(leads, "leads")):
         if not isinstance(lead, Lead):
             msg = f"leads[{i}] must be a Lead (got {lead!r})."
             raise ValidationError(msg, value=lead, where=f"leads[{i}]", expected="Lead")

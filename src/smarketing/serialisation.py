@@ -15,15 +15,15 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NewType, TypeAlias, TypeVar
 
 import attrs
 import cattrs
 from cattrs.errors import BaseValidationError
-from cattrs.gen import make_dict_structure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.relativedelta import relativedelta
 
 from smarketing._durations import Duration, format_duration, parse_duration
@@ -47,7 +47,7 @@ from smarketing.feedback import (
     Reaction,
     Suggestion,
 )
-from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary
+from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary, TimeInStage
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
 from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
 from smarketing.playbook import Assessment, Playbook
@@ -87,6 +87,8 @@ _SUPPORTED: Final = (
     SLA,
     SLABreach,
     SLASummary,
+    TimeInStage,
+    FunnelReport,
     FormField,
     PlannedField,
     FormPlan,
@@ -366,9 +368,175 @@ def _register_attribution(conv: cattrs.Converter) -> None:
     conv.register_structure_hook(Cost, make_dict_structure_fn(Cost, conv, amount=raw))
 
 
+# --- the funnel report ------------------------------------------------------------------------
+
+#: A count in a report's data: a whole number as given, so that "3" or true is reported.
+_Count = NewType("_Count", int)
+#: A reason and how many leads gave it; the data writes it as ``[reason, count]``.
+_Reason: TypeAlias = tuple[str | None, _Count]
+
+
+@attrs.frozen
+class _FunnelData:
+    """A funnel report as data, keyed as the CLI writes it, so that errors name their path."""
+
+    start: datetime
+    end: datetime
+    stages: list[str]
+    main_path: list[str]
+    recycle_stages: list[str]
+    disqualify_stages: list[str]
+    count_returns: bool
+    leads: _Count
+    reached: dict[str, _Count]
+    converted: dict[str, dict[str, _Count]]
+    time_in_stage: dict[str, TimeInStage]
+    reasons: dict[str, list[_Reason]]
+    stale: list[str]
+    sla: SLA | None
+    sla_summary: SLASummary | None
+    # Data written before reports said which clock they ran on: the report's default clock.
+    clock: str = attrs.field(default=attrs.fields(FunnelReport).clock.default, kw_only=True)
+    sla_breaches: list[SLABreach]
+
+    @classmethod
+    def of(cls, r: FunnelReport) -> _FunnelData:
+        converted: dict[str, dict[str, _Count]] = {}
+        for a in r.stages:
+            for b in r.stages:
+                if n := r.converted(a, b):
+                    converted.setdefault(a, {})[b] = _Count(n)
+        return cls(
+            start=r.start,
+            end=r.end,
+            stages=list(r.stages),
+            main_path=list(r.main_path),
+            recycle_stages=list(r.recycle_stages),
+            disqualify_stages=list(r.disqualify_stages),
+            count_returns=r.count_returns,
+            leads=_Count(r.lead_count),
+            reached={s: _Count(r.reached(s)) for s in r.stages},
+            converted=converted,
+            time_in_stage={s: t for s in r.stages if (t := r.durations(s)) is not None},
+            reasons={
+                s: [(reason, _Count(n)) for reason, n in r.reasons(s).items()]
+                for s in (*r.recycle_stages, *r.disqualify_stages)
+                if r.reasons(s)
+            },
+            stale=list(r.stale),
+            sla=r.sla,
+            sla_summary=r.sla_summary,
+            clock=r.clock,
+            sla_breaches=list(r.sla_breaches),
+        )
+
+    def report(self) -> FunnelReport:
+        return FunnelReport(
+            start=self.start,
+            end=self.end,
+            stages=tuple(self.stages),
+            main_path=tuple(self.main_path),
+            recycle_stages=tuple(self.recycle_stages),
+            disqualify_stages=tuple(self.disqualify_stages),
+            count_returns=self.count_returns,
+            lead_count=self.leads,
+            stale=tuple(self.stale),
+            sla=self.sla,
+            sla_summary=self.sla_summary,
+            sla_breaches=tuple(self.sla_breaches),
+            reached=MappingProxyType(self.reached),
+            converted=MappingProxyType(
+                {(a, b): n for a, row in self.converted.items() for b, n in row.items()}
+            ),
+            times=MappingProxyType(self.time_in_stage),
+            reasons=MappingProxyType(
+                {s: MappingProxyType(dict(pairs)) for s, pairs in self.reasons.items()}
+            ),
+            clock=self.clock,
+        )
+
+
+def _exactly(expected: str, accepts: Callable[[object], bool]) -> Callable[[object, object], Any]:
+    """A hook that takes a value as it is in the data, or says what was expected instead."""
+
+    def structure(value: object, _type: object) -> Any:
+        if not accepts(value):
+            msg = f"expected {expected} (got {value!r})"
+            raise ValidationError(msg, value=value, expected=expected)
+        return value
+
+    return structure
+
+
+_whole: Final = _exactly("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
+_flag: Final = _exactly("true or false", lambda v: isinstance(v, bool))
+_list: Final = _exactly("a list", lambda v: isinstance(v, list))
+
+
+def _elapsed(value: timedelta) -> str:
+    # A stay may last no time at all, which a playbook's durations never do.
+    return format_duration(value) if value else "0s"
+
+
+def _structure_elapsed(value: object, _type: object) -> timedelta:
+    return timedelta(0) if value == "0s" else _structure_timedelta(value, timedelta)
+
+
+def _register_funnel(conv: cattrs.Converter) -> None:
+    """A funnel report and its parts: counts are whole numbers, stays may last no time."""
+    count = override(struct_hook=_whole)
+    stay = override(struct_hook=_structure_elapsed, unstruct_hook=_elapsed)
+    conv.register_structure_hook(_Count, _whole)
+    conv.register_structure_hook(
+        SLASummary,
+        make_dict_structure_fn(
+            SLASummary, conv, clocks=count, met=count, late=count, unanswered=count, pending=count
+        ),
+    )
+    conv.register_structure_hook(
+        TimeInStage,
+        make_dict_structure_fn(TimeInStage, conv, count=count, p50=stay, p90=stay, max=stay),
+    )
+    conv.register_unstructure_hook(
+        TimeInStage, make_dict_unstructure_fn(TimeInStage, conv, p50=stay, p90=stay, max=stay)
+    )
+
+    def texts(value: object, _type: object) -> list[str]:
+        # A list as written, never text read as its letters.
+        return conv.structure(_list(value, list), list[str])
+
+    def reason(value: object, _type: object) -> _Reason:
+        if not isinstance(value, list) or len(value) != 2:
+            msg = f"expected [reason, count] (got {value!r})"
+            raise ValidationError(msg, value=value, expected="[reason, count]")
+        return (_structure_optional_text(value[0], str), _Count(_whole(value[1], int)))
+
+    conv.register_structure_hook_func(lambda t: t == _Reason, reason)
+    conv.register_unstructure_hook_func(lambda t: t == _Reason, list)
+    lists = override(struct_hook=texts)
+    conv.register_structure_hook(
+        _FunnelData,
+        make_dict_structure_fn(
+            _FunnelData,
+            conv,
+            count_returns=override(struct_hook=_flag),
+            stages=lists,
+            main_path=lists,
+            recycle_stages=lists,
+            disqualify_stages=lists,
+            stale=lists,
+        ),
+    )
+    conv.register_unstructure_hook(FunnelReport, lambda r: conv.unstructure(_FunnelData.of(r)))
+    conv.register_structure_hook(
+        FunnelReport, lambda v, _: _FunnelData.report(conv.structure(v, _FunnelData))
+    )
+
+
 _CONVERTER: Final = _make_converter()
 _register_profiling(_CONVERTER)
 _register_attribution(_CONVERTER)
+_register_funnel(_CONVERTER)
 
 
 def to_dict(obj: object) -> Any:
@@ -378,14 +546,14 @@ def to_dict(obj: object) -> Any:
     """
     if isinstance(obj, Condition):
         return str(obj)
-    if isinstance(obj, FunnelReport | Backtest | Sweep):  # a report writes its own data
+    if isinstance(obj, Backtest | Sweep):  # a report writes its own data
         return obj.to_dict()
     if isinstance(obj, Playbook):  # a playbook's data is shaped like its file
         return obj.to_dict()
     if isinstance(obj, _REPORTS):  # attribution results write their own numbers
         return obj.to_dict()
     if not isinstance(obj, _SUPPORTED):
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Playbook, Condition))
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Playbook, Condition))
         msg = f"to_dict() does not know {type(obj).__name__} values (it knows {names})."
         raise ValidationError(msg, value=obj, where="to_dict", expected=names)
     return _CONVERTER.unstructure(obj)
@@ -404,8 +572,6 @@ def from_dict(cls: type[T], data: object) -> T:
             raise ValidationError(
                 f"$: {exc}", value=data, where="$", expected="a condition's text"
             ) from None
-    if cls is FunnelReport:
-        return FunnelReport.from_dict(data)  # type: ignore[return-value]
     if cls is Playbook:
         if not isinstance(data, Mapping):
             msg = f"$: expected a mapping for Playbook (got {data!r})."
@@ -415,7 +581,7 @@ def from_dict(cls: type[T], data: object) -> T:
         except ConfigError as exc:
             raise ValidationError(str(exc), value=data, where=exc.key or "$") from None
     if cls not in _SUPPORTED:
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Playbook, Condition))
+        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Playbook, Condition))
         msg = f"from_dict() does not know {getattr(cls, '__name__', cls)!r} (it knows {names})."
         raise ValidationError(msg, value=cls, where="from_dict", expected=names)
     if not isinstance(data, Mapping):
