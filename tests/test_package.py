@@ -39,6 +39,7 @@ DOMAIN = {
     "predictive": {"errors", "leads"},
 }
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
+DOMAIN["_assessment"] = {"personas", "predictive", "profiling", "scoring"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 # A backtest replays recorded leads under playbooks: it may use every domain module.

@@ -26,16 +26,13 @@ from cattrs.errors import BaseValidationError
 from cattrs.gen import make_dict_structure_fn, override
 from dateutil.relativedelta import relativedelta
 
+from smarketing._assessment import Assessment
 from smarketing._durations import Duration, format_duration, parse_duration
 from smarketing.attribution import (
-    ROI,
-    Attribution,
     ChannelROI,
     Cost,
     MarkovCredit,
-    ModelComparison,
 )
-from smarketing.backtest import Backtest, Sweep
 from smarketing.conditions import Condition, parse_condition
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.feedback import (
@@ -50,7 +47,6 @@ from smarketing.feedback import (
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
 from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
-from smarketing.playbook import Assessment, Playbook
 from smarketing.predictive import Bins, Pair, Prediction, PredictiveModel, Shape
 from smarketing.profiling import FormField, FormPlan, PlannedField
 from smarketing.scoring import (
@@ -108,8 +104,31 @@ _SUPPORTED: Final = (
     ChannelROI,
     MarkovCredit,
 )
-#: Reports that write their own data (their numbers); there is no reading them back.
-_REPORTS: Final = (Attribution, ROI, ModelComparison)
+#: The names an unknown type's error lists.
+_KNOWN: Final = (
+    ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Condition))
+    + ", the reports (Backtest, Sweep, Attribution, ROI, ModelComparison) and Playbook"
+)
+
+
+def _writes_itself(obj: object) -> bool:
+    """A value of this library that writes its own data: a report, or the playbook.
+
+    The converter sits below the playbook and the backtests (the playbook writes its file
+    through it), so they are known by their ``to_dict`` rather than by import.
+    """
+    return type(obj).__module__.startswith("smarketing.") and callable(
+        getattr(obj, "to_dict", None)
+    )
+
+
+def _reads_itself(cls: object) -> bool:
+    """A type of this library that reads its own data back (the playbook, from its file's shape)."""
+    return (
+        isinstance(cls, type)
+        and cls.__module__.startswith("smarketing.")
+        and callable(getattr(cls, "from_dict", None))
+    )
 
 
 def _structure_datetime(value: object, _type: object) -> datetime:
@@ -378,17 +397,12 @@ def to_dict(obj: object) -> Any:
     """
     if isinstance(obj, Condition):
         return str(obj)
-    if isinstance(obj, FunnelReport | Backtest | Sweep):  # a report writes its own data
-        return obj.to_dict()
-    if isinstance(obj, Playbook):  # a playbook's data is shaped like its file
-        return obj.to_dict()
-    if isinstance(obj, _REPORTS):  # attribution results write their own numbers
-        return obj.to_dict()
-    if not isinstance(obj, _SUPPORTED):
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Playbook, Condition))
-        msg = f"to_dict() does not know {type(obj).__name__} values (it knows {names})."
-        raise ValidationError(msg, value=obj, where="to_dict", expected=names)
-    return _CONVERTER.unstructure(obj)
+    if isinstance(obj, _SUPPORTED):
+        return _CONVERTER.unstructure(obj)
+    if _writes_itself(obj):  # a report (its numbers) or a playbook (shaped like its file)
+        return obj.to_dict()  # type: ignore[attr-defined]
+    msg = f"to_dict() does not know {type(obj).__name__} values (it knows {_KNOWN})."
+    raise ValidationError(msg, value=obj, where="to_dict", expected=_KNOWN)
 
 
 def from_dict(cls: type[T], data: object) -> T:
@@ -406,21 +420,18 @@ def from_dict(cls: type[T], data: object) -> T:
             ) from None
     if cls is FunnelReport:
         return FunnelReport.from_dict(data)  # type: ignore[return-value]
-    if cls is Playbook:
-        if not isinstance(data, Mapping):
-            msg = f"$: expected a mapping for Playbook (got {data!r})."
-            raise ValidationError(msg, value=data, where="$", expected="a mapping")
-        try:
-            return Playbook.from_dict(data)  # type: ignore[return-value]
-        except ConfigError as exc:
-            raise ValidationError(str(exc), value=data, where=exc.key or "$") from None
-    if cls not in _SUPPORTED:
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Playbook, Condition))
-        msg = f"from_dict() does not know {getattr(cls, '__name__', cls)!r} (it knows {names})."
-        raise ValidationError(msg, value=cls, where="from_dict", expected=names)
+    if cls not in _SUPPORTED and not _reads_itself(cls):
+        name = getattr(cls, "__name__", cls)
+        msg = f"from_dict() does not know {name!r} (it knows {_KNOWN})."
+        raise ValidationError(msg, value=cls, where="from_dict", expected=_KNOWN)
     if not isinstance(data, Mapping):
         msg = f"$: expected a mapping for {cls.__name__} (got {data!r})."
         raise ValidationError(msg, value=data, where="$", expected="a mapping")
+    if cls not in _SUPPORTED:  # a playbook: data shaped like its file
+        try:
+            return cls.from_dict(data)  # type: ignore[attr-defined, no-any-return]
+        except ConfigError as exc:
+            raise ValidationError(str(exc), value=data, where=exc.key or "$") from None
     try:
         return _CONVERTER.structure(data, cls)
     except BaseValidationError as exc:

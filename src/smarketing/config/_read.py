@@ -17,13 +17,13 @@ from smarketing._calendar import BusinessCalendar
 from smarketing.conditions import Condition
 from smarketing.config._check import Source, check
 from smarketing.config._defaults import DEFAULT_FILE, effective_data, packaged
+from smarketing.config._parts import Assemble, P, PlaybookParts
 from smarketing.config._spec import DAYS, SPEC
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.funnel import SLA
 from smarketing.lifecycle import DEFAULT_MQL, DEFAULT_SQL, Lifecycle, Stage, Transition
 from smarketing.personas import DERIVED_FACTS, Persona, PersonaMatcher, Trait
-from smarketing.playbook import Playbook
 from smarketing.predictive import PredictiveModel
 from smarketing.profiling import FormField
 from smarketing.scoring import (
@@ -34,6 +34,7 @@ from smarketing.scoring import (
     LetterGrading,
     ScoringModel,
 )
+from smarketing.serialisation import from_dict as structure
 
 T = TypeVar("T")
 
@@ -46,8 +47,11 @@ BUILTIN_FACTS: Final = frozenset(
 # --- building a playbook ------------------------------------------------------------------------
 
 
-def load(path: str | Path) -> Playbook:
-    """Read a playbook TOML file. A bad file is a ``ConfigError`` naming file, key and line."""
+def load(path: str | Path, *, into: Assemble[P]) -> P:
+    """Read a playbook TOML file into ``into`` (``Playbook``).
+
+    A bad file is a ``ConfigError`` naming file, key and line.
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -57,11 +61,11 @@ def load(path: str | Path) -> Playbook:
     except UnicodeDecodeError as exc:
         msg = f"{p}: not UTF-8 text ({exc.reason})."
         raise ConfigError(msg, source=str(p)) from None
-    return loads(text, source=str(p))
+    return loads(text, source=str(p), into=into)
 
 
-def loads(text: str, *, source: str | None = None) -> Playbook:
-    """A playbook from TOML text."""
+def loads(text: str, *, source: str | None = None, into: Assemble[P]) -> P:
+    """A playbook from TOML text, assembled by ``into``."""
     src = Source(source, text)
     try:
         data = tomllib.loads(text)
@@ -71,20 +75,21 @@ def loads(text: str, *, source: str | None = None) -> Playbook:
         where = f"{source or 'playbook'}" + (f":{line}" if line else "")
         msg = f"{where}: not valid TOML ({exc})."
         raise ConfigError(msg, source=source, line=line) from None
-    return _build(data, src)
+    return _build(data, src, into)
 
 
-def from_dict(data: Mapping[str, Any], *, source: str | None = None) -> Playbook:
+def from_dict(data: Mapping[str, Any], *, source: str | None = None, into: Assemble[P]) -> P:
     """A playbook from data shaped like the file; an omitted section takes the default's."""
-    return _build(data, Source(source))
+    return _build(data, Source(source), into)
 
 
-def default_playbook() -> Playbook:
-    """The embedded default playbook."""
-    return loads(packaged(DEFAULT_FILE), source=f"<smarketing>/{DEFAULT_FILE}")
+def default_playbook(*, into: Assemble[P]) -> P:
+    """The embedded default playbook, assembled by ``into``."""
+    return loads(packaged(DEFAULT_FILE), source=f"<smarketing>/{DEFAULT_FILE}", into=into)
 
 
-def _build(data: Mapping[str, Any], src: Source) -> Playbook:
+def _build(data: Mapping[str, Any], src: Source, into: Assemble[P]) -> P:
+    """Check the data, build the parts, and have ``into`` assemble them (its errors named too)."""
     check(data, SPEC, "", src)  # the file as written: errors name its own keys and lines
     checked = check(effective_data(data), SPEC, "", src)
     lifecycle = _guarded(src, "lifecycle", partial(_lifecycle, checked.get("lifecycle", {}), src))
@@ -102,7 +107,7 @@ def _build(data: Mapping[str, Any], src: Source) -> Playbook:
         src,
         "forms",
         partial(
-            Playbook,
+            into,
             lifecycle=lifecycle,
             scoring=scoring,
             personas=personas,
@@ -131,8 +136,6 @@ def _predictive(data: Mapping[str, Any] | None, src: Source) -> PredictiveModel 
     """The learned model: its data inline, or read from the JSON file ``model`` names."""
     if data is None:
         return None
-    from smarketing.serialisation import from_dict as structure
-
     path = "predictive"
     raw: object = data
     if "model" in data:
@@ -289,7 +292,7 @@ def _sla(data: Mapping[str, Any] | None, src: Source) -> tuple[SLA | None, Busin
     return sla, calendar
 
 
-def _check_references(pb: Playbook, src: Source) -> None:
+def _check_references(pb: PlaybookParts, src: Source) -> None:
     """Stages and facts that rules name must exist; a near miss gets a suggestion."""
     stages = set(pb.lifecycle.stage_names)
     if pb.sla is not None and pb.sla.stage not in stages:

@@ -6,16 +6,17 @@ from typing import Any, Final
 
 from smarketing._calendar import zone_name
 from smarketing._durations import format_duration
+from smarketing.config._parts import PlaybookParts
 from smarketing.config._spec import DAYS
 from smarketing.dataspec import DataSpec
 from smarketing.lifecycle import DEFAULT_MQL, DEFAULT_SQL, Lifecycle, Stage
-from smarketing.playbook import Playbook
 from smarketing.profiling import FormField
 from smarketing.scoring import (
     EngagementRule,
     LetterGrading,
     ScoringModel,
 )
+from smarketing.serialisation import to_dict as unstructure
 
 _DEFAULT_STAGES: Final = (
     "suspect",
@@ -31,7 +32,7 @@ _DEFAULT_STAGES: Final = (
 # --- writing a playbook -------------------------------------------------------------------------
 
 
-def to_dict(pb: Playbook) -> dict[str, Any]:
+def to_dict(pb: PlaybookParts) -> dict[str, Any]:
     """The playbook as data shaped like the file (TOML- and JSON-safe)."""
     out: dict[str, Any] = {}
     data = _data_data(pb.data)
@@ -56,8 +57,6 @@ def to_dict(pb: Playbook) -> dict[str, Any]:
     }
     out["forms"] = {"max_fields": pb.max_fields, "fields": [_field_data(f) for f in pb.forms]}
     if pb.predictive is not None:
-        from smarketing.serialisation import to_dict as unstructure
-
         out["predictive"] = unstructure(pb.predictive)
     if pb.sla is None:
         out["sla"] = False
