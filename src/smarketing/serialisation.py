@@ -16,17 +16,18 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
 from cattrs.errors import BaseValidationError
-from cattrs.gen import make_dict_structure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.relativedelta import relativedelta
 
 from smarketing._assessment import Assessment
+from smarketing._calendar import BusinessCalendar, zone_name
 from smarketing._durations import Duration, format_duration, parse_duration
 from smarketing.attribution import (
     ChannelROI,
@@ -34,6 +35,7 @@ from smarketing.attribution import (
     MarkovCredit,
 )
 from smarketing.conditions import Condition, parse_condition
+from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.feedback import (
     Comparison,
@@ -46,6 +48,7 @@ from smarketing.feedback import (
 )
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
+from smarketing.lifecycle import Lifecycle, Stage, Transition
 from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
 from smarketing.predictive import Bins, Pair, Prediction, PredictiveModel, Shape
 from smarketing.profiling import FormField, FormPlan, PlannedField
@@ -103,7 +106,15 @@ _SUPPORTED: Final = (
     Cost,
     ChannelROI,
     MarkovCredit,
+    # the parts of a playbook, as its file writes them
+    Stage,
+    Transition,
+    Lifecycle,
+    BusinessCalendar,
+    DataSpec,
 )
+#: Working days as the playbook file names them.
+DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: The names an unknown type's error lists.
 _KNOWN: Final = (
     ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Condition))
@@ -296,13 +307,19 @@ def _register_scoring(conv: cattrs.Converter) -> None:
 
     # Numbers reach the classes as they are in the data, so that "3" is reported, not coerced.
     raw = override(struct_hook=lambda value, _type: value)
-    conv.register_structure_hook(FitRule, make_dict_structure_fn(FitRule, conv, points=raw))
+    # A rule's condition is written `when`, as in the playbook file.
+    when = override(rename="when")
+    for rule in (FitRule, GradeCriterion):
+        conv.register_unstructure_hook(rule, make_dict_unstructure_fn(rule, conv, condition=when))
+    conv.register_structure_hook(
+        FitRule, make_dict_structure_fn(FitRule, conv, condition=when, points=raw)
+    )
     conv.register_structure_hook(
         EngagementRule,
         make_dict_structure_fn(EngagementRule, conv, points=raw, lose=raw, max_count=raw),
     )
     conv.register_structure_hook(
-        GradeCriterion, make_dict_structure_fn(GradeCriterion, conv, thirds=raw)
+        GradeCriterion, make_dict_structure_fn(GradeCriterion, conv, condition=when, thirds=raw)
     )
     conv.register_structure_hook(
         Contribution, make_dict_structure_fn(Contribution, conv, points=raw, count=raw)
@@ -322,8 +339,10 @@ def _register_personas(conv: cattrs.Converter) -> None:
         return value
 
     raw = override(struct_hook=as_given)
+    when = override(rename="when")  # a trait's condition, as the playbook file writes it
+    conv.register_unstructure_hook(Trait, make_dict_unstructure_fn(Trait, conv, condition=when))
     conv.register_structure_hook(
-        Trait, make_dict_structure_fn(Trait, conv, weight=raw, required=raw)
+        Trait, make_dict_structure_fn(Trait, conv, condition=when, weight=raw, required=raw)
     )
     conv.register_structure_hook(
         PersonaMatch, make_dict_structure_fn(PersonaMatch, conv, confidence=raw)
@@ -369,6 +388,9 @@ def _register_profiling(conv: cattrs.Converter) -> None:
         FactValue | None, lambda v, _t: None if v is None else _structure_fact(v, FactValue)
     )
     conv.register_unstructure_hook(
+        FormField, make_dict_unstructure_fn(FormField, conv, _cattrs_omit_if_default=True)
+    )
+    conv.register_unstructure_hook(
         PlannedField,
         lambda p: {
             "name": p.name,
@@ -385,9 +407,91 @@ def _register_attribution(conv: cattrs.Converter) -> None:
     conv.register_structure_hook(Cost, make_dict_structure_fn(Cost, conv, amount=raw))
 
 
+def _register_playbook_parts(conv: cattrs.Converter) -> None:
+    """Stages, transitions, the lifecycle, business hours and the data spec, as the file has them.
+
+    A stage with nothing but its name is its name; a calendar names its zone and days
+    (``"Europe/Berlin"``, ``"mon"``) and writes times as ``"09:00"``; a data spec writes only
+    what differs from reading files plainly.
+    """
+    plain_stage = make_dict_unstructure_fn(Stage, conv, _cattrs_omit_if_default=True)
+    conv.register_unstructure_hook(
+        Stage, lambda s: s.name if s == Stage(s.name) else plain_stage(s)
+    )
+    stage_table = make_dict_structure_fn(Stage, conv)
+    conv.register_structure_hook(
+        Stage,
+        lambda v, _t: (
+            Stage(_structure_text(v, str)) if isinstance(v, str) else stage_table(v, Stage)
+        ),
+    )
+
+    def auto(value: object, _type: object) -> bool | Condition:
+        return value if isinstance(value, bool) else _structure_condition(value, Condition)
+
+    conv.register_structure_hook(bool | Condition, auto)
+    conv.register_unstructure_hook(
+        BusinessCalendar,
+        lambda c: {
+            "timezone": zone_name(c.tz),
+            "days": [DAYS[d] for d in c.days],
+            "start": c.start.isoformat("minutes"),
+            "end": c.end.isoformat("minutes"),
+            "holidays": [d.isoformat() for d in sorted(c.holidays)],
+        },
+    )
+    conv.register_structure_hook(BusinessCalendar, lambda v, _t: _structure_calendar(conv, v))
+    conv.register_unstructure_hook(
+        DataSpec, make_dict_unstructure_fn(DataSpec, conv, _cattrs_omit_if_default=True)
+    )
+    # A way into a stage names its guard `when`, as a transition does.
+    when = override(rename="when")
+    conv.register_unstructure_hook(
+        Definition, make_dict_unstructure_fn(Definition, conv, condition=when)
+    )
+    conv.register_structure_hook(
+        Definition, make_dict_structure_fn(Definition, conv, condition=when)
+    )
+
+
+@attrs.frozen
+class _CalendarData:
+    """Business hours as the file writes them."""
+
+    timezone: str = "UTC"
+    days: tuple[str, ...] = DAYS[:5]
+    start: str = "09:00"
+    end: str = "17:00"
+    holidays: tuple[date, ...] = ()
+
+
+def _structure_calendar(conv: cattrs.Converter, value: object) -> BusinessCalendar:
+    data = conv.structure(_structure_mapping(value, BusinessCalendar), _CalendarData)
+    unknown = [d for d in data.days if d.lower() not in DAYS]
+    if unknown:
+        msg = f"{unknown[0]!r} is not a day (days: {', '.join(DAYS)})"
+        raise ValidationError(msg, value=unknown[0], expected="a day name")
+    clock = {name: _structure_time(getattr(data, name)) for name in ("start", "end")}
+    return BusinessCalendar(
+        tz=data.timezone,
+        days=[DAYS.index(d.lower()) for d in data.days],
+        holidays=data.holidays,
+        **clock,
+    )
+
+
+def _structure_time(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        msg = f"{value!r} is not a time like '09:00'"
+        raise ValidationError(msg, value=value, expected="a time of day") from None
+
+
 _CONVERTER: Final = _make_converter()
 _register_profiling(_CONVERTER)
 _register_attribution(_CONVERTER)
+_register_playbook_parts(_CONVERTER)
 
 
 def to_dict(obj: object) -> Any:

@@ -18,7 +18,7 @@ from smarketing.conditions import Condition
 from smarketing.config._check import Source, check
 from smarketing.config._defaults import DEFAULT_FILE, effective_data, packaged
 from smarketing.config._parts import Assemble, P, PlaybookParts
-from smarketing.config._spec import DAYS, SPEC
+from smarketing.config._spec import SPEC
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.funnel import SLA
@@ -34,6 +34,7 @@ from smarketing.scoring import (
     LetterGrading,
     ScoringModel,
 )
+from smarketing.serialisation import DAYS
 from smarketing.serialisation import from_dict as structure
 
 T = TypeVar("T")

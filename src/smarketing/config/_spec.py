@@ -8,9 +8,7 @@ from typing import Any, Final
 import attrs
 
 from smarketing.dataspec import COLUMN_TYPES, DELIMITERS
-
-DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
+from smarketing.serialisation import DAYS
 
 # --- the description of the file ----------------------------------------------------------------
 
