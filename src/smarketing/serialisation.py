@@ -414,17 +414,22 @@ def _register_playbook_parts(conv: cattrs.Converter) -> None:
     (``"Europe/Berlin"``, ``"mon"``) and writes times as ``"09:00"``; a data spec writes only
     what differs from reading files plainly.
     """
-    plain_stage = make_dict_unstructure_fn(Stage, conv, _cattrs_omit_if_default=True)
     conv.register_unstructure_hook(
-        Stage, lambda s: s.name if s == Stage(s.name) else plain_stage(s)
+        Stage, make_dict_unstructure_fn(Stage, conv, _cattrs_omit_if_default=True)
     )
-    stage_table = make_dict_structure_fn(Stage, conv)
-    conv.register_structure_hook(
-        Stage,
-        lambda v, _t: (
-            Stage(_structure_text(v, str)) if isinstance(v, str) else stage_table(v, Stage)
-        ),
-    )
+
+    # In a lifecycle a stage with nothing but its name is its name.
+    def stages_data(stages: tuple[Stage, ...]) -> list[object]:
+        return [s.name if s == Stage(s.name) else conv.unstructure(s) for s in stages]
+
+    def stages(value: object, _type: object) -> tuple[Stage, ...]:
+        if not isinstance(value, list | tuple):
+            msg = f"expected a list of stages (got {value!r})"
+            raise ValidationError(msg, value=value, expected="a list")
+        return tuple(Stage(s) if isinstance(s, str) else conv.structure(s, Stage) for s in value)
+
+    conv.register_unstructure_hook_func(lambda t: t == tuple[Stage, ...], stages_data)
+    conv.register_structure_hook_func(lambda t: t == tuple[Stage, ...], stages)
 
     def auto(value: object, _type: object) -> bool | Condition:
         return value if isinstance(value, bool) else _structure_condition(value, Condition)

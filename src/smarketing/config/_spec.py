@@ -151,7 +151,11 @@ SPEC: Final[Key] = _table(
                     "The most engagement points a lead can have (false: no cap).",
                     falsy=True,
                 ),
-                "floor": _k("number", "The least engagement points (default 0)."),
+                "floor": _k(
+                    "number",
+                    "The least engagement points (default 0; false: no floor).",
+                    falsy=True,
+                ),
                 "group_caps": Key(
                     "map",
                     "The most points each engagement group can give.",

@@ -69,8 +69,8 @@ def _lifecycle_data(lc: Lifecycle) -> dict[str, Any]:
 
 def _as_file(value: object, key: Key) -> object:
     """Converter data as the file holds it: tables in the description's key order, and no
-    nulls (TOML has none): a null the file says as ``false`` is ``false``, any other is left
-    out, which reads back as the same default."""
+    nulls (TOML has none): a null the file says as ``false`` is ``false``; any other, and
+    empty text where the file needs text, is left out and reads back as the same default."""
     if key.kind not in ("table", "stage_entry", "list") or not isinstance(value, Mapping | list):
         return value
     if isinstance(value, list):
@@ -85,6 +85,8 @@ def _as_file(value: object, key: Key) -> object:
         if value[name] is None:
             if sub is not None and (sub.falsy or sub.kind == "string_or_false"):
                 out[name] = False
+        elif value[name] == "" and sub is not None and sub.kind == "string":
+            continue  # no text where the file needs some: the default (a persona's description)
         else:
             out[name] = value[name] if sub is None else _as_file(value[name], sub)
     return out
