@@ -30,6 +30,7 @@ from smarketing.feedback import Definition, Group
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
 NAMES = sst.FIELD_NAMES
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata")
+DEFAULT = sm.Playbook.default()
 STAGES = ("suspect", "prospect", "mql", "sql", "customer", "recycled", "disqualified")
 
 
@@ -115,23 +116,38 @@ def assessments(draw: st.DrawFn) -> sm.Assessment:
     lead = draw(sst.leads())
     acts = draw(st.lists(sst.activities(lead_ids=(lead.id,)), max_size=6))
     at = lead.created_at + draw(st.timedeltas(timedelta(0), timedelta(days=60)))
-    return playbook_with_a_learned_score().assess(lead, acts, at=at)
+    pb = attrs.evolve(DEFAULT, predictive=draw(st.none() | predictive_models()))
+    return pb.assess(lead, acts, at=at)
 
 
-@functools.lru_cache(maxsize=1)
-def playbook_with_a_learned_score() -> sm.Playbook:
-    size = sm.Bins("company_size", edges=(50, 200))
-    industry = sm.Bins("industry", levels=("saas", "retail"))
-    model = sm.PredictiveModel(
-        base=-2.0,
-        shapes=[
-            sm.Shape(size, scores=(0.0, -0.1, -0.5, 0.2, 0.9)),
-            sm.Shape(industry, scores=(0.1, -0.2, 0.7, -0.4)),
-        ],
-        pairs=[sm.Pair(size, industry, scores=[0.01 * i for i in range(20)])],
-        grades={"A": 0.5, "B": 0.2, "C": 0.0},
-    )
-    return attrs.evolve(sm.Playbook.default(), predictive=model)
+weights = st.floats(-3.0, 3.0, allow_nan=False)
+
+
+@st.composite
+def bins(draw: st.DrawFn, field: str) -> sm.Bins:
+    if draw(st.booleans()):
+        edges = draw(st.lists(st.integers(-1000, 1000), min_size=1, max_size=3, unique=True))
+        return sm.Bins(field, edges=sorted(edges))
+    levels = st.sampled_from(("saas", "retail", "bank", "true"))
+    return sm.Bins(field, levels=draw(st.lists(levels, min_size=1, max_size=3, unique=True)))
+
+
+def scored(size: int) -> st.SearchStrategy[list[float]]:
+    return st.lists(weights, min_size=size, max_size=size)
+
+
+@st.composite
+def predictive_models(draw: st.DrawFn) -> sm.PredictiveModel:
+    """Learned scores: a shape per field and, for two fields or more, a pairwise term."""
+    fields = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True))
+    cuts = [draw(bins(f)) for f in fields]
+    shapes = [sm.Shape(b, scores=draw(scored(b.size))) for b in cuts]
+    pairs = [
+        sm.Pair(left, right, scores=draw(scored(left.size * right.size)))
+        for left, right in itertools.pairwise(cuts[:2])
+    ]
+    grades = draw(st.sampled_from(({"A": 0.5, "B": 0.2, "C": 0.0}, {"hot": 0.7, "cold": 0.0})))
+    return sm.PredictiveModel(base=draw(weights), shapes=shapes, pairs=pairs, grades=grades)
 
 
 def sampled(values: st.SearchStrategy[Any], pick: Callable[[Any], Any]) -> st.SearchStrategy[Any]:
@@ -211,7 +227,7 @@ form_fields = st.builds(
 @st.composite
 def playbooks(draw: st.DrawFn) -> sm.Playbook:
     """Playbooks from drawn parts, whose rules read only facts the playbook knows."""
-    base = sm.Playbook.default()
+    base = DEFAULT
     sla = draw(st.none() | slas.map(lambda s: attrs.evolve(s, stage="mql")))
     return attrs.evolve(
         base,
@@ -255,14 +271,11 @@ VALUES: dict[type, st.SearchStrategy[Any]] = {
     sm.PlannedField: sampled(assessments(), lambda a: a.next_fields.fields),
     sm.FormPlan: assessments().map(lambda a: a.next_fields),
     sm.Assessment: assessments(),
-    sm.Prediction: assessments().map(lambda a: a.prediction),
-    sm.Bins: sampled(
-        st.just(playbook_with_a_learned_score()),
-        lambda pb: [s.bins for s in pb.predictive.shapes],
-    ),
-    sm.Shape: sampled(st.just(playbook_with_a_learned_score()), lambda pb: pb.predictive.shapes),
-    sm.Pair: sampled(st.just(playbook_with_a_learned_score()), lambda pb: pb.predictive.pairs),
-    sm.PredictiveModel: st.just(playbook_with_a_learned_score()).map(lambda pb: pb.predictive),
+    sm.Prediction: assessments().map(lambda a: a.prediction).filter(bool),
+    sm.Bins: st.sampled_from(NAMES).flatmap(bins),
+    sm.Shape: sampled(predictive_models(), lambda m: m.shapes),
+    sm.Pair: sampled(predictive_models(), lambda m: m.pairs),
+    sm.PredictiveModel: predictive_models(),
     sm.FeedbackReport: feedbacks,
     sm.Outcomes: feedbacks.map(lambda fb: fb.overall),
     sm.Reaction: sampled(feedbacks, lambda fb: fb.overall.rejected),
