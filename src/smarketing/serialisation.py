@@ -461,12 +461,12 @@ def _register_playbook_parts(conv: cattrs.Converter) -> None:
 
 @attrs.frozen
 class _CalendarData:
-    """Business hours as the file writes them."""
+    """Business hours as the file writes them (times as text, or already read)."""
 
     timezone: str = "UTC"
     days: tuple[str, ...] = DAYS[:5]
-    start: str = "09:00"
-    end: str = "17:00"
+    start: Any = "09:00"
+    end: Any = "17:00"
     holidays: tuple[date, ...] = ()
 
 
@@ -485,10 +485,12 @@ def _structure_calendar(conv: cattrs.Converter, value: object) -> BusinessCalend
     )
 
 
-def _structure_time(value: str) -> time:
+def _structure_time(value: object) -> time:
+    if isinstance(value, time):
+        return value
     try:
-        return time.fromisoformat(value)
-    except ValueError:
+        return time.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         msg = f"{value!r} is not a time like '09:00'"
         raise ValidationError(msg, value=value, expected="a time of day") from None
 

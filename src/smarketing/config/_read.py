@@ -34,7 +34,6 @@ from smarketing.scoring import (
     LetterGrading,
     ScoringModel,
 )
-from smarketing.serialisation import DAYS
 from smarketing.serialisation import from_dict as structure
 
 T = TypeVar("T")
@@ -279,17 +278,10 @@ def _sla(data: Mapping[str, Any] | None, src: Source) -> tuple[SLA | None, Busin
         )
     sla = _guarded(src, "sla", partial(SLA, **kwargs))
     calendar = None
-    if data.get("calendar") is not None:
-        c = data["calendar"]
-        spec: dict[str, Any] = {}
-        if "timezone" in c:
-            spec["tz"] = c["timezone"]
-        if "days" in c:
-            spec["days"] = [DAYS.index(d.lower()) for d in c["days"]]
-        for name in ("start", "end", "holidays"):
-            if name in c:
-                spec[name] = c[name]
-        calendar = _guarded(src, "sla.calendar", partial(BusinessCalendar, **spec))
+    if data.get("calendar") is not None:  # the converter reads the file's calendar table
+        calendar = _guarded(
+            src, "sla.calendar", partial(structure, BusinessCalendar, data["calendar"])
+        )
     return sla, calendar
 
 
