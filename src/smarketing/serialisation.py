@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
@@ -159,14 +159,23 @@ def _structure_datetime(value: object, _type: object) -> datetime:
     return parsed
 
 
-def _structure_date(value: object, _type: object) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        msg = f"expected an ISO 8601 date such as '2026-01-31' (got {value!r})"
-        raise ValidationError(msg, value=value, expected="an ISO 8601 date") from None
+def _structure_iso(cls: type[T], expected: str, example: str) -> Callable[[object, object], T]:
+    """A hook reading ``cls`` (a date or a time of day) from its ISO 8601 text."""
+
+    def structure(value: object, _type: object) -> T:
+        if isinstance(value, cls) and not isinstance(value, datetime):
+            return value
+        try:
+            return cls.fromisoformat(value)  # type: ignore[attr-defined, no-any-return]
+        except (TypeError, ValueError):
+            msg = f"expected {expected} such as {example!r} (got {value!r})"
+            raise ValidationError(msg, value=value, expected=expected) from None
+
+    return structure
+
+
+_structure_date = _structure_iso(date, "an ISO 8601 date", "2026-01-31")
+_structure_time = _structure_iso(time, "a time of day", "09:00")
 
 
 def _structure_duration(value: object, _type: object) -> Duration:
@@ -476,23 +485,13 @@ def _structure_calendar(conv: cattrs.Converter, value: object) -> BusinessCalend
     if unknown:
         msg = f"{unknown[0]!r} is not a day (days: {', '.join(DAYS)})"
         raise ValidationError(msg, value=unknown[0], expected="a day name")
-    clock = {name: _structure_time(getattr(data, name)) for name in ("start", "end")}
+    clock = {name: _structure_time(getattr(data, name), time) for name in ("start", "end")}
     return BusinessCalendar(
         tz=data.timezone,
         days=[DAYS.index(d.lower()) for d in data.days],
         holidays=data.holidays,
         **clock,
     )
-
-
-def _structure_time(value: object) -> time:
-    if isinstance(value, time):
-        return value
-    try:
-        return time.fromisoformat(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        msg = f"{value!r} is not a time like '09:00'"
-        raise ValidationError(msg, value=value, expected="a time of day") from None
 
 
 _CONVERTER: Final = _make_converter()
