@@ -398,3 +398,23 @@ class TestVocabulary:
         assert data["personas"]["list"] == sm.to_dict(pb.personas)["personas"]
         assert pb.calendar is not None
         assert data["sla"]["calendar"] == sm.to_dict(pb.calendar)
+
+
+class TestMalformedParts:
+    def test_a_calendar_names_a_bad_day_and_a_bad_time(self) -> None:
+        """Business hours read from data name the day or the time that is wrong."""
+        with pytest.raises(sm.ValidationError, match="'someday' is not a day"):
+            sm.from_dict(sm.BusinessCalendar, {"days": ["mon", "someday"]})
+        with pytest.raises(sm.ValidationError, match="a time of day such as '09:00'"):
+            sm.from_dict(sm.BusinessCalendar, {"start": "noon"})
+
+    def test_a_lifecycle_names_stages_that_are_not_a_list(self) -> None:
+        """A lifecycle's stages are a list of names or tables."""
+        data = {"stages": "suspect", "initial": "suspect", "transitions": []}
+        with pytest.raises(sm.ValidationError, match=r"expected a list of stages.*\$\.stages"):
+            sm.from_dict(sm.Lifecycle, data)
+
+    def test_the_old_condition_key_is_named_as_unknown(self) -> None:
+        """One vocabulary: a rule written with `condition` instead of `when` is refused."""
+        with pytest.raises(sm.ValidationError, match="unknown keys"):
+            sm.from_dict(sm.FitRule, {"name": "f", "condition": "a == 1", "points": 1})
