@@ -44,6 +44,7 @@ DOMAIN["_checks"] = {"errors", "leads"}
 DOMAIN["_text"] = set()
 DOMAIN["funnel"] |= {"_checks", "_text", "serialisation"}  # to_dict/from_dict, lazily
 DOMAIN["feedback"] |= {"_checks", "_text"}
+DOMAIN["_assessment"] = {"personas", "predictive", "profiling", "scoring"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 # A backtest replays recorded leads under playbooks: it may use every domain module.

@@ -799,8 +799,8 @@ class TestSerialisation:
         assert sm.to_dict(FOUNDER) == {
             "name": "Founder",
             "traits": [
-                {"condition": "seniority == 'owner'", "weight": 2.0, "required": False},
-                {"condition": "company_size < 50", "weight": 1.0, "required": False},
+                {"when": "seniority == 'owner'", "weight": 2.0, "required": False},
+                {"when": "company_size < 50", "weight": 1.0, "required": False},
             ],
             "description": "",
         }
@@ -836,9 +836,9 @@ class TestSerialisation:
     @pytest.mark.parametrize(
         ("cls", "data", "problem"),
         [
-            (sm.Trait, {"condition": "a ==", "weight": 1.0, "required": False}, "not valid syntax"),
-            (sm.Trait, {"condition": "a == 1", "weight": "3", "required": False}, "weight"),
-            (sm.Trait, {"condition": "a == 1", "weight": 1.0, "required": "no"}, "required"),
+            (sm.Trait, {"when": "a ==", "weight": 1.0, "required": False}, "not valid syntax"),
+            (sm.Trait, {"when": "a == 1", "weight": "3", "required": False}, "weight"),
+            (sm.Trait, {"when": "a == 1", "weight": 1.0, "required": "no"}, "required"),
             (sm.Persona, {"name": "P", "traits": [], "description": ""}, "at least one"),
             (sm.JobTitle, {"seniority": "boss", "department": None, "raw": ""}, "seniority"),
             (sm.PersonaMatcher, {"personas": [], "min_confidence": "high"}, "min_confidence"),

@@ -1033,7 +1033,7 @@ class TestSerialisation:
         }
         assert sm.to_dict(sm.FitRule("f", F("a") == 1, 2)) == {
             "name": "f",
-            "condition": "a == 1",
+            "when": "a == 1",
             "points": 2.0,
         }
 
@@ -1043,7 +1043,7 @@ class TestSerialisation:
         data = sm.to_dict(m)
         assert data["grades"] == {
             "start": "C",
-            "criteria": [{"name": "senior", "condition": SENIOR.condition.__str__(), "thirds": 1}],
+            "criteria": [{"name": "senior", "when": SENIOR.condition.__str__(), "thirds": 1}],
         }
         assert data["group_caps"] == {}
         assert sm.to_dict(sm.ScoringModel())["grades"] == {

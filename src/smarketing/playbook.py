@@ -23,62 +23,23 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from smarketing import config  # the file format: it builds the parts, the class assembles
+from smarketing._assessment import Assessment
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError
 from smarketing.funnel import SLA
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 from smarketing.lifecycle import Lifecycle
-from smarketing.personas import DERIVED_FACTS, PersonaMatch, PersonaMatcher, derive_facts
+from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
 from smarketing.predictive import Prediction, PredictiveModel, facts_at
-from smarketing.profiling import FormField, FormPlan, ProfilePlanner
+from smarketing.profiling import FormField, ProfilePlanner
 from smarketing.scoring import Score, ScoringModel
 
-if TYPE_CHECKING:  # pragma: no cover - annotations only; the file is read by config
+if TYPE_CHECKING:  # pragma: no cover - annotations only
     from pathlib import Path
 
 __all__ = ["Assessment", "Playbook"]
-
-
-@attrs.frozen
-class Assessment:
-    """Where a lead stands under a playbook, and why.
-
-    ``score`` is its :class:`~smarketing.Score`, ``persona`` its best
-    :class:`~smarketing.PersonaMatch` (or ``None``), ``stage`` its stage, ``allowed`` the
-    triggers that would succeed now, ``next_fields`` the :class:`~smarketing.FormPlan`
-    for its next form, and ``qualifies`` the stage the definitions put it in now: where the
-    automatic transitions would take it (its own stage when none applies). ``prediction`` is
-    the playbook's learned score (:class:`~smarketing.Prediction`), when it has one.
-    """
-
-    lead_id: str
-    score: Score
-    persona: PersonaMatch | None
-    stage: str
-    allowed: tuple[str, ...]
-    next_fields: FormPlan
-    qualifies: str
-    prediction: Prediction | None = None
-
-    def explain(self) -> str:
-        """A readable account: stage, score breakdown, persona, allowed triggers, next fields."""
-        persona = self.persona.explain() if self.persona is not None else "no persona matches"
-        lines = [
-            f"Lead {self.lead_id}: stage {self.stage}",
-            "",
-            self.score.explain(),
-            *(["", "Learned score:", self.prediction.explain()] if self.prediction else []),
-            "",
-            persona,
-            "",
-            "Allowed now: " + (", ".join(self.allowed) if self.allowed else "nothing"),
-            *([f"Qualifies now for: {self.qualifies}"] if self.qualifies != self.stage else []),
-            "",
-            "Next form:",
-            *("  " + line for line in self.next_fields.explain().splitlines()),
-        ]
-        return "\n".join(lines)
 
 
 def _fields(values: Iterable[FormField]) -> tuple[FormField, ...]:
@@ -140,29 +101,21 @@ class Playbook:
     @classmethod
     def default(cls) -> Playbook:
         """The embedded default playbook: a realistic B2B SaaS agreement."""
-        from smarketing.config import default_playbook  # the file format: an adapter
-
-        return default_playbook()
+        return config.default_playbook(into=cls)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Playbook:
         """Read a playbook file; a bad one is a ``ConfigError`` naming file, key and line."""
-        from smarketing.config import load
-
-        return load(path)
+        return config.load(path, into=cls)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Playbook:
         """Build a playbook from data shaped like the file (omitted sections take the default's)."""
-        from smarketing.config import from_dict
-
-        return from_dict(data, source=source)
+        return config.from_dict(data, source=source, into=cls)
 
     def to_dict(self) -> dict[str, Any]:
         """The playbook as data shaped like the file: ``from_dict(pb.to_dict()) == pb``."""
-        from smarketing.config import to_dict
-
-        return to_dict(self)
+        return config.to_dict(self)
 
     # --- using it ---------------------------------------------------------------------------
 

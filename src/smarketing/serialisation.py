@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, Final, NewType, TypeAlias, TypeVar
 
@@ -26,17 +26,16 @@ from cattrs.errors import BaseValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.relativedelta import relativedelta
 
+from smarketing._assessment import Assessment
+from smarketing._calendar import BusinessCalendar, zone_name
 from smarketing._durations import Duration, format_duration, parse_duration
 from smarketing.attribution import (
-    ROI,
-    Attribution,
     ChannelROI,
     Cost,
     MarkovCredit,
-    ModelComparison,
 )
-from smarketing.backtest import Backtest, Sweep
 from smarketing.conditions import Condition, parse_condition
+from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 from smarketing.feedback import (
     Comparison,
@@ -49,8 +48,8 @@ from smarketing.feedback import (
 )
 from smarketing.funnel import SLA, FunnelReport, SLABreach, SLASummary, TimeInStage
 from smarketing.leads import Activity, FactValue, FieldValue, Lead, StageChange, check_aware
+from smarketing.lifecycle import Lifecycle, Stage, Transition
 from smarketing.personas import JobTitle, Persona, PersonaMatch, PersonaMatcher, Trait
-from smarketing.playbook import Assessment, Playbook
 from smarketing.predictive import Bins, Pair, Prediction, PredictiveModel, Shape
 from smarketing.profiling import FormField, FormPlan, PlannedField
 from smarketing.scoring import (
@@ -109,9 +108,40 @@ _SUPPORTED: Final = (
     Cost,
     ChannelROI,
     MarkovCredit,
+    # the parts of a playbook, as its file writes them
+    Stage,
+    Transition,
+    Lifecycle,
+    BusinessCalendar,
+    DataSpec,
 )
-#: Reports that write their own data (their numbers); there is no reading them back.
-_REPORTS: Final = (Attribution, ROI, ModelComparison)
+#: Working days as the playbook file names them.
+DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: The names an unknown type's error lists.
+_KNOWN: Final = (
+    ", ".join(t.__name__ for t in (*_SUPPORTED, FunnelReport, Condition))
+    + ", the reports (Backtest, Sweep, Attribution, ROI, ModelComparison) and Playbook"
+)
+
+
+def _writes_itself(obj: object) -> bool:
+    """A value of this library that writes its own data: a report, or the playbook.
+
+    The converter sits below the playbook and the backtests (the playbook writes its file
+    through it), so they are known by their ``to_dict`` rather than by import.
+    """
+    return type(obj).__module__.startswith("smarketing.") and callable(
+        getattr(obj, "to_dict", None)
+    )
+
+
+def _reads_itself(cls: object) -> bool:
+    """A type of this library that reads its own data back (the playbook, from its file's shape)."""
+    return (
+        isinstance(cls, type)
+        and cls.__module__.startswith("smarketing.")
+        and callable(getattr(cls, "from_dict", None))
+    )
 
 
 def _structure_datetime(value: object, _type: object) -> datetime:
@@ -131,14 +161,23 @@ def _structure_datetime(value: object, _type: object) -> datetime:
     return parsed
 
 
-def _structure_date(value: object, _type: object) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        msg = f"expected an ISO 8601 date such as '2026-01-31' (got {value!r})"
-        raise ValidationError(msg, value=value, expected="an ISO 8601 date") from None
+def _structure_iso(cls: type[T], expected: str, example: str) -> Callable[[object, object], T]:
+    """A hook reading ``cls`` (a date or a time of day) from its ISO 8601 text."""
+
+    def structure(value: object, _type: object) -> T:
+        if isinstance(value, cls) and not isinstance(value, datetime):
+            return value
+        try:
+            return cls.fromisoformat(value)  # type: ignore[attr-defined, no-any-return]
+        except (TypeError, ValueError):
+            msg = f"expected {expected} such as {example!r} (got {value!r})"
+            raise ValidationError(msg, value=value, expected=expected) from None
+
+    return structure
+
+
+_structure_date = _structure_iso(date, "an ISO 8601 date", "2026-01-31")
+_structure_time = _structure_iso(time, "a time of day", "09:00")
 
 
 def _structure_duration(value: object, _type: object) -> Duration:
@@ -279,13 +318,19 @@ def _register_scoring(conv: cattrs.Converter) -> None:
 
     # Numbers reach the classes as they are in the data, so that "3" is reported, not coerced.
     raw = override(struct_hook=lambda value, _type: value)
-    conv.register_structure_hook(FitRule, make_dict_structure_fn(FitRule, conv, points=raw))
+    # A rule's condition is written `when`, as in the playbook file.
+    when = override(rename="when")
+    for rule in (FitRule, GradeCriterion):
+        conv.register_unstructure_hook(rule, make_dict_unstructure_fn(rule, conv, condition=when))
+    conv.register_structure_hook(
+        FitRule, make_dict_structure_fn(FitRule, conv, condition=when, points=raw)
+    )
     conv.register_structure_hook(
         EngagementRule,
         make_dict_structure_fn(EngagementRule, conv, points=raw, lose=raw, max_count=raw),
     )
     conv.register_structure_hook(
-        GradeCriterion, make_dict_structure_fn(GradeCriterion, conv, thirds=raw)
+        GradeCriterion, make_dict_structure_fn(GradeCriterion, conv, condition=when, thirds=raw)
     )
     conv.register_structure_hook(
         Contribution, make_dict_structure_fn(Contribution, conv, points=raw, count=raw)
@@ -305,8 +350,10 @@ def _register_personas(conv: cattrs.Converter) -> None:
         return value
 
     raw = override(struct_hook=as_given)
+    when = override(rename="when")  # a trait's condition, as the playbook file writes it
+    conv.register_unstructure_hook(Trait, make_dict_unstructure_fn(Trait, conv, condition=when))
     conv.register_structure_hook(
-        Trait, make_dict_structure_fn(Trait, conv, weight=raw, required=raw)
+        Trait, make_dict_structure_fn(Trait, conv, condition=when, weight=raw, required=raw)
     )
     conv.register_structure_hook(
         PersonaMatch, make_dict_structure_fn(PersonaMatch, conv, confidence=raw)
@@ -350,6 +397,9 @@ def _register_profiling(conv: cattrs.Converter) -> None:
     conv.register_structure_hook(timedelta | relativedelta | None, refresh)
     conv.register_structure_hook(
         FactValue | None, lambda v, _t: None if v is None else _structure_fact(v, FactValue)
+    )
+    conv.register_unstructure_hook(
+        FormField, make_dict_unstructure_fn(FormField, conv, _cattrs_omit_if_default=True)
     )
     conv.register_unstructure_hook(
         PlannedField,
@@ -530,6 +580,81 @@ def _register_funnel(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook(FunnelReport, lambda r: conv.unstructure(_FunnelData.of(r)))
     conv.register_structure_hook(
         FunnelReport, lambda v, _: _FunnelData.report(conv.structure(v, _FunnelData))
+def _register_playbook_parts(conv: cattrs.Converter) -> None:
+    """Stages, transitions, the lifecycle, business hours and the data spec, as the file has them.
+
+    A stage with nothing but its name is its name; a calendar names its zone and days
+    (``"Europe/Berlin"``, ``"mon"``) and writes times as ``"09:00"``; a data spec writes only
+    what differs from reading files plainly.
+    """
+    conv.register_unstructure_hook(
+        Stage, make_dict_unstructure_fn(Stage, conv, _cattrs_omit_if_default=True)
+    )
+
+    # In a lifecycle a stage with nothing but its name is its name.
+    def stages_data(stages: tuple[Stage, ...]) -> list[object]:
+        return [s.name if s == Stage(s.name) else conv.unstructure(s) for s in stages]
+
+    def stages(value: object, _type: object) -> tuple[Stage, ...]:
+        if not isinstance(value, list | tuple):
+            msg = f"expected a list of stages (got {value!r})"
+            raise ValidationError(msg, value=value, expected="a list")
+        return tuple(Stage(s) if isinstance(s, str) else conv.structure(s, Stage) for s in value)
+
+    conv.register_unstructure_hook_func(lambda t: t == tuple[Stage, ...], stages_data)
+    conv.register_structure_hook_func(lambda t: t == tuple[Stage, ...], stages)
+
+    def auto(value: object, _type: object) -> bool | Condition:
+        return value if isinstance(value, bool) else _structure_condition(value, Condition)
+
+    conv.register_structure_hook(bool | Condition, auto)
+    conv.register_unstructure_hook(
+        BusinessCalendar,
+        lambda c: {
+            "timezone": zone_name(c.tz),
+            "days": [DAYS[d] for d in c.days],
+            "start": c.start.isoformat("minutes"),
+            "end": c.end.isoformat("minutes"),
+            "holidays": [d.isoformat() for d in sorted(c.holidays)],
+        },
+    )
+    conv.register_structure_hook(BusinessCalendar, lambda v, _t: _structure_calendar(conv, v))
+    conv.register_unstructure_hook(
+        DataSpec, make_dict_unstructure_fn(DataSpec, conv, _cattrs_omit_if_default=True)
+    )
+    # A way into a stage names its guard `when`, as a transition does.
+    when = override(rename="when")
+    conv.register_unstructure_hook(
+        Definition, make_dict_unstructure_fn(Definition, conv, condition=when)
+    )
+    conv.register_structure_hook(
+        Definition, make_dict_structure_fn(Definition, conv, condition=when)
+    )
+
+
+@attrs.frozen
+class _CalendarData:
+    """Business hours as the file writes them (times as text, or already read)."""
+
+    timezone: str = "UTC"
+    days: tuple[str, ...] = DAYS[:5]
+    start: Any = "09:00"
+    end: Any = "17:00"
+    holidays: tuple[date, ...] = ()
+
+
+def _structure_calendar(conv: cattrs.Converter, value: object) -> BusinessCalendar:
+    data = conv.structure(_structure_mapping(value, BusinessCalendar), _CalendarData)
+    unknown = [d for d in data.days if d.lower() not in DAYS]
+    if unknown:
+        msg = f"{unknown[0]!r} is not a day (days: {', '.join(DAYS)})"
+        raise ValidationError(msg, value=unknown[0], expected="a day name")
+    clock = {name: _structure_time(getattr(data, name), time) for name in ("start", "end")}
+    return BusinessCalendar(
+        tz=data.timezone,
+        days=[DAYS.index(d.lower()) for d in data.days],
+        holidays=data.holidays,
+        **clock,
     )
 
 
@@ -537,6 +662,7 @@ _CONVERTER: Final = _make_converter()
 _register_profiling(_CONVERTER)
 _register_attribution(_CONVERTER)
 _register_funnel(_CONVERTER)
+_register_playbook_parts(_CONVERTER)
 
 
 def to_dict(obj: object) -> Any:
@@ -546,17 +672,12 @@ def to_dict(obj: object) -> Any:
     """
     if isinstance(obj, Condition):
         return str(obj)
-    if isinstance(obj, Backtest | Sweep):  # a report writes its own data
-        return obj.to_dict()
-    if isinstance(obj, Playbook):  # a playbook's data is shaped like its file
-        return obj.to_dict()
-    if isinstance(obj, _REPORTS):  # attribution results write their own numbers
-        return obj.to_dict()
-    if not isinstance(obj, _SUPPORTED):
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Playbook, Condition))
-        msg = f"to_dict() does not know {type(obj).__name__} values (it knows {names})."
-        raise ValidationError(msg, value=obj, where="to_dict", expected=names)
-    return _CONVERTER.unstructure(obj)
+    if isinstance(obj, _SUPPORTED):
+        return _CONVERTER.unstructure(obj)
+    if _writes_itself(obj):  # a report (its numbers) or a playbook (shaped like its file)
+        return obj.to_dict()  # type: ignore[attr-defined]
+    msg = f"to_dict() does not know {type(obj).__name__} values (it knows {_KNOWN})."
+    raise ValidationError(msg, value=obj, where="to_dict", expected=_KNOWN)
 
 
 def from_dict(cls: type[T], data: object) -> T:
@@ -572,21 +693,18 @@ def from_dict(cls: type[T], data: object) -> T:
             raise ValidationError(
                 f"$: {exc}", value=data, where="$", expected="a condition's text"
             ) from None
-    if cls is Playbook:
-        if not isinstance(data, Mapping):
-            msg = f"$: expected a mapping for Playbook (got {data!r})."
-            raise ValidationError(msg, value=data, where="$", expected="a mapping")
-        try:
-            return Playbook.from_dict(data)  # type: ignore[return-value]
-        except ConfigError as exc:
-            raise ValidationError(str(exc), value=data, where=exc.key or "$") from None
-    if cls not in _SUPPORTED:
-        names = ", ".join(t.__name__ for t in (*_SUPPORTED, Playbook, Condition))
-        msg = f"from_dict() does not know {getattr(cls, '__name__', cls)!r} (it knows {names})."
-        raise ValidationError(msg, value=cls, where="from_dict", expected=names)
+    if cls not in _SUPPORTED and not _reads_itself(cls):
+        name = getattr(cls, "__name__", cls)
+        msg = f"from_dict() does not know {name!r} (it knows {_KNOWN})."
+        raise ValidationError(msg, value=cls, where="from_dict", expected=_KNOWN)
     if not isinstance(data, Mapping):
         msg = f"$: expected a mapping for {cls.__name__} (got {data!r})."
         raise ValidationError(msg, value=data, where="$", expected="a mapping")
+    if cls not in _SUPPORTED:  # a playbook: data shaped like its file
+        try:
+            return cls.from_dict(data)  # type: ignore[attr-defined, no-any-return]
+        except ConfigError as exc:
+            raise ValidationError(str(exc), value=data, where=exc.key or "$") from None
     try:
         return _CONVERTER.structure(data, cls)
     except BaseValidationError as exc:

@@ -1,0 +1,291 @@
+"""The description of the playbook file (``SPEC``): every key, its type and meaning."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from smarketing.dataspec import COLUMN_TYPES, DELIMITERS
+from smarketing.serialisation import DAYS
+
+# --- the description of the file ----------------------------------------------------------------
+
+
+@attrs.frozen
+class Key:
+    """One key of the playbook file: its type, what it means, and what lies under it."""
+
+    kind: str
+    doc: str
+    keys: Mapping[str, Key] | None = None
+    items: Key | None = None
+    values: Key | None = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    #: ``false`` switches it off (no cap, no SLA, wall-clock time) in place of the default's.
+    falsy: bool = False
+
+
+def _k(kind: str, doc: str, **kw: Any) -> Key:
+    return Key(kind, doc, **kw)
+
+
+def _table(doc: str, keys: dict[str, Key], **kw: Any) -> Key:
+    return Key("table", doc, keys=keys, **kw)
+
+
+def _list(doc: str, items: Key) -> Key:
+    return Key("list", doc, items=items)
+
+
+_STAGE = _k("stage", "a stage name")
+_NAMES = _list("field names", _k("string", "a field name"))
+
+_PREDICTIVE: Final = _table(
+    "A learned score (smarketing.predict): assessments then carry the facts `probability` and "
+    "`predictive_grade`. Give `model`, a JSON file written by `smarketing train` (a path "
+    "relative to the playbook file), or the model's data itself (`sm.to_dict(model)`).",
+    {
+        "model": _k("string", "A model JSON file, relative to the playbook file."),
+        "base": _k("number", "The base log-odds."),
+        "shapes": _list("One learned shape per field.", _k("data", "a shape: bins and scores")),
+        "pairs": _list("Pairwise terms.", _k("data", "a pair: two bins and their scores")),
+        "grades": Key(
+            "map",
+            "predictive_grade thresholds on the probability.",
+            values=_k("number", "a probability"),
+        ),
+        "kind": _k("string", "How it was learned: additive or naive_bayes."),
+    },
+)
+SPEC: Final[Key] = _table(
+    "A playbook: the agreement between sales and marketing.",
+    {
+        "data": _table(
+            "How files are read: the id column, placeholders, column names and types.",
+            {
+                "id": _k(
+                    "string_or_false",
+                    "The id column's name (id), or false to number the rows 1, 2, ...",
+                ),
+                "missing": _list(
+                    "Cell texts that mean 'not answered', besides an empty cell.",
+                    Key("text", "a placeholder such as 'Select'"),
+                ),
+                "rename": Key(
+                    "map",
+                    'File column name = fact name, e.g. { "Lead Source" = "source" }.',
+                    values=_k("string", "the fact name"),
+                ),
+                "types": Key(
+                    "map",
+                    "Fact name = its type; without one a cell is a number only when the number "
+                    "writes back to the same text.",
+                    values=_k("string", "a column type", choices=COLUMN_TYPES),
+                ),
+                "dayfirst": _k("bool", "Read 03/04/2026 as 3 April (false)."),
+                "delimiter": _k(
+                    "string", "The CSV delimiter (sniffed when omitted).", choices=DELIMITERS
+                ),
+                "timezone": _k("string", "The zone of timestamps written without one (UTC)."),
+            },
+        ),
+        "known_facts": _list(
+            "Facts leads may have that no form asks (enrichment, CRM fields); rules may read them.",
+            _k("string", "a fact name"),
+        ),
+        "lifecycle": _table(
+            "The stages and triggers. Give mql/sql (and max_age) for the default lifecycle, or "
+            "initial/stages/transitions for your own.",
+            {
+                "mql": _k("condition", "The MQL definition: guards `qualify`."),
+                "sql": _k("condition", "The SQL definition: guards `accept`."),
+                "max_age": Key(
+                    "map",
+                    "The SLA of each stage: a lead that sits longer is stale.",
+                    values=_k("duration", "a maximum time in the stage"),
+                ),
+                "initial": _k("stage", "A custom lifecycle's initial stage."),
+                "stages": _list(
+                    "A custom lifecycle's stages, in main-path order.",
+                    _k(
+                        "stage_entry",
+                        "A stage name, or a table with name, max_age, closed, terminal.",
+                        keys={
+                            "name": _k("stage", "The stage name.", required=True),
+                            "max_age": _k("duration", "Its SLA."),
+                            "closed": _k("bool", "Won or out: not an open stage."),
+                            "terminal": _k("bool", "Nothing leaves it."),
+                        },
+                    ),
+                ),
+                "transitions": _list(
+                    "A custom lifecycle's triggers.",
+                    _table(
+                        "One trigger.",
+                        {
+                            "trigger": _k("string", "The trigger's name.", required=True),
+                            "source": _list("The stages it leaves.", _STAGE),
+                            "dest": _k("stage", "The stage it enters.", required=True),
+                            "when": _k("condition", "The guard, checked on every firing."),
+                            "auto": _k(
+                                "bool_or_condition",
+                                "Whether `advance` takes it: true, false, or a condition.",
+                            ),
+                            "requires_reason": _k("bool", "Firing it needs a reason."),
+                        },
+                    ),
+                ),
+            },
+        ),
+        "scoring": _table(
+            "Fit and engagement scoring.",
+            {
+                "fit_cap": _k(
+                    "number", "The most fit points a lead can have (false: no cap).", falsy=True
+                ),
+                "engagement_cap": _k(
+                    "number",
+                    "The most engagement points a lead can have (false: no cap).",
+                    falsy=True,
+                ),
+                "floor": _k(
+                    "number",
+                    "The least engagement points (default 0; false: no floor).",
+                    falsy=True,
+                ),
+                "group_caps": Key(
+                    "map",
+                    "The most points each engagement group can give.",
+                    values=_k("number", "a cap"),
+                ),
+                "grades": Key(
+                    "map",
+                    "Grade thresholds on fit, e.g. { A = 40, B = 25, C = 10, D = 0 }.",
+                    values=_k("number", "the least fit for the grade"),
+                ),
+                "letter_grading": _table(
+                    "Pardot-style letter grades instead of thresholds.",
+                    {
+                        "start": _k("string", "The starting grade (default D)."),
+                        "criteria": _list(
+                            "Each moves the grade a number of thirds up when it holds, down "
+                            "when it does not.",
+                            _table(
+                                "One criterion.",
+                                {
+                                    "name": _k("string", "Its name.", required=True),
+                                    "when": _k("condition", "The criterion.", required=True),
+                                    "thirds": _k("int", "How many thirds of a letter (1)."),
+                                },
+                            ),
+                        ),
+                    },
+                ),
+                "fit": _list(
+                    "Points for who the lead is.",
+                    _table(
+                        "One fit rule.",
+                        {
+                            "name": _k("string", "Its name.", required=True),
+                            "when": _k("condition", "When it applies.", required=True),
+                            "points": _k("number", "Its points (may be negative).", required=True),
+                        },
+                    ),
+                ),
+                "engagement": _list(
+                    "Points for what the lead does, decaying with age.",
+                    _table(
+                        "One engagement rule.",
+                        {
+                            "name": _k("string", "Its name.", required=True),
+                            "kind": _k("string", "The activity kind.", required=True),
+                            "points": _k("number", "Points per activity.", required=True),
+                            "where": _k("condition", "A condition on the activity's properties."),
+                            "half_life": _k("duration", "Exponential decay's half-life."),
+                            "lose": _k("number", "Linear decay: the share lost per `per`."),
+                            "per": _k("duration", "Linear decay's period."),
+                            "within": _k("duration", "Count only activities this recent."),
+                            "max_count": _k("int", "Count only the most recent N."),
+                            "group": _k("string", "A group that group_caps can cap."),
+                        },
+                    ),
+                ),
+            },
+        ),
+        "personas": _table(
+            "Buyer personas.",
+            {
+                "min_confidence": _k("number", "The least confidence for a match (0 to 1)."),
+                "list": _list(
+                    "The personas, in order (the order breaks ties).",
+                    _table(
+                        "One persona.",
+                        {
+                            "name": _k("string", "Its name.", required=True),
+                            "description": _k("string", "Who they are."),
+                            "traits": _list(
+                                "What marks them.",
+                                _table(
+                                    "One trait.",
+                                    {
+                                        "when": _k("condition", "The trait.", required=True),
+                                        "weight": _k("number", "How much it counts (1)."),
+                                        "required": _k("bool", "A persona needs it."),
+                                    },
+                                ),
+                            ),
+                        },
+                    ),
+                ),
+            },
+        ),
+        "forms": _table(
+            "The form catalog for progressive profiling.",
+            {
+                "max_fields": _k("int", "The most fields on one form (3)."),
+                "fields": _list(
+                    "The catalog, in queue order.",
+                    _table(
+                        "One form field.",
+                        {
+                            "name": _k("string", "The field (a fact name).", required=True),
+                            "label": _k("string", "What the form shows."),
+                            "friction": _k("number", "How costly it is to answer (1)."),
+                            "requires": _NAMES,
+                            "from_stage": _k("stage", "Asked from this stage on."),
+                            "until_stage": _k("stage", "Asked up to this stage."),
+                            "refresh_after": _k("duration", "Asked again when this old."),
+                            "always": _k("bool", "Shown on every form, pre-filled."),
+                            "after_submissions": _k("int", "Shown after this many forms."),
+                        },
+                    ),
+                ),
+            },
+        ),
+        "sla": _table(
+            "Sales' first-touch promise (false: none).",
+            {
+                "first_touch": _k("duration", "How long sales has.", required=True),
+                "touch_kinds": _list("Activity kinds that count.", _k("string", "a kind")),
+                "stage": _k("stage", "The stage whose entry starts the clock (mql)."),
+                "calendar": _table(
+                    "Business hours for the clock; false for wall-clock time.",
+                    {
+                        "timezone": _k("string", "An IANA zone name (UTC)."),
+                        "days": _list("Working days.", _k("string", "a day", choices=DAYS)),
+                        "start": _k("clock", "Opening time, 'HH:MM'."),
+                        "end": _k("clock", "Closing time, 'HH:MM'."),
+                        "holidays": _list("Days off.", _k("date", "YYYY-MM-DD")),
+                    },
+                    falsy=True,
+                ),
+            },
+            falsy=True,
+        ),
+        "predictive": _PREDICTIVE,
+    },
+)
+SECTIONS: Final = ("data", "known_facts", "lifecycle", "scoring", "personas", "forms", "sla")
