@@ -580,6 +580,9 @@ def _register_funnel(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook(FunnelReport, lambda r: conv.unstructure(_FunnelData.of(r)))
     conv.register_structure_hook(
         FunnelReport, lambda v, _: _FunnelData.report(conv.structure(v, _FunnelData))
+    )
+
+
 def _register_playbook_parts(conv: cattrs.Converter) -> None:
     """Stages, transitions, the lifecycle, business hours and the data spec, as the file has them.
 
