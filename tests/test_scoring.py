@@ -525,13 +525,13 @@ class TestValidation:
         ],
     )
     def test_bad_rules_name_the_rule_and_the_argument(self, build: Any, message: str) -> None:
-        """A bad rule argument is a ValidationError that names the rule and the argument."""
-        with pytest.raises(sm.ValidationError, match=message):
+        """A bad rule argument is a ConfigError that names the rule and the argument."""
+        with pytest.raises(sm.ConfigError, match=message):
             build()
 
     def test_the_error_carries_its_context(self) -> None:
         """where and value are set on the error."""
-        with pytest.raises(sm.ValidationError) as info:
+        with pytest.raises(sm.ConfigError) as info:
             sm.EngagementRule("demo", "demo_request", 30, half_life=days(-1))
         assert info.value.where == "EngagementRule('demo').half_life"
         assert info.value.value == days(-1)
@@ -566,8 +566,8 @@ class TestValidation:
         ],
     )
     def test_bad_models_are_rejected(self, changes: dict[str, Any], message: str) -> None:
-        """Inconsistent models are a ValidationError naming the argument."""
-        with pytest.raises(sm.ValidationError, match=message):
+        """Inconsistent models are a ConfigError naming the argument."""
+        with pytest.raises(sm.ConfigError, match=message):
             model(**changes)
 
     @pytest.mark.parametrize(
@@ -584,7 +584,7 @@ class TestValidation:
     )
     def test_bad_letter_gradings_are_rejected(self, build: Any, message: str) -> None:
         """Letter grading validates its criteria and start."""
-        with pytest.raises(sm.ValidationError, match=message):
+        with pytest.raises(sm.ConfigError, match=message):
             build()
 
     def test_score_needs_an_aware_time(self, lead: sm.Lead) -> None:
