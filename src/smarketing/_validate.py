@@ -20,6 +20,7 @@ smarketing.errors.ConfigError: half_life must be a positive timedelta (got -1 da
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_MAX_FLOAT = sys.float_info.max
 
 #: What ``attrs.field(validator=...)`` takes.
 Validator: TypeAlias = "Callable[[Any, attrs.Attribute[Any], Any], None]"
@@ -98,8 +100,14 @@ def _fail(
 
 
 def is_number(value: object) -> bool:
-    """A finite int or float (never a bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite float, or an int (never a bool) that a float can hold."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and -_MAX_FLOAT <= value <= _MAX_FLOAT
+    )
 
 
 def is_name(value: object) -> bool:
@@ -236,8 +244,14 @@ def instance(
 
 
 def to_float(value: object) -> object:
-    """An int as a float, for a converter; anything else is left for the validator to name."""
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    """A number as a float, for a converter; anything else (an int too large for a float
+    too) is left as given, for the validator to name."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return value
+    return value
 
 
 def listed(

@@ -223,14 +223,17 @@ class Lifecycle:
     stages: tuple[Stage, ...] = attrs.field(converter=_to_stages)
     initial: str = attrs.field()
     transitions: tuple[Transition, ...] = attrs.field(converter=_to_transitions)
+    # Derived once, in order, from the arguments (each step checks what it reads): the stages
+    # by name, the transition table (one transitions.Machine, read and dropped: leads are never
+    # attached to it), the automatic moves, the main path's ranks.
     _by_name: dict[str, Stage] = attrs.field(init=False)
     _table: dict[str, dict[str, Transition]] = attrs.field(init=False)
     _auto: dict[str, tuple[tuple[Transition, Condition], ...]] = attrs.field(init=False)
     _rank: dict[str, int] = attrs.field(init=False)
     _triggers: frozenset[str] = attrs.field(init=False)
-    _machine: Machine = attrs.field(init=False)
 
-    def __attrs_post_init__(self) -> None:
+    @_by_name.default
+    def _index_stages(self) -> dict[str, Stage]:
         by_name: dict[str, Stage] = {}
         for stage in self.stages:
             if stage.name in by_name:
@@ -244,6 +247,11 @@ class Lifecycle:
                 f"({', '.join(by_name)})."
             )
             raise ConfigError(msg, key="initial", piece=self.initial)
+        return by_name
+
+    @_table.default
+    def _build_table(self) -> dict[str, dict[str, Transition]]:
+        by_name = self._by_name
         seen: set[tuple[str, str]] = set()
         for t in self.transitions:
             for name in (*t.source, t.dest):
@@ -281,20 +289,26 @@ class Lifecycle:
             for src in event.transitions:
                 table[src][trigger] = by_key[(trigger, src)]
         self._reject_unreachable(table)
-        auto = {
+        return table
+
+    @_auto.default
+    def _automatic_moves(self) -> dict[str, tuple[tuple[Transition, Condition], ...]]:
+        return {
             s: tuple(
                 (t, t.auto_condition())
                 for t in sorted(moves.values(), key=self.transitions.index)
                 if t.is_auto
             )
-            for s, moves in table.items()
+            for s, moves in self._table.items()
         }
-        object.__setattr__(self, "_by_name", by_name)
-        object.__setattr__(self, "_table", table)
-        object.__setattr__(self, "_auto", auto)
-        object.__setattr__(self, "_rank", {s: i for i, s in enumerate(self._main_path(table))})
-        object.__setattr__(self, "_triggers", frozenset(machine.events))
-        object.__setattr__(self, "_machine", machine)
+
+    @_rank.default
+    def _rank_main_path(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self._main_path(self._table))}
+
+    @_triggers.default
+    def _trigger_names(self) -> frozenset[str]:
+        return frozenset(t.trigger for t in self.transitions)
 
     def _reject_unreachable(self, table: Mapping[str, Mapping[str, Transition]]) -> None:
         reached, todo = {self.initial}, [self.initial]

@@ -17,9 +17,9 @@ transitions the definitions allow.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only; the file is read by co
     from pathlib import Path
 
 __all__ = ["Assessment", "Playbook"]
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -89,6 +91,19 @@ def _names(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _part(name: str, kind: type[T], *, optional: bool = False) -> Callable[[T], T]:
+    def check(value: T) -> T:
+        if value is None and optional:
+            return value
+        if not isinstance(value, kind):
+            alternative = " or None" if optional else ""
+            msg = f"Playbook: {name} must be a {kind.__name__}{alternative} (got {value!r})."
+            raise ConfigError(msg, key=name, piece=value, expected=f"a {kind.__name__}")
+        return value
+
+    return check
+
+
 @attrs.frozen
 class Playbook:
     """The agreement between sales and marketing, as one value.
@@ -98,42 +113,31 @@ class Playbook:
     built from it (``planner``) knows the personas, the scoring model and the lifecycle.
     """
 
-    lifecycle: Lifecycle
-    scoring: ScoringModel
-    personas: PersonaMatcher
+    # The parts are checked as they are set (converters run in order), so the planner below
+    # is built from checked parts.
+    lifecycle: Lifecycle = attrs.field(converter=_part("lifecycle", Lifecycle))
+    scoring: ScoringModel = attrs.field(converter=_part("scoring", ScoringModel))
+    personas: PersonaMatcher = attrs.field(converter=_part("personas", PersonaMatcher))
     forms: tuple[FormField, ...] = attrs.field(default=(), converter=_fields)
     max_fields: int = 3
     sla: SLA | None = None
     calendar: BusinessCalendar | None = None
     known_facts: tuple[str, ...] = attrs.field(default=(), converter=_names)
-    data: DataSpec = attrs.field(factory=DataSpec)
-    predictive: PredictiveModel | None = None
+    data: DataSpec = attrs.field(factory=DataSpec, converter=_part("data", DataSpec))
+    predictive: PredictiveModel | None = attrs.field(
+        default=None, converter=_part("predictive", PredictiveModel, optional=True)
+    )
     planner: ProfilePlanner = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        for name, value, kind in (
-            ("lifecycle", self.lifecycle, Lifecycle),
-            ("scoring", self.scoring, ScoringModel),
-            ("personas", self.personas, PersonaMatcher),
-            ("data", self.data, DataSpec),
-        ):
-            if not isinstance(value, kind):
-                msg = f"Playbook: {name} must be a {kind.__name__} (got {value!r})."
-                raise ConfigError(msg, key=name, piece=value)
-        predictive: object = self.predictive
-        if predictive is not None and not isinstance(predictive, PredictiveModel):
-            msg = (
-                f"Playbook: predictive must be a PredictiveModel or None (got {self.predictive!r})."
-            )
-            raise ConfigError(msg, key="predictive", piece=self.predictive)
-        planner = ProfilePlanner(
+    @planner.default
+    def _plan_forms(self) -> ProfilePlanner:
+        return ProfilePlanner(
             self.forms,
             max_fields=self.max_fields,
             personas=self.personas,
             scoring=self.scoring,
             lifecycle=self.lifecycle,
         )
-        object.__setattr__(self, "planner", planner)
 
     # --- building ---------------------------------------------------------------------------
 

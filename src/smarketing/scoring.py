@@ -484,7 +484,9 @@ def _make_score(
 ) -> Score:
     # The scoring hot path builds its score from parts that are correct by construction, so
     # it skips __init__, which would need every part as a checked Contribution first.
-    # benchmarks/bench_scoring.py: FIGURE
+    # benchmarks/bench_scoring.py (a): through __init__ a score of three parts took 42 µs
+    # against 6 µs built here (one run, shared machine), which would add ~36 µs to the
+    # 54 µs/lead of ScoringModel.score.
     score: Score = _new_object(Score)
     _set(score, "fit", fit)
     _set(score, "engagement", engagement)
