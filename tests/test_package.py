@@ -38,11 +38,16 @@ DOMAIN = {
     "dataspec": {"errors"},
     "predictive": {"errors", "leads"},
 }
+# The shared checks and number/duration text (one of each): any domain module may use them.
+DOMAIN["_format"] = set()
+DOMAIN["_validate"] = {"errors", "_format"}
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 # A backtest replays recorded leads under playbooks: it may use every domain module.
 DOMAIN["backtest"] = set(DOMAIN) - {"config"}
+for _name in set(DOMAIN) - {"errors", "_format", "_validate"}:
+    DOMAIN[_name] |= {"_validate", "_format"}
 #: Standard-library modules that mean I/O, the clock or the environment.
 IMPURE = {
     "os",

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import smarketing as sm
 from smarketing import testing as sst
+from smarketing.scoring import DEFAULT_GRADES, LETTER_GRADES
 
 F = sm.field
 DAY = timedelta(days=1)
@@ -370,7 +371,7 @@ class TestGrades:
     def test_the_default_grades_are_the_documented_ones(self) -> None:
         """A 40, B 25, C 10, D 0."""
         assert dict(sm.ScoringModel().grades) == {"A": 40, "B": 25, "C": 10, "D": 0}
-        assert sm.DEFAULT_GRADES == {"A": 40, "B": 25, "C": 10, "D": 0}
+        assert DEFAULT_GRADES == {"A": 40, "B": 25, "C": 10, "D": 0}
 
     def test_a_model_reads_well(self) -> None:
         """The repr shows caps and grades as plain mappings."""
@@ -409,8 +410,8 @@ class TestLetterGrading:
         bottom = sm.GradeCriterion("none", sm.never(), thirds=12)
         assert sm.LetterGrading([top]).grade({}) == "A+"
         assert sm.LetterGrading([bottom]).grade({}) == "F"
-        assert sm.LETTER_GRADES[0] == "F"
-        assert sm.LETTER_GRADES[-1] == "A+"
+        assert LETTER_GRADES[0] == "F"
+        assert LETTER_GRADES[-1] == "A+"
 
     def test_the_order_of_criteria_does_not_matter(self) -> None:
         """The grade is clamped once, at the end."""
@@ -968,7 +969,7 @@ class TestProperties:
         self, grading: sm.LetterGrading, facts: dict[str, object]
     ) -> None:
         """Whatever the facts, the grade is one of the 13 letters."""
-        assert grading.grade(facts) in sm.LETTER_GRADES
+        assert grading.grade(facts) in LETTER_GRADES
 
     @given(sst.scoring_models(), sst.leads(), acts_of_lead, moments)
     def test_explain_has_a_line_per_contribution(

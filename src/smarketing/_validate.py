@@ -20,7 +20,6 @@ smarketing.errors.ConfigError: half_life must be a positive timedelta (got -1 da
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -51,7 +50,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-_MAX_FLOAT = sys.float_info.max
+_MAX_FLOAT = 1.7976931348623157e308  # sys.float_info.max: the largest float
 
 #: What ``attrs.field(validator=...)`` takes.
 Validator: TypeAlias = "Callable[[Any, attrs.Attribute[Any], Any], None]"

@@ -23,9 +23,10 @@ from typing import Final
 import attrs
 from transitions import Machine
 
+from smarketing import _validate as _v
 from smarketing.conditions import Condition, always, field, parse_condition
 from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
-from smarketing.leads import Lead, StageChange, check_aware
+from smarketing.leads import Lead, StageChange
 
 __all__ = ["DEFAULT_MQL", "DEFAULT_SQL", "Lifecycle", "Stage", "Transition"]
 
@@ -459,7 +460,7 @@ class Lifecycle:
         a missing required reason or a time before the lead's last change.
         """
         moves = self._moves(lead)
-        check_aware(at, f"lead {lead.id!r}: fire(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: fire(at=...)")
         last = lead.history[-1].at if lead.history else lead.created_at
         if at < last:
             msg = (
@@ -558,7 +559,7 @@ class Lifecycle:
         condition hold, and repeats from the new stage; a stage is never entered twice in one
         call, so automatic loops cannot spin.
         """
-        check_aware(at, f"lead {lead.id!r}: advance(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: advance(at=...)")
         visited = {lead.stage}
         while True:
             self._moves(lead)
@@ -611,7 +612,7 @@ class Lifecycle:
 
     def stale(self, lead: Lead, *, at: datetime) -> bool:
         """Whether the lead has sat in its stage longer than the stage's ``max_age``."""
-        check_aware(at, f"lead {lead.id!r}: stale(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: stale(at=...)")
         self._moves(lead)
         max_age = self._by_name[lead.stage].max_age
         if max_age is None:

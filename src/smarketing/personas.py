@@ -39,15 +39,12 @@ from smarketing.leads import Lead
 
 __all__ = [
     "DEPARTMENTS",
-    "DERIVED_FACTS",
     "SENIORITIES",
-    "FactsOrLead",
     "JobTitle",
     "Persona",
     "PersonaMatch",
     "PersonaMatcher",
     "Trait",
-    "derive_facts",
     "parse_title",
 ]
 

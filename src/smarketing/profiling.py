@@ -33,7 +33,7 @@ from smarketing import _format
 from smarketing import _validate as _v
 from smarketing._durations import parse_duration
 from smarketing.errors import ConfigError, ValidationError
-from smarketing.leads import FactValue, Lead, check_aware
+from smarketing.leads import FactValue, Lead
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
 from smarketing.scoring import ScoringModel
@@ -317,7 +317,7 @@ class ProfilePlanner:
         a number of submissions); ``facts`` are layered over the lead's own (for instance
         ``score.facts()``, so that guards reading the score are understood).
         """
-        check_aware(at, f"lead {lead.id!r}: plan(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: plan(at=...)")
         if not isinstance(submissions, int) or isinstance(submissions, bool) or submissions < 0:
             msg = f"plan(submissions=...) must be a whole number >= 0 (got {submissions!r})."
             raise ValidationError(msg, value=submissions, where="submissions", expected="int >= 0")

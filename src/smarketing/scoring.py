@@ -39,13 +39,10 @@ from smarketing import _format
 from smarketing import _validate as _v
 from smarketing.conditions import Condition, deciding_values
 from smarketing.errors import ValidationError
-from smarketing.leads import Activity, Lead, check_aware, group_by_lead, not_an_activity
+from smarketing.leads import Activity, Lead, group_by_lead, not_an_activity
 
 __all__ = [
-    "DEFAULT_GRADES",
-    "LETTER_GRADES",
     "Contribution",
-    "ContributionKind",
     "EngagementRule",
     "FitRule",
     "GradeCriterion",
@@ -123,7 +120,9 @@ def _condition(what: str, expected: str = "a Condition", *, optional: bool = Fal
 
 def _fraction(value: object) -> object:
     """A fraction in (0, 1] as a float; anything else is left as given, for the message."""
-    return float(value) if _v.is_number(value) and 0 < value <= 1 else value  # type: ignore[operator]
+    if _v.is_number(value) and 0 < value <= 1:  # type: ignore[operator]
+        return float(value)  # type: ignore[arg-type]
+    return value
 
 
 _DURATION: Final = _arg("engagement rule", _v.positive_duration, optional=True)
@@ -726,7 +725,7 @@ class ScoringModel:
         Activities after ``at``, of kinds no rule names, or of other leads count for nothing,
         so a whole activity log may be passed (``score_many`` is the fast way to score many).
         """
-        check_aware(at, "ScoringModel.score(at=...)")
+        _v.aware(at, "ScoringModel.score(at=...)")
         return self._score(_checked_lead(lead, "score"), activities, at)
 
     def score_many(
@@ -737,7 +736,7 @@ class ScoringModel:
         ``activities`` may come in any order and may include other leads' activities; they are
         grouped by ``lead_id`` in one pass, so the cost is linear in leads + activities.
         """
-        check_aware(at, "ScoringModel.score_many(at=...)")
+        _v.aware(at, "ScoringModel.score_many(at=...)")
         groups = group_by_lead(activities, owner="ScoringModel")
         empty: tuple[Activity, ...] = ()
         scores = []
