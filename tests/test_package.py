@@ -149,3 +149,31 @@ class TestLayering:
         assert not (top & IMPURE), f"{name} imports {sorted(top & IMPURE)}"
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\.(now|utcnow|today)\(", text)
+
+
+class TestTypingModule:
+    def test_the_types_in_public_signatures_are_public(self) -> None:
+        """smarketing.typing exports every alias the public signatures use, and only those."""
+        import smarketing.typing as smt
+        from smarketing import _durations, leads, personas, scoring
+
+        assert smt.FactValue is leads.FactValue
+        assert smt.Duration is _durations.Duration
+        assert smt.FactsOrLead is personas.FactsOrLead
+        assert smt.ContributionKind is scoring.ContributionKind
+        assert all(hasattr(smt, name) for name in smt.__all__)
+
+    def test_demoted_helpers_stay_importable_from_their_modules(self) -> None:
+        """Out of the public API, still where they were for code that used them."""
+        from smarketing import leads, personas, scoring
+
+        demoted = {
+            scoring: ("DEFAULT_GRADES", "LETTER_GRADES"),
+            personas: ("DERIVED_FACTS", "derive_facts"),
+            leads: ("check_aware", "group_by_lead"),
+        }
+        for module, names in demoted.items():
+            for name in names:
+                assert hasattr(module, name)
+                assert name not in module.__all__
+                assert name not in sm.__all__
