@@ -171,17 +171,12 @@ def finite(
     *,
     error: ErrorKind,
     label: str | None = None,
-    low: float | None = None,
-    high: float | None = None,
     expected: str = "a finite number",
 ) -> float:
-    """A finite number as a float, inside ``[low, high]`` when given."""
+    """A finite number, as a float."""
     if not is_number(value):
         raise _fail(error, where, value, expected, label)
-    number = float(value)  # type: ignore[arg-type]
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise _fail(error, where, value, expected, label)
-    return number
+    return float(value)  # type: ignore[arg-type]
 
 
 def whole(
