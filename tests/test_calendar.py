@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
-from smarketing.errors import ValidationError
+from smarketing.errors import ConfigError, ValidationError
 
 
 def _zone(name: str) -> tzinfo:
@@ -56,8 +56,8 @@ class TestDefinition:
         assert BusinessCalendar(timezone(timedelta(hours=2))).is_open(berlin(2024, 6, 7, 9))
 
     def test_rejects_an_unknown_zone_name(self) -> None:
-        """A zone name the time zone database does not know is a ValidationError."""
-        with pytest.raises(ValidationError, match="Europe/Berln") as info:
+        """A zone name the time zone database does not know is a ConfigError."""
+        with pytest.raises(ConfigError, match="Europe/Berln") as info:
             BusinessCalendar("Europe/Berln")
         assert info.value.where == "tz"
         assert info.value.value == "Europe/Berln"
@@ -67,12 +67,12 @@ class TestDefinition:
         self, name: str
     ) -> None:
         """An empty name, ':' or a path is an error, not the zone of whatever machine runs this."""
-        with pytest.raises(ValidationError, match="'tz'"):
+        with pytest.raises(ConfigError, match="'tz'"):
             BusinessCalendar(name)
 
     def test_rejects_a_zone_that_is_neither_a_name_nor_a_tzinfo(self) -> None:
-        """A number where a zone belongs is a ValidationError, not a TypeError."""
-        with pytest.raises(ValidationError, match="'tz'"):
+        """A number where a zone belongs is a ConfigError, not a TypeError."""
+        with pytest.raises(ConfigError, match="'tz'"):
             BusinessCalendar(2)  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(("start", "end"), [(time(17), time(9)), (time(9), time(9))])
@@ -80,33 +80,33 @@ class TestDefinition:
         self, start: time, end: time
     ) -> None:
         """Opening hours run forward inside one day: the opening comes before the closing."""
-        with pytest.raises(ValidationError, match="'end' must be after 'start'") as info:
+        with pytest.raises(ConfigError, match="'end' must be after 'start'") as info:
             BusinessCalendar(start=start, end=end)
         assert info.value.value == end
 
     @pytest.mark.parametrize("bad", ["09:00", datetime(2024, 1, 1, 9), time(9, tzinfo=UTC), 9])
     def test_rejects_opening_hours_that_are_not_plain_times(self, bad: object) -> None:
         """Opening hours are naive `datetime.time`s: the calendar's zone says where they are."""
-        with pytest.raises(ValidationError, match="'start'"):
+        with pytest.raises(ConfigError, match="'start'"):
             BusinessCalendar(start=bad)  # type: ignore[arg-type]
-        with pytest.raises(ValidationError, match="'end'"):
+        with pytest.raises(ConfigError, match="'end'"):
             BusinessCalendar(end=bad)  # type: ignore[arg-type]
 
     def test_rejects_a_week_without_working_days(self) -> None:
         """A calendar that is never open would make every deadline infinite."""
-        with pytest.raises(ValidationError, match="'days'"):
+        with pytest.raises(ConfigError, match="'days'"):
             BusinessCalendar(days=())
 
     @pytest.mark.parametrize("bad", [(0, 7), (-1,), ("mon",), (True,), (1.0,)])
     def test_rejects_working_days_outside_monday_to_sunday(self, bad: tuple[object, ...]) -> None:
         """Working days are weekday numbers, Monday 0 to Sunday 6."""
-        with pytest.raises(ValidationError, match="'days'") as info:
+        with pytest.raises(ConfigError, match="'days'") as info:
             BusinessCalendar(days=bad)  # type: ignore[arg-type]
         assert info.value.expected is not None
 
     def test_rejects_working_days_that_are_not_a_collection(self) -> None:
         """A single number is not a collection of days."""
-        with pytest.raises(ValidationError, match="'days'"):
+        with pytest.raises(ConfigError, match="'days'"):
             BusinessCalendar(days=5)  # type: ignore[arg-type]
 
     def test_keeps_working_days_sorted_and_unique(self) -> None:
@@ -116,14 +116,14 @@ class TestDefinition:
 
     @pytest.mark.parametrize("bad", [datetime(2024, 12, 25), "2024-12-25", 20241225])
     def test_rejects_holidays_that_are_not_dates(self, bad: object) -> None:
-        """Holidays are whole dates; a datetime or a string is a ValidationError."""
-        with pytest.raises(ValidationError, match="'holidays'") as info:
+        """Holidays are whole dates; a datetime or a string is a ConfigError."""
+        with pytest.raises(ConfigError, match="'holidays'") as info:
             BusinessCalendar(holidays=frozenset({date(2024, 12, 24), bad}))  # type: ignore[arg-type]
         assert info.value.value == bad
 
     def test_rejects_holidays_that_are_not_a_collection(self) -> None:
         """A single date is not a collection of holidays."""
-        with pytest.raises(ValidationError, match="'holidays'"):
+        with pytest.raises(ConfigError, match="'holidays'"):
             BusinessCalendar(holidays=date(2024, 12, 25))  # type: ignore[arg-type]
 
     def test_is_an_immutable_hashable_value(self) -> None:

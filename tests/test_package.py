@@ -38,6 +38,9 @@ DOMAIN = {
     "dataspec": {"errors"},
     "predictive": {"errors", "leads"},
 }
+# The shared checks and number/duration text (one of each): any domain module may use them.
+DOMAIN["_format"] = set()
+DOMAIN["_validate"] = {"errors", "_format"}
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
 # Shared pieces of the analyses: their input checks and the way their Markdown writes numbers.
 DOMAIN["_checks"] = {"errors", "leads"}
@@ -49,6 +52,8 @@ DOMAIN["_assessment"] = {"personas", "predictive", "profiling", "scoring"}
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 # A backtest replays recorded leads under playbooks: it may use every domain module.
 DOMAIN["backtest"] = set(DOMAIN) - {"config"}
+for _name in set(DOMAIN) - {"errors", "_format", "_validate"}:
+    DOMAIN[_name] |= {"_validate", "_format"}
 #: Standard-library modules that mean I/O, the clock or the environment.
 IMPURE = {
     "os",
@@ -157,3 +162,31 @@ class TestLayering:
             assert not (top & IMPURE), f"{path.name} imports {sorted(top & IMPURE)}"
             text = path.read_text(encoding="utf-8")
             assert not re.search(r"\.(now|utcnow|today)\(", text)
+
+
+class TestTypingModule:
+    def test_the_types_in_public_signatures_are_public(self) -> None:
+        """smarketing.typing exports every alias the public signatures use, and only those."""
+        import smarketing.typing as smt
+        from smarketing import _durations, leads, personas, scoring
+
+        assert smt.FactValue is leads.FactValue
+        assert smt.Duration is _durations.Duration
+        assert smt.FactsOrLead is personas.FactsOrLead
+        assert smt.ContributionKind is scoring.ContributionKind
+        assert all(hasattr(smt, name) for name in smt.__all__)
+
+    def test_demoted_helpers_stay_importable_from_their_modules(self) -> None:
+        """Out of the public API, still where they were for code that used them."""
+        from smarketing import leads, personas, scoring
+
+        demoted = {
+            scoring: ("DEFAULT_GRADES", "LETTER_GRADES"),
+            personas: ("DERIVED_FACTS", "derive_facts"),
+            leads: ("check_aware", "group_by_lead"),
+        }
+        for module, names in demoted.items():
+            for name in names:
+                assert hasattr(module, name)
+                assert name not in module.__all__
+                assert name not in sm.__all__

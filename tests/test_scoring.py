@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import smarketing as sm
 from smarketing import testing as sst
+from smarketing.scoring import DEFAULT_GRADES, LETTER_GRADES
 
 F = sm.field
 DAY = timedelta(days=1)
@@ -370,7 +371,7 @@ class TestGrades:
     def test_the_default_grades_are_the_documented_ones(self) -> None:
         """A 40, B 25, C 10, D 0."""
         assert dict(sm.ScoringModel().grades) == {"A": 40, "B": 25, "C": 10, "D": 0}
-        assert sm.DEFAULT_GRADES == {"A": 40, "B": 25, "C": 10, "D": 0}
+        assert DEFAULT_GRADES == {"A": 40, "B": 25, "C": 10, "D": 0}
 
     def test_a_model_reads_well(self) -> None:
         """The repr shows caps and grades as plain mappings."""
@@ -409,8 +410,8 @@ class TestLetterGrading:
         bottom = sm.GradeCriterion("none", sm.never(), thirds=12)
         assert sm.LetterGrading([top]).grade({}) == "A+"
         assert sm.LetterGrading([bottom]).grade({}) == "F"
-        assert sm.LETTER_GRADES[0] == "F"
-        assert sm.LETTER_GRADES[-1] == "A+"
+        assert LETTER_GRADES[0] == "F"
+        assert LETTER_GRADES[-1] == "A+"
 
     def test_the_order_of_criteria_does_not_matter(self) -> None:
         """The grade is clamped once, at the end."""
@@ -525,13 +526,13 @@ class TestValidation:
         ],
     )
     def test_bad_rules_name_the_rule_and_the_argument(self, build: Any, message: str) -> None:
-        """A bad rule argument is a ValidationError that names the rule and the argument."""
-        with pytest.raises(sm.ValidationError, match=message):
+        """A bad rule argument is a ConfigError that names the rule and the argument."""
+        with pytest.raises(sm.ConfigError, match=message):
             build()
 
     def test_the_error_carries_its_context(self) -> None:
         """where and value are set on the error."""
-        with pytest.raises(sm.ValidationError) as info:
+        with pytest.raises(sm.ConfigError) as info:
             sm.EngagementRule("demo", "demo_request", 30, half_life=days(-1))
         assert info.value.where == "EngagementRule('demo').half_life"
         assert info.value.value == days(-1)
@@ -566,8 +567,8 @@ class TestValidation:
         ],
     )
     def test_bad_models_are_rejected(self, changes: dict[str, Any], message: str) -> None:
-        """Inconsistent models are a ValidationError naming the argument."""
-        with pytest.raises(sm.ValidationError, match=message):
+        """Inconsistent models are a ConfigError naming the argument."""
+        with pytest.raises(sm.ConfigError, match=message):
             model(**changes)
 
     @pytest.mark.parametrize(
@@ -584,7 +585,7 @@ class TestValidation:
     )
     def test_bad_letter_gradings_are_rejected(self, build: Any, message: str) -> None:
         """Letter grading validates its criteria and start."""
-        with pytest.raises(sm.ValidationError, match=message):
+        with pytest.raises(sm.ConfigError, match=message):
             build()
 
     def test_score_needs_an_aware_time(self, lead: sm.Lead) -> None:
@@ -968,7 +969,7 @@ class TestProperties:
         self, grading: sm.LetterGrading, facts: dict[str, object]
     ) -> None:
         """Whatever the facts, the grade is one of the 13 letters."""
-        assert grading.grade(facts) in sm.LETTER_GRADES
+        assert grading.grade(facts) in LETTER_GRADES
 
     @given(sst.scoring_models(), sst.leads(), acts_of_lead, moments)
     def test_explain_has_a_line_per_contribution(

@@ -105,3 +105,27 @@ def test_the_learned_score_type_checks() -> None:
     assert probability == 0.5 and contributions == {"industry": 1.0}
     same: sm.PredictiveModel = sm.from_dict(sm.PredictiveModel, sm.to_dict(model))
     assert same == model
+
+
+def test_the_types_in_public_signatures_type_check() -> None:
+    """smarketing.typing names the types a user annotates with."""
+    from smarketing.typing import ContributionKind, Duration, FactsOrLead, FactValue
+
+    value: FactValue = ("saas", "software")
+    period: Duration = timedelta(days=30)
+    refresh = sm.FormField("country", refresh_after=period)
+    kind: ContributionKind = "fit"
+    facts: FactsOrLead = {"industry": "software"}
+    assert refresh.refresh_after == period
+    rule = sm.EngagementRule("demo", kind="demo_request", points=30)
+    lead = sm.Lead.new("L-1", at=T0, fields={"industry": value})
+    parts = [
+        c.kind for c in sm.ScoringModel(engagement=[rule]).score(lead, [], at=T0).contributions
+    ]
+    assert kind not in parts
+    assert (
+        sm.PersonaMatcher(
+            [sm.Persona("SaaS", traits=[sm.Trait(sm.field("industry") == "software")])]
+        ).match(facts)
+        is not None
+    )

@@ -53,21 +53,17 @@ from smarketing.io import (
 from smarketing.leads import Activity, FieldValue, Lead, StageChange
 from smarketing.lifecycle import Lifecycle, Stage, Transition
 from smarketing.personas import (
-    DERIVED_FACTS,
     JobTitle,
     Persona,
     PersonaMatch,
     PersonaMatcher,
     Trait,
-    derive_facts,
     parse_title,
 )
 from smarketing.playbook import Assessment, Playbook
 from smarketing.predictive import Bins, Pair, Prediction, PredictiveModel, Shape
 from smarketing.profiling import FormField, FormPlan, PlannedField, ProfilePlanner
 from smarketing.scoring import (
-    DEFAULT_GRADES,
-    LETTER_GRADES,
     Contribution,
     EngagementRule,
     FitRule,
@@ -84,9 +80,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "DEFAULT_GRADES",
-    "DERIVED_FACTS",
-    "LETTER_GRADES",
     "ROI",
     "SLA",
     "Activity",
@@ -157,7 +150,6 @@ __all__ = [
     "always",
     "attribute",
     "backtest",
-    "derive_facts",
     "feedback_report",
     "field",
     "from_dict",

@@ -34,6 +34,7 @@ import attrs
 from dateutil import rrule
 from dateutil.tz import gettz
 
+from smarketing import _validate as _v
 from smarketing.errors import ValidationError
 
 __all__ = ["BusinessCalendar", "Calendar", "WallClock"]
@@ -74,7 +75,7 @@ def _zone_from(value: object) -> tzinfo:
             "'tz' must be a time zone name from the IANA database, such as 'Europe/Berlin', "
             f"or a tzinfo (got {value!r})."
         )
-        raise ValidationError(msg, value=value, where="tz", expected="a time zone name or tzinfo")
+        raise _v.definition(msg, value=value, where="tz", expected="a time zone name or tzinfo")
     return zone
 
 
@@ -84,11 +85,11 @@ def _weekdays(value: Iterable[int]) -> tuple[int, ...]:
     for day in _collection(value, "days", expected):
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
             msg = f"'days' must hold weekday numbers, Monday 0 to Sunday 6 (got {day!r})."
-            raise ValidationError(msg, value=day, where="days", expected=expected)
+            raise _v.definition(msg, value=day, where="days", expected=expected)
         days.add(int(day))
     if not days:
         msg = "'days' must hold at least one working day (got none)."
-        raise ValidationError(msg, value=value, where="days", expected=expected)
+        raise _v.definition(msg, value=value, where="days", expected=expected)
     return tuple(sorted(days))
 
 
@@ -98,7 +99,7 @@ def _holidays(value: Iterable[date]) -> frozenset[date]:
     for holiday in _collection(value, "holidays", expected):
         if not isinstance(holiday, date) or isinstance(holiday, datetime):
             msg = f"'holidays' must hold dates (got {holiday!r})."
-            raise ValidationError(msg, value=holiday, where="holidays", expected=expected)
+            raise _v.definition(msg, value=holiday, where="holidays", expected=expected)
         holidays.add(holiday)
     return frozenset(holidays)
 
@@ -106,7 +107,7 @@ def _holidays(value: Iterable[date]) -> frozenset[date]:
 def _collection(value: object, where: str, expected: str) -> tuple[object, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         msg = f"'{where}' must be {expected} (got {value!r})."
-        raise ValidationError(msg, value=value, where=where, expected=expected)
+        raise _v.definition(msg, value=value, where=where, expected=expected)
     return tuple(value)
 
 
@@ -116,8 +117,16 @@ def _check_time(value: object, where: str) -> time:
             f"'{where}' must be a datetime.time without a zone, read in the calendar's zone "
             f"(got {value!r})."
         )
-        raise ValidationError(msg, value=value, where=where, expected="a naive datetime.time")
+        raise _v.definition(msg, value=value, where=where, expected="a naive datetime.time")
     return value
+
+
+def _opening(value: time) -> time:
+    return _check_time(value, "start")
+
+
+def _closing(value: time) -> time:
+    return _check_time(value, "end")
 
 
 def _instant(value: object, where: str) -> datetime:
@@ -299,8 +308,8 @@ class BusinessCalendar:
 
     tz: tzinfo = attrs.field(default=UTC, converter=_zone, hash=False)
     days: tuple[int, ...] = attrs.field(default=(0, 1, 2, 3, 4), converter=_weekdays)
-    start: time = attrs.field(default=time(9))
-    end: time = attrs.field(default=time(17))
+    start: time = attrs.field(default=time(9), converter=_opening)
+    end: time = attrs.field(default=time(17), converter=_closing)
     holidays: frozenset[date] = attrs.field(default=frozenset(), converter=_holidays)
     # Derived once: the length of a working day and of a working week when no offset change
     # falls inside them, and the holidays that fall on working weekdays, as sorted ordinals.
@@ -308,22 +317,23 @@ class BusinessCalendar:
     _week: timedelta = attrs.field(init=False, eq=False, repr=False)
     _closed: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
 
-    @start.validator
-    def _check_start(self, _attribute: object, value: object) -> None:
-        _check_time(value, "start")
-
     @end.validator
-    def _check_end(self, _attribute: object, value: object) -> None:
-        if _check_time(value, "end") <= self.start:
+    def _check_end(self, _attribute: object, value: time) -> None:
+        if value <= self.start:
             msg = f"'end' must be after 'start' ({self.start}) on the same day (got {value})."
-            raise ValidationError(msg, value=value, where="end", expected=f"after {self.start}")
+            raise _v.definition(msg, value=value, where="end", expected=f"after {self.start}")
 
-    def __attrs_post_init__(self) -> None:
-        day = datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
-        closed = sorted(d.toordinal() for d in self.holidays if d.weekday() in self.days)
-        object.__setattr__(self, "_day", day)
-        object.__setattr__(self, "_week", day * len(self.days))
-        object.__setattr__(self, "_closed", tuple(closed))
+    @_day.default
+    def _working_day(self) -> timedelta:
+        return datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
+
+    @_week.default
+    def _working_week(self) -> timedelta:
+        return self._day * len(self.days)
+
+    @_closed.default
+    def _closed_days(self) -> tuple[int, ...]:
+        return tuple(sorted(d.toordinal() for d in self.holidays if d.weekday() in self.days))
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant by which `duration` of working time has passed since `start`.

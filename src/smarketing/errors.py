@@ -45,7 +45,8 @@ class ValidationError(SmarketingError, ValueError):
 
 
 class ConfigError(SmarketingError, ValueError):
-    """A definition (a condition's text, a lifecycle, a playbook file) is not valid.
+    """A definition (a rule, a stage, a trait, a form field, a condition's text, a lifecycle,
+    a playbook file) is not valid.
 
     Attributes:
         source: the file or text the definition came from, when known.
@@ -53,6 +54,10 @@ class ConfigError(SmarketingError, ValueError):
         line: the line number inside ``source``, when known.
         piece: the offending piece of text or value, when there is one.
         suggestion: what was probably meant, when something close exists.
+        where: the definition and argument at fault (``EngagementRule('demo').half_life``);
+            the key path when not given.
+        expected: what would have been accepted, when known.
+        value: the offending value (the same as ``piece``), as on ``ValidationError``.
     """
 
     def __init__(
@@ -64,6 +69,8 @@ class ConfigError(SmarketingError, ValueError):
         line: int | None = None,
         piece: object = None,
         suggestion: str | None = None,
+        where: str | None = None,
+        expected: str | None = None,
     ) -> None:
         super().__init__(msg)
         self.source = source
@@ -71,6 +78,13 @@ class ConfigError(SmarketingError, ValueError):
         self.line = line
         self.piece = piece
         self.suggestion = suggestion
+        self.where = key if where is None else where
+        self.expected = expected
+
+    @property
+    def value(self) -> object:
+        """The offending value: ``piece``, under the name ``ValidationError`` gives it."""
+        return self.piece
 
 
 class TransitionError(SmarketingError):

@@ -23,9 +23,10 @@ from typing import Final
 import attrs
 from transitions import Machine
 
+from smarketing import _validate as _v
 from smarketing.conditions import Condition, always, field, parse_condition
 from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
-from smarketing.leads import Lead, StageChange, check_aware
+from smarketing.leads import Lead, StageChange
 
 __all__ = ["DEFAULT_MQL", "DEFAULT_SQL", "Lifecycle", "Stage", "Transition"]
 
@@ -223,14 +224,17 @@ class Lifecycle:
     stages: tuple[Stage, ...] = attrs.field(converter=_to_stages)
     initial: str = attrs.field()
     transitions: tuple[Transition, ...] = attrs.field(converter=_to_transitions)
+    # Derived once, in order, from the arguments (each step checks what it reads): the stages
+    # by name, the transition table (one transitions.Machine, read and dropped: leads are never
+    # attached to it), the automatic moves, the main path's ranks.
     _by_name: dict[str, Stage] = attrs.field(init=False)
     _table: dict[str, dict[str, Transition]] = attrs.field(init=False)
     _auto: dict[str, tuple[tuple[Transition, Condition], ...]] = attrs.field(init=False)
     _rank: dict[str, int] = attrs.field(init=False)
     _triggers: frozenset[str] = attrs.field(init=False)
-    _machine: Machine = attrs.field(init=False)
 
-    def __attrs_post_init__(self) -> None:
+    @_by_name.default
+    def _index_stages(self) -> dict[str, Stage]:
         by_name: dict[str, Stage] = {}
         for stage in self.stages:
             if stage.name in by_name:
@@ -244,6 +248,11 @@ class Lifecycle:
                 f"({', '.join(by_name)})."
             )
             raise ConfigError(msg, key="initial", piece=self.initial)
+        return by_name
+
+    @_table.default
+    def _build_table(self) -> dict[str, dict[str, Transition]]:
+        by_name = self._by_name
         seen: set[tuple[str, str]] = set()
         for t in self.transitions:
             for name in (*t.source, t.dest):
@@ -281,20 +290,26 @@ class Lifecycle:
             for src in event.transitions:
                 table[src][trigger] = by_key[(trigger, src)]
         self._reject_unreachable(table)
-        auto = {
+        return table
+
+    @_auto.default
+    def _automatic_moves(self) -> dict[str, tuple[tuple[Transition, Condition], ...]]:
+        return {
             s: tuple(
                 (t, t.auto_condition())
                 for t in sorted(moves.values(), key=self.transitions.index)
                 if t.is_auto
             )
-            for s, moves in table.items()
+            for s, moves in self._table.items()
         }
-        object.__setattr__(self, "_by_name", by_name)
-        object.__setattr__(self, "_table", table)
-        object.__setattr__(self, "_auto", auto)
-        object.__setattr__(self, "_rank", {s: i for i, s in enumerate(self._main_path(table))})
-        object.__setattr__(self, "_triggers", frozenset(machine.events))
-        object.__setattr__(self, "_machine", machine)
+
+    @_rank.default
+    def _rank_main_path(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self._main_path(self._table))}
+
+    @_triggers.default
+    def _trigger_names(self) -> frozenset[str]:
+        return frozenset(t.trigger for t in self.transitions)
 
     def _reject_unreachable(self, table: Mapping[str, Mapping[str, Transition]]) -> None:
         reached, todo = {self.initial}, [self.initial]
@@ -445,7 +460,7 @@ class Lifecycle:
         a missing required reason or a time before the lead's last change.
         """
         moves = self._moves(lead)
-        check_aware(at, f"lead {lead.id!r}: fire(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: fire(at=...)")
         last = lead.history[-1].at if lead.history else lead.created_at
         if at < last:
             msg = (
@@ -544,7 +559,7 @@ class Lifecycle:
         condition hold, and repeats from the new stage; a stage is never entered twice in one
         call, so automatic loops cannot spin.
         """
-        check_aware(at, f"lead {lead.id!r}: advance(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: advance(at=...)")
         visited = {lead.stage}
         while True:
             self._moves(lead)
@@ -597,7 +612,7 @@ class Lifecycle:
 
     def stale(self, lead: Lead, *, at: datetime) -> bool:
         """Whether the lead has sat in its stage longer than the stage's ``max_age``."""
-        check_aware(at, f"lead {lead.id!r}: stale(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: stale(at=...)")
         self._moves(lead)
         max_age = self._by_name[lead.stage].max_age
         if max_age is None:

@@ -22,6 +22,7 @@ Facts with a ``job_title`` but no ``seniority`` or ``department`` get those two 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -29,6 +30,8 @@ from typing import Any, Final, NamedTuple, TypeAlias, cast
 
 import attrs
 
+from smarketing import _format
+from smarketing import _validate as _v
 from smarketing._titles import DEPARTMENTS, SENIORITIES, JobTitle, parse_title
 from smarketing.conditions import Condition
 from smarketing.errors import ConfigError, ValidationError
@@ -36,15 +39,12 @@ from smarketing.leads import Lead
 
 __all__ = [
     "DEPARTMENTS",
-    "DERIVED_FACTS",
     "SENIORITIES",
-    "FactsOrLead",
     "JobTitle",
     "Persona",
     "PersonaMatch",
     "PersonaMatcher",
     "Trait",
-    "derive_facts",
     "parse_title",
 ]
 
@@ -118,23 +118,8 @@ def _name_tuple(names: Iterable[str]) -> tuple[str, ...]:
     return cast("tuple[str, ...]", _as_tuple(names))
 
 
-def _as_float(value: float) -> float:
-    """3 and 3.0 are one weight: numbers become floats, anything else is left as it is."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:  # an int too large for a float; the validator names it
-            return value
-    return value
-
-
 def _is_finite_float(value: object) -> bool:
     return isinstance(value, float) and math.isfinite(value)
-
-
-def _number(value: float) -> str:
-    """A weight as people wrote it: 3.0 reads as ``3``, 0.5 as ``0.5``."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 # --- definitions ---------------------------------------------------------------------------------
@@ -154,7 +139,7 @@ class Trait:
     """
 
     condition: Condition = attrs.field()
-    weight: float = attrs.field(default=1.0, converter=_as_float)
+    weight: float = attrs.field(default=1.0, converter=_v.to_float)
     required: bool = attrs.field(default=False)
 
     @condition.validator
@@ -193,7 +178,6 @@ class Persona:
     name: str = attrs.field()
     traits: tuple[Trait, ...] = attrs.field(converter=_trait_tuple)
     description: str = attrs.field(default="")
-    _total_weight: float = attrs.field(init=False, eq=False, repr=False)
 
     @name.validator
     def _check_name(self, _attribute: object, value: object) -> None:
@@ -227,13 +211,10 @@ class Persona:
             msg = f"persona {self.name!r}: description must be a string (got {value!r})."
             raise ConfigError(msg, key="description", piece=value)
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_total_weight", math.fsum(t.weight for t in self.traits))
-
-    @property
+    @functools.cached_property
     def total_weight(self) -> float:
         """The weight of every trait together: what a confidence of 1.0 takes."""
-        return self._total_weight
+        return math.fsum(t.weight for t in self.traits)
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -281,7 +262,7 @@ class PersonaMatch:
     """
 
     persona: Persona = attrs.field(validator=_instance_of_persona)
-    confidence: float = attrs.field(converter=_as_float, validator=_check_share)
+    confidence: float = attrs.field(converter=_v.to_float, validator=_check_share)
     matched: tuple[Trait, ...] = attrs.field(converter=_trait_tuple, validator=_check_traits)
     unmatched: tuple[Trait, ...] = attrs.field(converter=_trait_tuple, validator=_check_traits)
     unknown: tuple[Trait, ...] = attrs.field(converter=_trait_tuple, validator=_check_traits)
@@ -341,7 +322,7 @@ class PersonaMatch:
         for status, trait in rows:
             required = ", required" if trait.required else ""
             lines.append(
-                f"  {status:<10} {trait.condition} (weight {_number(trait.weight)}{required})"
+                f"  {status:<10} {trait.condition} (weight {_format.exact(trait.weight)}{required})"
             )
         if self.unknown_fields:
             lines.append(f"  unknown facts: {', '.join(self.unknown_fields)}")
@@ -395,7 +376,7 @@ class PersonaMatcher:
 
     personas: tuple[Persona, ...] = attrs.field(converter=_persona_tuple, validator=_check_personas)
     min_confidence: float = attrs.field(
-        default=0.0, converter=_as_float, validator=_check_min_confidence
+        default=0.0, converter=_v.to_float, validator=_check_min_confidence
     )
     _conditions: tuple[Condition, ...] = attrs.field(init=False, eq=False, repr=False)
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)

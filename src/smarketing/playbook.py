@@ -19,17 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from smarketing import config  # the file format: it builds the parts, the class assembles
 from smarketing._assessment import Assessment
+from smarketing import _validate as _v
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError
 from smarketing.funnel import SLA
-from smarketing.leads import Activity, Lead, check_aware, group_by_lead
+from smarketing.leads import Activity, Lead, group_by_lead
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
 from smarketing.predictive import Prediction, PredictiveModel, facts_at
@@ -41,6 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 
 __all__ = ["Assessment", "Playbook"]
 
+T = TypeVar("T")
+
 
 def _fields(values: Iterable[FormField]) -> tuple[FormField, ...]:
     return tuple(values)
@@ -48,6 +51,34 @@ def _fields(values: Iterable[FormField]) -> tuple[FormField, ...]:
 
 def _names(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
+
+
+def _part(name: str, kind: type[T], value: T, *, optional: bool = False) -> T:
+    if not isinstance(value, kind) and not (optional and value is None):
+        alternative = " or None" if optional else ""
+        msg = f"Playbook: {name} must be a {kind.__name__}{alternative} (got {value!r})."
+        raise ConfigError(msg, key=name, piece=value, expected=f"a {kind.__name__}")
+    return value
+
+
+def _lifecycle(value: Lifecycle) -> Lifecycle:
+    return _part("lifecycle", Lifecycle, value)
+
+
+def _scoring(value: ScoringModel) -> ScoringModel:
+    return _part("scoring", ScoringModel, value)
+
+
+def _personas(value: PersonaMatcher) -> PersonaMatcher:
+    return _part("personas", PersonaMatcher, value)
+
+
+def _data(value: DataSpec) -> DataSpec:
+    return _part("data", DataSpec, value)
+
+
+def _predictive(value: PredictiveModel | None) -> PredictiveModel | None:
+    return _part("predictive", PredictiveModel, value, optional=True)
 
 
 @attrs.frozen
@@ -59,42 +90,29 @@ class Playbook:
     built from it (``planner``) knows the personas, the scoring model and the lifecycle.
     """
 
-    lifecycle: Lifecycle
-    scoring: ScoringModel
-    personas: PersonaMatcher
+    # The parts are checked as they are set (converters run in order), so the planner below
+    # is built from checked parts.
+    lifecycle: Lifecycle = attrs.field(converter=_lifecycle)
+    scoring: ScoringModel = attrs.field(converter=_scoring)
+    personas: PersonaMatcher = attrs.field(converter=_personas)
     forms: tuple[FormField, ...] = attrs.field(default=(), converter=_fields)
     max_fields: int = 3
     sla: SLA | None = None
     calendar: BusinessCalendar | None = None
     known_facts: tuple[str, ...] = attrs.field(default=(), converter=_names)
-    data: DataSpec = attrs.field(factory=DataSpec)
-    predictive: PredictiveModel | None = None
+    data: DataSpec = attrs.field(factory=DataSpec, converter=_data)
+    predictive: PredictiveModel | None = attrs.field(default=None, converter=_predictive)
     planner: ProfilePlanner = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        for name, value, kind in (
-            ("lifecycle", self.lifecycle, Lifecycle),
-            ("scoring", self.scoring, ScoringModel),
-            ("personas", self.personas, PersonaMatcher),
-            ("data", self.data, DataSpec),
-        ):
-            if not isinstance(value, kind):
-                msg = f"Playbook: {name} must be a {kind.__name__} (got {value!r})."
-                raise ConfigError(msg, key=name, piece=value)
-        predictive: object = self.predictive
-        if predictive is not None and not isinstance(predictive, PredictiveModel):
-            msg = (
-                f"Playbook: predictive must be a PredictiveModel or None (got {self.predictive!r})."
-            )
-            raise ConfigError(msg, key="predictive", piece=self.predictive)
-        planner = ProfilePlanner(
+    @planner.default
+    def _plan_forms(self) -> ProfilePlanner:
+        return ProfilePlanner(
             self.forms,
             max_fields=self.max_fields,
             personas=self.personas,
             scoring=self.scoring,
             lifecycle=self.lifecycle,
         )
-        object.__setattr__(self, "planner", planner)
 
     # --- building ---------------------------------------------------------------------------
 
@@ -131,7 +149,7 @@ class Playbook:
 
         Activities of other leads are ignored; nothing after ``at`` counts.
         """
-        check_aware(at, f"lead {lead.id!r}: assess(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: assess(at=...)")
         acts = list(activities)
         score = self.scoring.score(self._derived(lead), acts, at=at)
         return self._assess(lead, score, at, submissions, self._predict(lead, acts, at))
@@ -140,7 +158,7 @@ class Playbook:
         self, leads: Sequence[Lead], activities: Iterable[Activity], *, at: datetime
     ) -> Iterator[Assessment]:
         """``assess`` for many leads, scoring them in one pass over the activities."""
-        check_aware(at, "assess_many(at=...)")
+        _v.aware(at, "assess_many(at=...)")
         acts = list(activities)
         scores = self.scoring.score_many([self._derived(x) for x in leads], acts, at=at)
         predictions = self._predict_many(leads, acts, at)
@@ -211,7 +229,7 @@ class Playbook:
 
     def advance(self, lead: Lead, activities: Iterable[Activity], *, at: datetime) -> Lead:
         """The lead after the automatic transitions its score allows at ``at``."""
-        check_aware(at, f"lead {lead.id!r}: advance(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: advance(at=...)")
         acts = list(activities)
         rules_lead = self._derived(lead)
         score = self.scoring.score(rules_lead, acts, at=at)
@@ -222,7 +240,7 @@ class Playbook:
         self, leads: Sequence[Lead], activities: Iterable[Activity], *, at: datetime
     ) -> list[Lead]:
         """``advance`` for many leads, scoring them in one pass over the activities."""
-        check_aware(at, "advance_many(at=...)")
+        _v.aware(at, "advance_many(at=...)")
         acts = list(activities)
         rules_leads = [self._derived(lead) for lead in leads]
         scores = self.scoring.score_many(rules_leads, acts, at=at)

@@ -20,6 +20,7 @@ queue that breaks ties.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -28,9 +29,11 @@ from typing import Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from smarketing import _format
+from smarketing import _validate as _v
 from smarketing._durations import parse_duration
 from smarketing.errors import ConfigError, ValidationError
-from smarketing.leads import FactValue, Lead, check_aware
+from smarketing.leads import FactValue, Lead
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
 from smarketing.scoring import ScoringModel
@@ -199,13 +202,20 @@ class _Worth:
         if self.personas:
             out.append("decides persona " + " vs ".join(self.personas))
         if self.points:
-            out.append(f"worth up to {_number(self.points)} fit points")
+            out.append(f"worth up to {_format.number(self.points, decimals=1)} fit points")
         out.extend(f"needed for the {s.upper()} definition" for s in self.stages)
         return out
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+def _part(cls: type) -> _v.Validator:
+    return _v.checked(
+        _v.instance,
+        cls.__name__.lower(),
+        cls=cls,
+        error=_v.definition,
+        expected=f"a {cls.__name__} or None",
+        optional=True,
+    )
 
 
 @attrs.frozen(eq=False)
@@ -219,26 +229,41 @@ class ProfilePlanner:
 
     catalog: tuple[FormField, ...] = attrs.field(converter=_to_catalog)
     max_fields: int = attrs.field(default=3)
-    personas: PersonaMatcher | None = attrs.field(default=None)
-    scoring: ScoringModel | None = attrs.field(default=None)
-    lifecycle: Lifecycle | None = attrs.field(default=None)
+    personas: PersonaMatcher | None = attrs.field(default=None, validator=_part(PersonaMatcher))
+    scoring: ScoringModel | None = attrs.field(default=None, validator=_part(ScoringModel))
+    lifecycle: Lifecycle | None = attrs.field(default=None, validator=_part(Lifecycle))
     _order: dict[str, int] = attrs.field(init=False, repr=False)
     _stages: Lifecycle = attrs.field(init=False, repr=False)
-    _max_points: float = attrs.field(init=False, repr=False)
+
+    @_order.default
+    def _index_catalog(self) -> dict[str, int]:
+        order: dict[str, int] = {}
+        for index, f in enumerate(self.catalog):
+            if f.name in order:
+                raise ConfigError(f"field {f.name!r} is listed twice.", key="fields", piece=f.name)
+            order[f.name] = index
+        return order
+
+    @_stages.default
+    def _stages_read(self) -> Lifecycle:
+        return self.lifecycle or Lifecycle.default()
 
     @max_fields.validator
     def _check_max(self, _attribute: object, value: object) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             msg = f"max_fields must be a whole number >= 1 (got {value!r})."
             raise ConfigError(msg, key="max_fields", piece=value)
+        always = [f.name for f in self.catalog if f.always]
+        if len(always) > value:
+            msg = (
+                f"{len(always)} fields are shown on every form ({', '.join(always)}) but a form "
+                f"holds at most max_fields={value}."
+            )
+            raise ConfigError(msg, key="max_fields", piece=value)
 
-    def __attrs_post_init__(self) -> None:
-        order: dict[str, int] = {}
-        for index, f in enumerate(self.catalog):
-            if f.name in order:
-                raise ConfigError(f"field {f.name!r} is listed twice.", key="fields", piece=f.name)
-            order[f.name] = index
-        stages = self.lifecycle or Lifecycle.default()
+    @lifecycle.validator
+    def _check_catalog(self, _attribute: object, _value: object) -> None:
+        order, stages = self._order, self._stages
         for f in self.catalog:
             for needed in f.requires:
                 if needed not in order:
@@ -252,17 +277,10 @@ class ProfilePlanner:
                     )
                     raise ConfigError(msg, key=f"{f.name}.{key}", piece=stage)
         self._reject_cycles(order)
-        always = [f.name for f in self.catalog if f.always]
-        if len(always) > self.max_fields:
-            msg = (
-                f"{len(always)} fields are shown on every form ({', '.join(always)}) but a form "
-                f"holds at most max_fields={self.max_fields}."
-            )
-            raise ConfigError(msg, key="max_fields", piece=self.max_fields)
-        total = sum(abs(r.points) for r in self.scoring.fit) if self.scoring is not None else 0.0
-        object.__setattr__(self, "_order", order)
-        object.__setattr__(self, "_stages", stages)
-        object.__setattr__(self, "_max_points", total)
+
+    @functools.cached_property
+    def _max_points(self) -> float:
+        return sum(abs(r.points) for r in self.scoring.fit) if self.scoring is not None else 0.0
 
     def _reject_cycles(self, order: Mapping[str, int]) -> None:
         requires = {f.name: f.requires for f in self.catalog}
@@ -299,7 +317,7 @@ class ProfilePlanner:
         a number of submissions); ``facts`` are layered over the lead's own (for instance
         ``score.facts()``, so that guards reading the score are understood).
         """
-        check_aware(at, f"lead {lead.id!r}: plan(at=...)")
+        _v.aware(at, f"lead {lead.id!r}: plan(at=...)")
         if not isinstance(submissions, int) or isinstance(submissions, bool) or submissions < 0:
             msg = f"plan(submissions=...) must be a whole number >= 0 (got {submissions!r})."
             raise ValidationError(msg, value=submissions, where="submissions", expected="int >= 0")
