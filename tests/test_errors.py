@@ -54,7 +54,7 @@ DEFINITIONS: dict[str, Any] = {
     "DataSpec": lambda: sm.DataSpec(delimiter="x"),
     "Playbook": lambda: sm.Playbook(lifecycle="default", scoring=None, personas=None),  # type: ignore[arg-type]
     "WallClock": None,  # takes no arguments: nothing to get wrong
-    "SLA": _pending(lambda: sm.SLA(first_touch=-DAY), "SLA"),
+    "SLA": lambda: sm.SLA(first_touch=-DAY),
     "BusinessCalendar": lambda: sm.BusinessCalendar(tz="Mars/Base"),
     "PredictiveModel": _pending(lambda: sm.PredictiveModel(base="x", shapes=()), "PredictiveModel"),  # type: ignore[arg-type]
     "Bins": _pending(lambda: sm.Bins("x", edges=(2.0, 1.0)), "Bins"),
