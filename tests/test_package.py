@@ -42,11 +42,7 @@ DOMAIN = {
 DOMAIN["_format"] = set()
 DOMAIN["_validate"] = {"errors", "_format"}
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
-# Shared pieces of the analyses: their input checks and the way their Markdown writes numbers.
-DOMAIN["_checks"] = {"errors", "leads"}
-DOMAIN["_text"] = set()
-DOMAIN["funnel"] |= {"_checks", "_text", "serialisation"}  # to_dict/from_dict, lazily
-DOMAIN["feedback"] |= {"_checks", "_text"}
+DOMAIN["funnel"] |= {"serialisation"}  # to_dict/from_dict, lazily
 DOMAIN["_assessment"] = {"personas", "predictive", "profiling", "scoring"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}

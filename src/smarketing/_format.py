@@ -1,4 +1,5 @@
-"""Numbers and durations as text, the one way every message, explanation and report writes them.
+"""Numbers, durations, times and counts as text: the one way every message, explanation and
+report (the funnel, the feedback loop, the demo's story) writes them.
 
 >>> from datetime import timedelta
 >>> number(12.5), number(3.0), number(-0.001), number(2.25, signed=True)
@@ -13,9 +14,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-__all__ = ["duration", "exact", "number", "shown"]
+__all__ = [
+    "NONE",
+    "cell",
+    "duration",
+    "exact",
+    "left_out",
+    "number",
+    "percent",
+    "plural",
+    "shown",
+    "when",
+]
+
+#: What a table shows for a figure with no data.
+NONE = "—"
 
 
 def number(value: float, *, decimals: int = 2, signed: bool = False) -> str:
@@ -34,7 +49,7 @@ def exact(value: float) -> str:
 def duration(value: timedelta | None) -> str:
     """A duration as people read it: its largest unit and the next one ("2d 4h", "35m")."""
     if value is None:
-        return "—"
+        return NONE
     seconds = int(value.total_seconds())
     days, seconds = divmod(seconds, 86400)
     hours, seconds = divmod(seconds, 3600)
@@ -49,3 +64,37 @@ def shown(value: object) -> str:
     if isinstance(value, timedelta):
         return str(value).removesuffix(", 0:00:00")
     return repr(value)
+
+
+# --- the reports' Markdown: times, counts, rates and table cells -------------------------------
+
+
+def when(moment: datetime) -> str:
+    """A moment to the minute, with its offset: ``2026-01-03 13:00+00:00``."""
+    return moment.isoformat(sep=" ", timespec="minutes")
+
+
+def percent(value: float | None) -> str:
+    """A share as a percentage with one decimal, or `NONE`."""
+    return NONE if value is None else f"{value:.1%}"
+
+
+def cell(text: str | None) -> str:
+    """A reason (or an id) as a Markdown table cell; ``None`` is a reason not given."""
+    return "(no reason given)" if text is None else text.replace("|", "\\|")
+
+
+def plural(n: int, word: str, many: str | None = None, *, grouped: bool = False) -> str:
+    """``"1 lead"``, ``"3 leads"``; `many` for an irregular plural, `grouped` for ``1,000``."""
+    number = f"{n:,}" if grouped else str(n)
+    return f"{number} {word if n == 1 else many or word + 's'}"
+
+
+def left_out(
+    total: int, limit: int, word: str, many: str | None = None, *, grouped: bool = False
+) -> list[str]:
+    """The lines that close a list cut at `limit`: ``…and 3 more breaches.``, or none."""
+    more = total - limit
+    if more <= 0:
+        return []
+    return ["", f"…and {plural(more, 'more ' + word, many and 'more ' + many, grouped=grouped)}."]

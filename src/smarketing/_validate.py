@@ -39,6 +39,7 @@ __all__ = [
     "instance",
     "is_name",
     "is_number",
+    "iterable",
     "listed",
     "name",
     "positive_duration",
@@ -234,6 +235,19 @@ def instance(
         return None
     if not isinstance(value, cls):
         raise _fail(error, where, value, expected, label)
+    return value
+
+
+def iterable(value: object, where: str, *, error: ErrorKind = runtime) -> Iterable[object]:
+    """``value`` itself, once it is known to be a collection (text is not one), for reading
+    one item at a time."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise error(
+            f"{where} must be a collection (got {value!r}).",
+            value=value,
+            where=where,
+            expected="an iterable",
+        )
     return value
 
 

@@ -44,12 +44,12 @@ from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 import attrs
 
+from smarketing import _validate as _v
 from smarketing._calendar import WallClock
-from smarketing._checks import checked_activities, checked_iterable
-from smarketing._text import NONE, cell, left_out, percent, plural, when
+from smarketing._format import NONE, cell, left_out, percent, plural, when
 from smarketing.errors import ValidationError
 from smarketing.funnel import DEFAULT_TOUCH_KINDS, SLA
-from smarketing.leads import Activity, Lead, check_aware, group_by_lead
+from smarketing.leads import Activity, Lead, check_aware, checked_activities, group_by_lead
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from smarketing._calendar import Calendar
@@ -486,7 +486,7 @@ def feedback_report(
         msg = f"stage must be a main-path stage before the last ({', '.join(path[:-1])})."
         raise ValidationError(msg, value=stage, where="stage", expected=", ".join(path[:-1]))
     later = frozenset(path[path.index(stage) + 1 :])
-    grouped = group_by_lead(checked_activities(activities))
+    grouped = group_by_lead(checked_activities(activities, "feedback_report"))
     handoffs = list(
         _handoffs(playbook, _checked_leads(leads), grouped, stage, later, begin, finish)
     )
@@ -540,7 +540,7 @@ def _check_thresholds(min_sample: object, alpha: object, min_ratio: object) -> N
 
 
 def _checked_leads(leads: object) -> Iterator[Lead]:
-    for i, lead in enumerate(checked_iterable(leads, "leads")):
+    for i, lead in enumerate(_v.iterable(leads, "leads")):
         if not isinstance(lead, Lead):
             msg = f"leads[{i}] must be a Lead (got {lead!r})."
             raise ValidationError(msg, value=lead, where=f"leads[{i}]", expected="Lead")

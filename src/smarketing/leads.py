@@ -15,7 +15,7 @@ the old ones untouched.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final, TypeAlias
@@ -393,9 +393,9 @@ def group_by_lead(
     Anything but an :class:`Activity` is a ``ValidationError`` naming ``owner``.
     """
     groups: dict[str, list[Activity]] = {}
-    for activity in activities:
+    for i, activity in enumerate(activities):
         if not isinstance(activity, Activity):
-            raise not_an_activity(activity, owner)
+            raise not_an_activity(activity, owner, i)
         group = groups.get(activity.lead_id)
         if group is None:
             groups[activity.lead_id] = [activity]
@@ -404,7 +404,16 @@ def group_by_lead(
     return groups
 
 
-def not_an_activity(item: object, owner: str) -> ValidationError:
-    """The error for something given as an activity that is not one."""
-    msg = f"{owner} needs Activity values (got {item!r})."
-    return ValidationError(msg, value=item, where="activities", expected="Activity")
+def checked_activities(activities: object, owner: str) -> Iterator[Activity]:
+    """The items of ``activities``, one at a time, each checked to be an :class:`Activity`."""
+    for i, activity in enumerate(_v.iterable(activities, "activities")):
+        if not isinstance(activity, Activity):
+            raise not_an_activity(activity, owner, i)
+        yield activity
+
+
+def not_an_activity(item: object, owner: str, index: int | None = None) -> ValidationError:
+    """The error for something given as an activity that is not one (at ``index``)."""
+    where = "activities" if index is None else f"activities[{index}]"
+    msg = f"{owner} needs Activity values; {where} must be an Activity (got {item!r})."
+    return ValidationError(msg, value=item, where=where, expected="Activity")

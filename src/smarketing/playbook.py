@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from smarketing import _validate as _v
 from smarketing import config  # the file format: it builds the parts, the class assembles
 from smarketing._assessment import Assessment
-from smarketing import _validate as _v
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError

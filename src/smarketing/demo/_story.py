@@ -8,11 +8,11 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Final
 
-from smarketing._text import NONE, percent, when
+from smarketing._format import NONE, duration, percent, when
 from smarketing.attribution import attribute
 from smarketing.demo._simulation import Simulation
 from smarketing.demo._spend import MONTHLY_SPEND, costs
-from smarketing.funnel import FunnelReport, funnel_report, human_duration
+from smarketing.funnel import FunnelReport, funnel_report
 from smarketing.leads import Activity, Lead, StageChange
 from smarketing.playbook import Playbook
 
@@ -128,7 +128,7 @@ def _follow_up(funnel: FunnelReport) -> list[str]:
     lines += [
         "",
         _wrap(
-            f"The SLA: a first touch within {human_duration(sla.first_touch)} after a lead "
+            f"The SLA: a first touch within {duration(sla.first_touch)} after a lead "
             f"becomes an {sla.stage.upper()}, counted in {funnel.clock}. "
             f"{summary.breached:,} of {summary.clocks:,} clocks ran out "
             f"({summary.late:,} touched late, {summary.unanswered:,} never "
@@ -153,7 +153,7 @@ def _follow_up(funnel: FunnelReport) -> list[str]:
     if late:
         lines += [
             "",
-            f"Late first touches came a median of {human_duration(late[len(late) // 2])} late.",
+            f"Late first touches came a median of {duration(late[len(late) // 2])} late.",
         ]
     return lines
 

@@ -29,7 +29,6 @@ Counting rules, stated once here and in the funnel guide:
 from __future__ import annotations
 
 from smarketing.funnel._compute import funnel_report
-from smarketing.funnel._markdown import human_duration
 from smarketing.funnel._report import Dimension as Dimension  # what `by` takes
 from smarketing.funnel._report import FunnelReport, TimeInStage
 from smarketing.funnel._sla import DEFAULT_TOUCH_KINDS, SLA, SLABreach, SLASummary
@@ -42,5 +41,4 @@ __all__ = [
     "SLASummary",
     "TimeInStage",
     "funnel_report",
-    "human_duration",
 ]

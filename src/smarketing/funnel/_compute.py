@@ -10,12 +10,12 @@ from types import MappingProxyType
 
 import attrs
 
+from smarketing import _validate as _v
 from smarketing._calendar import Calendar, describe
-from smarketing._checks import checked_activities, checked_iterable
 from smarketing.errors import ValidationError
 from smarketing.funnel._report import FunnelReport, Inputs, TimeInStage, most_common
 from smarketing.funnel._sla import SLA, WALL, SLABreach, SLASummary
-from smarketing.leads import Activity, Lead, check_aware, group_by_lead
+from smarketing.leads import Activity, Lead, check_aware, checked_activities, group_by_lead
 from smarketing.lifecycle import Lifecycle
 
 __all__ = ["funnel_report"]
@@ -65,8 +65,8 @@ def funnel_report(
     plan = _plan(lifecycle, start, end, sla, calendar, count_returns)
     grouped: Mapping[str, list[Activity]] = {}
     if sla is not None and activities is not None:
-        grouped = group_by_lead(checked_activities(activities))
-    return _compute(plan, checked_iterable(leads, "leads"), grouped)
+        grouped = group_by_lead(checked_activities(activities, "funnel_report"))
+    return _compute(plan, _v.iterable(leads, "leads"), grouped)
 
 
 def _plan(

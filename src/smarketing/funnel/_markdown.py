@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from smarketing._text import NONE, cell, left_out, percent, plural, when
+from smarketing._format import NONE, cell, duration, left_out, percent, plural, when
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from smarketing.funnel._report import FunnelReport
     from smarketing.funnel._sla import SLA, SLASummary
 
-__all__ = ["human_duration", "markdown"]
+__all__ = ["markdown"]
 
 
 def markdown(report: FunnelReport, *, limit: int = 10) -> str:
@@ -34,7 +33,7 @@ def markdown(report: FunnelReport, *, limit: int = 10) -> str:
         target = following.get(stage)
         rate = None if target is None else report.conversion(stage, target)
         conversion = NONE if rate is None else f"{percent(rate)} to {target}"
-        velocity = human_duration(report.velocity(stage))
+        velocity = duration(report.velocity(stage))
         lines.append(f"| {stage} | {report.reached(stage)} | {conversion} | {velocity} |")
     if report.sla is not None and report.sla_summary is not None:
         lines += _follow_up(report, report.sla, report.sla_summary, limit)
@@ -63,7 +62,7 @@ def _follow_up(report: FunnelReport, sla: SLA, summary: SLASummary, limit: int) 
     lines = [
         "",
         f"**Sales follow-up:** a first touch ({kinds}) within "
-        f"{human_duration(sla.first_touch)} of entering {sla.stage}, counted in "
+        f"{duration(sla.first_touch)} of entering {sla.stage}, counted in "
         f"{report.clock}.",
         "",
         "| clocks | met | late | no touch | pending | met rate |",
@@ -78,16 +77,3 @@ def _follow_up(report: FunnelReport, sla: SLA, summary: SLASummary, limit: int) 
             lines.append(f"| {cell(b.lead_id)} | {when(b.due)} | {met} |")
         lines += left_out(len(report.sla_breaches), limit, "breach", "breaches")
     return lines
-
-
-def human_duration(value: timedelta | None) -> str:
-    """A duration as people read it: its largest unit and the next one ("2d 4h", "35m")."""
-    if value is None:
-        return NONE
-    seconds = int(value.total_seconds())
-    days, seconds = divmod(seconds, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")]
-    first = next((i for i, (n, _) in enumerate(parts) if n), 3)
-    return " ".join(f"{n}{unit}" for n, unit in parts[first : first + 2] if n) or "0s"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 
+from smarketing._format import duration
 from smarketing.errors import ValidationError
 from smarketing.feedback import FeedbackReport, Outcomes
-from smarketing.funnel import FunnelReport, human_duration
+from smarketing.funnel import FunnelReport
 from smarketing.report._content import Block, Chart, Figure, Figures, Items, Section, Table, Text
 from smarketing.report._svg import bar_chart, funnel_chart
 
@@ -57,7 +58,7 @@ def funnel_section(funnel: FunnelReport) -> Section:
                 stage,
                 f"{funnel.reached(stage):,}",
                 "—" if target is None else f"{_rate(rate)} to {target}",
-                human_duration(funnel.velocity(stage)),
+                duration(funnel.velocity(stage)),
             )
         )
     chart = funnel_chart(
@@ -165,7 +166,7 @@ def sla_section(funnel: FunnelReport, by_owner: Mapping[Hashable, FunnelReport])
     chart = bar_chart(rates[:ROWS], title="SLA met rate by rep", reference=summary.met_rate)
     kinds = ", ".join(sla.touch_kinds)
     intro = (
-        f"The promise: a first touch ({kinds}) within {human_duration(sla.first_touch)} of a "
+        f"The promise: a first touch ({kinds}) within {duration(sla.first_touch)} of a "
         f"lead entering {sla.stage}, counted in {funnel.clock}. {summary.breached:,} of "
         f"{summary.clocks:,} clocks ran out ({summary.late:,} touched late, "
         f"{summary.unanswered:,} never touched)."
