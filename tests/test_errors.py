@@ -56,10 +56,10 @@ DEFINITIONS: dict[str, Any] = {
     "WallClock": None,  # takes no arguments: nothing to get wrong
     "SLA": lambda: sm.SLA(first_touch=-DAY),
     "BusinessCalendar": lambda: sm.BusinessCalendar(tz="Mars/Base"),
-    "PredictiveModel": _pending(lambda: sm.PredictiveModel(base="x", shapes=()), "PredictiveModel"),  # type: ignore[arg-type]
-    "Bins": _pending(lambda: sm.Bins("x", edges=(2.0, 1.0)), "Bins"),
-    "Shape": _pending(lambda: sm.Shape(sm.Bins("x", edges=(1.0,)), scores=("a",)), "Shape"),  # type: ignore[arg-type]
-    "Pair": _pending(lambda: sm.Pair(None, None, ()), "Pair"),  # type: ignore[arg-type]
+    "PredictiveModel": lambda: sm.PredictiveModel(base="x", shapes=()),  # type: ignore[arg-type]
+    "Bins": lambda: sm.Bins("x", edges=(2.0, 1.0)),
+    "Shape": lambda: sm.Shape(sm.Bins("x", edges=(1.0,)), scores=("a",)),  # type: ignore[arg-type]
+    "Pair": lambda: sm.Pair(None, None, ()),  # type: ignore[arg-type]
 }
 
 #: Each public type of runtime input, built with one bad argument.

@@ -110,8 +110,8 @@ class TestBins:
         ],
     )
     def test_bad_bins_are_rejected_by_name(self, kwargs: dict[str, object], words: str) -> None:
-        """Each mistake is a ValidationError saying what was expected."""
-        with pytest.raises(sm.ValidationError, match=words):
+        """Each mistake is a ConfigError (a bad definition) saying what was expected."""
+        with pytest.raises(sm.ConfigError, match=words):
             sm.Bins(**kwargs)  # type: ignore[arg-type]
 
 
@@ -200,13 +200,17 @@ class TestModel:
             (lambda: sm.Pair(sm.Bins("a"), "b", ()), "a Bins"),  # type: ignore[arg-type]
             (lambda: sm.Pair(sm.Bins("a"), sm.Bins("a"), ()), "other than"),
             (lambda: sm.Pair(sm.Bins("a"), sm.Bins("b"), (0.0,)), "9 scores"),
-            (lambda: company_model().predict(["a"]), "a Lead or a mapping"),  # type: ignore[arg-type]
         ],
     )
     def test_bad_models_are_rejected(self, make: object, words: str) -> None:
-        """Malformed model data is a ValidationError naming the part."""
-        with pytest.raises(sm.ValidationError, match=words):
+        """A model built from malformed parts is a ConfigError naming the part."""
+        with pytest.raises(sm.ConfigError, match=words):
             make()  # type: ignore[operator]
+
+    def test_predicting_from_something_else_is_bad_input(self) -> None:
+        """A lead or a mapping of facts goes in; anything else is a ValidationError."""
+        with pytest.raises(sm.ValidationError, match="a Lead or a mapping"):
+            company_model().predict(["a"])  # type: ignore[arg-type]
 
     def test_malformed_data_names_its_path(self) -> None:
         """from_dict reports where inside the data the problem is."""

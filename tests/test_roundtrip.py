@@ -26,6 +26,7 @@ from smarketing import demo
 from smarketing import testing as sst
 from smarketing.dataspec import COLUMN_TYPES, DELIMITERS
 from smarketing.feedback import Definition, Group
+from smarketing.funnel._report import Inputs
 
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
 NAMES = sst.FIELD_NAMES
@@ -267,6 +268,9 @@ VALUES: dict[type, st.SearchStrategy[Any]] = {
     sm.SLABreach: sampled(funnels, lambda r: r.sla_breaches),
     sm.SLASummary: funnels.map(lambda r: r.sla_summary).filter(bool),
     sm.FunnelReport: funnels,
+    sm.TimeInStage: sampled(
+        funnels, lambda r: [t for s in r.stages if (t := r.durations(s)) is not None]
+    ),
     sm.FormField: form_fields,
     sm.PlannedField: sampled(assessments(), lambda a: a.next_fields.fields),
     sm.FormPlan: assessments().map(lambda a: a.next_fields),
@@ -316,7 +320,7 @@ NOT_DATA: dict[type, str] = {
     sm.WallClock: "no data: wall-clock time",
     sm.ReadResult: "the result of reading a file: its records are the data",
     sm.Reject: "a rejected input row, reported with its line and raw text",
-    sm.TimeInStage: "a funnel report's statistic, written inside the report",
+    Inputs: "the leads a funnel report was counted from, kept for its breakdowns, never written",
     sm.Compared: "a backtest's pair of results, written inside the backtest",
     sm.PlaybookResult: "a backtest's result for one playbook, written inside the backtest",
     sm.LeadReplay: "a backtest's replay of one lead, written inside the backtest",

@@ -32,7 +32,8 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from smarketing.errors import ValidationError
+from smarketing import _validate as _v
+from smarketing.errors import SmarketingError
 from smarketing.leads import Activity, Lead
 
 __all__ = [
@@ -61,9 +62,14 @@ DEFAULT_PREDICTIVE_GRADES: Final[Mapping[str, float]] = MappingProxyType(
 Kind = Literal["number", "category"]
 
 
-def _reject(where: str, value: object, expected: str) -> ValidationError:
-    msg = f"{where} must be {expected} (got {value!r})."
-    return ValidationError(msg, value=value, where=where, expected=expected)
+def _reject(
+    where: str, value: object, expected: str, *, error: _v.ErrorKind = _v.definition
+) -> SmarketingError:
+    """A model built with a bad part is a bad definition (``ConfigError``); a bad input to
+    ``predict`` is bad runtime input (``error=_v.runtime``)."""
+    return error(
+        f"{where} must be {expected} (got {value!r}).", value=value, where=where, expected=expected
+    )
 
 
 def _finite(value: object, where: str) -> float:
@@ -123,7 +129,7 @@ class Bins:
         where = f"Bins({self.field!r})"
         if self.edges and self.levels:
             msg = f"{where}: give edges (a number field) or levels (a category field), not both."
-            raise ValidationError(msg, value=self, where=where, expected="edges or levels")
+            raise _v.definition(msg, value=self, where=where, expected="edges or levels")
         if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
             raise _reject(f"{where}.edges", self.edges, "strictly increasing numbers")
         if len(set(self.levels)) != len(self.levels):
@@ -390,7 +396,9 @@ class PredictiveModel:
         elif isinstance(lead_or_facts, Mapping):
             facts = lead_or_facts
         else:
-            raise _reject("PredictiveModel.predict()", lead_or_facts, "a Lead or a mapping")
+            raise _reject(
+                "PredictiveModel.predict()", lead_or_facts, "a Lead or a mapping", error=_v.runtime
+            )
         mains, pairs = self._table
         contributions: dict[str, float] = {}
         get = facts.get
