@@ -21,6 +21,7 @@ __all__ = [
     "cell",
     "duration",
     "exact",
+    "grouped",
     "left_out",
     "number",
     "percent",
@@ -69,14 +70,20 @@ def shown(value: object) -> str:
 # --- the reports' Markdown: times, counts, rates and table cells -------------------------------
 
 
-def when(moment: datetime) -> str:
-    """A moment to the minute, with its offset: ``2026-01-03 13:00+00:00``."""
-    return moment.isoformat(sep=" ", timespec="minutes")
+def when(moment: datetime | None, *, unknown: str = NONE) -> str:
+    """A moment to the minute, with its offset: ``2026-01-03 13:00+00:00`` (``unknown`` for
+    ``None``)."""
+    return unknown if moment is None else moment.isoformat(sep=" ", timespec="minutes")
 
 
 def percent(value: float | None) -> str:
     """A share as a percentage with one decimal, or `NONE`."""
     return NONE if value is None else f"{value:.1%}"
+
+
+def grouped(value: float | None, *, decimals: int = 0) -> str:
+    """An amount with thousands separators (``12,345``, ``1,234.5``), or `NONE`."""
+    return NONE if value is None else f"{value:,.{decimals}f}"
 
 
 def cell(text: str | None) -> str:

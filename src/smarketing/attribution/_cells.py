@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TypeAlias
 
+from smarketing._format import cell as _cell
+from smarketing._format import grouped, when
+
 #: A touch's unit of credit: its channel and its campaign (``None`` without a campaign level).
 _Key: TypeAlias = tuple[str, str | None]
 
@@ -30,11 +33,7 @@ def _pairs(credit: Mapping[str | None, float]) -> list[list[object]]:
 
 
 def _when(moment: datetime | None) -> str:
-    return "the start" if moment is None else moment.isoformat(sep=" ", timespec="minutes")
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return when(moment, unknown="the start")
 
 
 def _channel_cell(channel: str | None) -> str:
@@ -42,8 +41,8 @@ def _channel_cell(channel: str | None) -> str:
 
 
 def _count(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.1f}"
+    return grouped(value, decimals=1)
 
 
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
+    return grouped(value)

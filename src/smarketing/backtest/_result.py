@@ -9,8 +9,9 @@ from typing import Final, Generic, Literal, TypeAlias, TypeVar
 
 import attrs
 
+from smarketing._format import when as _when
 from smarketing.backtest._sweep import Sweep, SweepRow, _swept, _threshold
-from smarketing.backtest._text import _data, _when, compared_rows
+from smarketing.backtest._text import _data, compared_rows
 from smarketing.backtest._timeline import _first_mqls, _Timeline
 from smarketing.errors import ValidationError
 from smarketing.playbook import Playbook

@@ -10,16 +10,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from smarketing._format import number as _number
+from smarketing._format import percent as _rate
+
 if TYPE_CHECKING:
     from smarketing.backtest._result import PlaybookResult
-
-
-def _when(moment: datetime | None) -> str:
-    return "—" if moment is None else moment.isoformat(sep=" ", timespec="minutes")
-
-
-def _rate(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 def _days(value: float | None) -> str:
@@ -28,11 +23,6 @@ def _days(value: float | None) -> str:
 
 def _optional(value: float | None) -> str:
     return "—" if value is None else _number(value)
-
-
-def _number(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 def _count(value: int) -> str:

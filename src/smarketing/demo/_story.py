@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Final
 
-from smarketing._format import NONE, duration, percent, when
+from smarketing._format import duration, grouped, percent, when
 from smarketing.attribution import attribute
 from smarketing.demo._simulation import Simulation
 from smarketing.demo._spend import MONTHLY_SPEND, costs
@@ -277,4 +277,4 @@ def _cost_per_customer(sim: Simulation) -> list[str]:
 
 
 def _money(value: float | None) -> str:
-    return NONE if value is None else f"{value:,.0f}"
+    return grouped(value)

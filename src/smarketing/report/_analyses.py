@@ -13,6 +13,8 @@ from typing import Final
 
 import attrs
 
+from smarketing._format import grouped
+from smarketing._format import percent as _rate
 from smarketing.attribution import Attribution, Cost, attribute
 from smarketing.backtest import Backtest, Sweep, backtest
 from smarketing.backtest._text import compared_rows
@@ -44,16 +46,12 @@ MIN_OUTCOMES: Final = 10
 MODELS: Final = ("w_shaped", "markov")
 
 
-def _rate(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return grouped(value, decimals=2)
 
 
 def _count(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.1f}"
+    return grouped(value, decimals=1)
 
 
 def _channel(name: str | None) -> str:

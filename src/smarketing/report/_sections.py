@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 
 from smarketing._format import duration
+from smarketing._format import percent as _rate
 from smarketing.errors import ValidationError
 from smarketing.feedback import FeedbackReport, Outcomes
 from smarketing.funnel import FunnelReport
@@ -21,10 +22,6 @@ __all__ = [
 
 #: Rows listed per breakdown table; the page shows summaries, never every lead.
 ROWS = 12
-
-
-def _rate(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 def _name(key: Hashable, none: str) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from smarketing._format import number
+
 __all__ = ["PALETTE", "bar_chart", "column_chart", "funnel_chart", "line_chart"]
 
 #: Colours, picked to stay apart in grey print too.
@@ -20,7 +22,7 @@ _INK, _MUTED, _GRID = "#1d2733", "#5b6775", "#d9dee4"
 
 
 def _number(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    return number(value, decimals=1)
 
 
 def _svg(width: float, height: float, title: str, body: list[str]) -> Markup:
