@@ -29,13 +29,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import repeat
 from types import MappingProxyType
 from typing import Final, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from smarketing.conditions import Condition, deciding_values
+from smarketing.conditions import Compiled, Condition, compile_condition, deciding_values
 from smarketing.errors import ValidationError
+from smarketing.facts import fact_view, reads_derived
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 
 __all__ = [
@@ -64,7 +66,7 @@ LETTER_GRADES: Final = ("F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", 
 
 _KINDS: Final = ("fit", "engagement", "adjustment")
 _Part: TypeAlias = tuple[str, ContributionKind, float, int, str | None]
-_Evaluate: TypeAlias = Callable[[Mapping[str, object]], bool | None]
+_Evaluate: TypeAlias = Compiled
 _T = TypeVar("_T")
 
 # Points are kept on a grid of 2**-30 (about a billionth of a point). Sums of grid values
@@ -364,13 +366,13 @@ class LetterGrading:
             raise ValidationError(msg, value=self.start, where="LetterGrading.start")
         _unique((c.name for c in self.criteria), "LetterGrading", "criteria")
         object.__setattr__(self, "_start_step", LETTER_GRADES.index(self.start))
-        table = tuple((c.condition.evaluate, c.thirds) for c in self.criteria)
+        table = tuple((compile_condition(c.condition), c.thirds) for c in self.criteria)
         object.__setattr__(self, "_table", table)
 
     def grade(self, facts: Mapping[str, object] | Lead) -> str:
-        """The letter grade for a lead or a mapping of facts."""
+        """The letter grade for a mapping of facts, or a lead (read through its fact view)."""
         if isinstance(facts, Lead):
-            facts = facts.facts()
+            facts = fact_view(facts)
         step = self._start_step
         for evaluate, thirds in self._table:
             result = evaluate(facts)
@@ -676,6 +678,7 @@ class ScoringModel:
         init=False, eq=False, repr=False
     )
     _deciding: Mapping[str, tuple[object, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _derive: bool = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         names = [r.name for r in self.fit] + [r.name for r in self.engagement]
@@ -699,11 +702,12 @@ class ScoringModel:
         # Compile once: fit conditions with their ready-made contributions, engagement rules
         # indexed by activity kind, the bounds on the grid (caps rounded down, floor up).
         fit_table = tuple(
-            (r.condition.evaluate, (r.name, "fit", _snap(r.points), 0, None)) for r in self.fit
+            (compile_condition(r.condition), (r.name, "fit", _snap(r.points), 0, None))
+            for r in self.fit
         )
         by_kind: dict[str, list[tuple[int, float, _Evaluate | None]]] = {}
         for index, rule in enumerate(self.engagement):
-            where = None if rule.where is None else rule.where.evaluate
+            where = None if rule.where is None else compile_condition(rule.where)
             by_kind.setdefault(rule.kind, []).append((index, rule._window, where))
         thresholds: tuple[tuple[float, str], ...] = ()
         if not isinstance(self.grades, LetterGrading):
@@ -718,25 +722,44 @@ class ScoringModel:
         facts = sorted({name for r in self.fit for name in r.condition.fields})
         conditions = [r.condition for r in self.fit]
         _set(self, "_deciding", {f: deciding_values(conditions, f) for f in facts})
+        graded = self.grades.criteria if isinstance(self.grades, LetterGrading) else ()
+        _set(self, "_derive", reads_derived([*conditions, *(c.condition for c in graded)]))
 
     # --- scoring ----------------------------------------------------------------------------
 
-    def score(self, lead: Lead, activities: Iterable[Activity] = (), *, at: datetime) -> Score:
+    def score(
+        self,
+        lead: Lead,
+        activities: Iterable[Activity] = (),
+        *,
+        at: datetime,
+        facts: Mapping[str, object] | None = None,
+    ) -> Score:
         """The lead's :class:`Score` at ``at``, from its facts and its activities.
 
         Activities after ``at``, of kinds no rule names, or of other leads count for nothing,
         so a whole activity log may be passed (``score_many`` is the fast way to score many).
+        The rules read the lead's :func:`fact view <smarketing.facts.fact_view>` (its fields,
+        ``id``/``stage``/``source``, the seniority and department its title implies), with
+        ``facts`` layered on top.
         """
         check_aware(at, "ScoringModel.score(at=...)")
-        return self._score(_checked_lead(lead, "score"), activities, at)
+        return self._score(_checked_lead(lead, "score"), activities, at, facts)
 
     def score_many(
-        self, leads: Iterable[Lead], activities: Iterable[Activity], *, at: datetime
+        self,
+        leads: Iterable[Lead],
+        activities: Iterable[Activity],
+        *,
+        at: datetime,
+        facts: Iterable[Mapping[str, object] | None] | None = None,
     ) -> list[Score]:
         """Scores for many leads, in the order of ``leads``.
 
         ``activities`` may come in any order and may include other leads' activities; they are
         grouped by ``lead_id`` in one pass, so the cost is linear in leads + activities.
+        ``facts``, when given, holds one mapping per lead (in the order of ``leads``) layered
+        over that lead's facts, as ``score(facts=...)`` takes it.
         """
         check_aware(at, "ScoringModel.score_many(at=...)")
         if not isinstance(activities, list | tuple):
@@ -748,17 +771,24 @@ class ScoringModel:
             raise  # pragma: no cover - a bug, not bad input
         empty: tuple[Activity, ...] = ()
         scores = []
+        layers = repeat(None) if facts is None else iter(facts)
         for given in leads:
             lead = _checked_lead(given, "score_many")
-            scores.append(self._score(lead, groups.get(lead.id, empty), at))
+            scores.append(self._score(lead, groups.get(lead.id, empty), at, next(layers, None)))
         return scores
 
-    def _score(self, lead: Lead, activities: Iterable[Activity], at: datetime) -> Score:
-        return self._with_engagement(self._fit_of(lead), lead.id, activities, at)
+    def _score(
+        self,
+        lead: Lead,
+        activities: Iterable[Activity],
+        at: datetime,
+        facts: Mapping[str, object] | None = None,
+    ) -> Score:
+        return self._with_engagement(self._fit_of(lead, facts), lead.id, activities, at)
 
-    def _fit_of(self, lead: Lead) -> _Fit:
+    def _fit_of(self, lead: Lead, given: Mapping[str, object] | None = None) -> _Fit:
         """The fit side of a score: it depends on the lead's facts only, never on time."""
-        facts = lead.facts()
+        facts = fact_view(lead, given, derive=self._derive)
         fit_parts = [part for evaluate, part in self._fit_table if evaluate(facts) is True]
         fit_points = [part[2] for part in fit_parts]
         fit_cap = self._bounds[0]
@@ -853,8 +883,9 @@ class ScoringModel:
         These are the rules whose points a form could still win or lose by asking.
         """
         if isinstance(facts, Lead):
-            facts = facts.facts()
-        return tuple(rule for rule in self.fit if rule.condition.evaluate(facts) is None)
+            facts = fact_view(facts, derive=self._derive)
+        table = zip(self.fit, self._fit_table, strict=True)
+        return tuple(rule for rule, (holds, _) in table if holds(facts) is None)
 
     def fit_at_stake(self, facts: Mapping[str, object] | Lead) -> dict[str, float]:
         """For each unknown fact an undetermined fit rule reads, the most points it can decide.
@@ -876,14 +907,15 @@ class ScoringModel:
         {'company_size': 15.0}
         """
         if isinstance(facts, Lead):
-            facts = facts.facts()
-        by_fact: dict[str, list[FitRule]] = {}
-        for rule in self.open_fit(facts):
-            for name in rule.condition.missing(facts):
-                by_fact.setdefault(name, []).append(rule)
+            facts = fact_view(facts, derive=self._derive)
+        by_fact: dict[str, list[tuple[FitRule, Compiled]]] = {}
+        for rule, (holds, _) in zip(self.fit, self._fit_table, strict=True):
+            if holds(facts) is None:
+                for name in rule.condition.missing(facts):
+                    by_fact.setdefault(name, []).append((rule, holds))
         stake: dict[str, float] = {}
         for name, rules in by_fact.items():
-            best = max(abs(rule.points) for rule in rules)
+            best = max(abs(rule.points) for rule, _ in rules)
             if len(rules) == 1:  # one rule: its points, whatever the answer
                 stake[name] = float(best)
                 continue
@@ -891,9 +923,7 @@ class ScoringModel:
             for value in self._deciding[name]:
                 trial[name] = value
                 standing = math.fsum(
-                    abs(rule.points)
-                    for rule in rules
-                    if rule.condition.evaluate(trial) is not False
+                    abs(rule.points) for rule, holds in rules if holds(trial) is not False
                 )
                 best = max(best, standing)
             stake[name] = float(best)
