@@ -50,21 +50,41 @@ DERIVED_FACTS: Final[Mapping[str, str]] = MappingProxyType(
     {"seniority": "job_title", "department": "job_title"}
 )
 _TITLE: Final = "job_title"
+_READ_BY_DERIVATION: Final = frozenset({_TITLE, *DERIVED_FACTS})
 
 
 class Facts(dict[str, object]):
     """A lead's facts as one plain mapping, built by :func:`fact_view`.
 
-    It is a ``dict`` (conditions read it at the speed of one), remembering what it was built
-    from so that a call handed the view reuses it instead of building it again.
+    It is a ``dict`` of the known facts only (an unknown fact is absent, never ``None``), so
+    conditions read it at the speed of one; it remembers what it was built from, so that a call
+    handed the view reuses it instead of building it again.
     """
 
-    __slots__ = ("_derived", "_given", "_lead")
+    __slots__ = ("_derived", "_given", "_subject")
 
-    _lead: Lead | None
+    #: What the view was built from: a lead, or a mapping of facts.
+    _subject: FactsOrLead
     _given: Mapping[str, object]
     #: The derived facts that were filled, or ``None`` when derivation was not asked for.
     _derived: dict[str, object] | None
+
+    def layered(self, given: Mapping[str, object]) -> Facts:
+        """This view with ``given`` on top; the derived facts are kept, not read again.
+
+        Facts that derivation reads (``job_title``, ``seniority``, ``department``) in ``given``
+        make it read again, so the answer is always what :func:`fact_view` would give.
+        """
+        merged = {**self._given, **given}
+        if self._derived is None or not _READ_BY_DERIVATION.isdisjoint(given):
+            return fact_view(self._subject, merged, derive=self._derived is not None)
+        view = Facts(self)
+        view.update(given)
+        for name, value in given.items():
+            if value is None:
+                view.pop(name, None)
+        view._subject, view._given, view._derived = self._subject, merged, self._derived
+        return view
 
     @property
     def derived(self) -> Mapping[str, object] | None:
@@ -92,20 +112,24 @@ def fact_view(
     """
     derived: dict[str, object] | None = None
     if isinstance(given, Facts):
-        reusable = given._derived is not None or not derive
-        if reusable and given._lead is not None and given._lead is subject:
+        if given._subject is subject and (given._derived is not None or not derive):
             return given
-        if given._lead is not None and isinstance(subject, Lead):
-            if given._lead.fields is subject.fields:  # the same profile: the same derivation
+        inner = given._subject
+        if isinstance(inner, Lead) and isinstance(subject, Lead):
+            if inner.fields is subject.fields:  # the same profile: the same derivation
                 derived = given._derived
             given = given._given
     elif isinstance(subject, Facts) and not given and (subject._derived is not None or not derive):
         return subject
-    view = Facts(_own(subject))
-    view._lead = subject if isinstance(subject, Lead) else None
+    view = Facts(_known(subject))
+    view._subject = subject
     view._given = given or {}
     if given:
         view.update(given)
+        if any(value is None for value in given.values()):
+            for name, value in given.items():
+                if value is None:
+                    view.pop(name, None)
     if derive:
         if derived is None:
             derived = _derive(view)
@@ -115,11 +139,15 @@ def fact_view(
     return view
 
 
-def _own(subject: object) -> Mapping[str, object]:
+def _known(subject: object) -> Mapping[str, object]:
+    """The subject's own known facts (a lead's fields never hold ``None``; its source may)."""
     if isinstance(subject, Lead):
-        return subject.facts()
+        own = subject.facts()
+        if subject.source is None:
+            del own["source"]
+        return own
     if isinstance(subject, Mapping):
-        return subject
+        return {name: value for name, value in subject.items() if value is not None}
     msg = f"facts are read from a Lead or a mapping of facts (got {subject!r})."
     raise ValidationError(msg, value=subject, where="facts_or_lead", expected="a Lead or a mapping")
 

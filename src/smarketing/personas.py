@@ -32,6 +32,7 @@ from smarketing._titles import DEPARTMENTS, SENIORITIES, JobTitle, parse_title
 from smarketing.conditions import Condition, Verdict, compile_all
 from smarketing.errors import ConfigError, ValidationError
 from smarketing.facts import DERIVED_FACTS, FactsOrLead, fact_view
+from smarketing.leads import Lead
 
 __all__ = [
     "DEPARTMENTS",
@@ -59,7 +60,10 @@ def derive_facts(facts_or_lead: FactsOrLead) -> dict[str, object]:
     >>> derive_facts({"job_title": "Jefe de Ventas", "seniority": "director"})
     {'job_title': 'Jefe de Ventas', 'seniority': 'director', 'department': 'sales'}
     """
-    return dict(fact_view(facts_or_lead))
+    view = fact_view(facts_or_lead)
+    facts = facts_or_lead.facts() if isinstance(facts_or_lead, Lead) else dict(facts_or_lead)
+    facts.update(view.derived or {})
+    return facts
 
 
 # --- converters and checks -----------------------------------------------------------------------

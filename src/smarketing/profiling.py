@@ -30,9 +30,10 @@ from dateutil.relativedelta import relativedelta
 
 from smarketing._durations import parse_duration
 from smarketing.errors import ConfigError, ValidationError
+from smarketing.facts import DERIVED_FACTS, fact_view
 from smarketing.leads import FactValue, Lead, check_aware
 from smarketing.lifecycle import Lifecycle
-from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
+from smarketing.personas import PersonaMatcher
 from smarketing.scoring import ScoringModel
 
 __all__ = ["FormField", "FormPlan", "PlannedField", "ProfilePlanner"]
@@ -307,7 +308,7 @@ class ProfilePlanner:
         open_fields = [f for f in self.catalog if self._shown(f, lead, at, submissions, position)]
         if not open_fields:
             return FormPlan(())
-        view = derive_facts({**lead.facts(), **(facts or {})})
+        view = fact_view(lead, facts)
         worth = self._worth(lead, view, {f.name for f in open_fields})
         planned: list[PlannedField] = [
             PlannedField(f.name, f.title, "shown on every form", lead.value(f.name))
@@ -396,8 +397,9 @@ class ProfilePlanner:
     def _stage_worth(
         self, lead: Lead, facts: Mapping[str, object], worth: dict[str, _Worth]
     ) -> None:
+        allowed = self._stages.allowed(lead, facts)  # the lifecycle's compiled guards
         for move in self._stages.transitions_from(lead.stage):
-            if move.when.evaluate(facts) is True:
+            if move.trigger in allowed:
                 continue
             for fact in move.when.missing(facts):
                 name = DERIVED_FACTS.get(fact, fact)
