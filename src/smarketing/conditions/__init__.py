@@ -110,3 +110,12 @@ __all__ = [
     "never",
     "parse_condition",
 ]
+
+# The node types are values users keep, compare, pickle and match on by module: they live where
+# the public API names them (``smarketing.conditions.Compare``), whichever file defines them.
+for _node in (
+    Always, And, Between, Compare, Condition, Contains, ContainsAny, Exists, Field, IsIn,
+    Matches, Missing, Never, Not, Or, _Junction, _Leaf,
+):  # fmt: skip
+    _node.__module__ = __name__
+del _node
