@@ -12,7 +12,7 @@ import smarketing as sm
 import smarketing.facts as facts_module
 from smarketing import testing as sst
 from smarketing.conditions import Condition
-from smarketing.facts import DERIVED_FACTS, Facts, fact_view, reads_derived
+from smarketing.facts import DERIVED_FACTS, Facts, fact_view
 
 F = sm.field
 NAMES = (*sst.FIELD_NAMES, "seniority", "department")
@@ -126,11 +126,9 @@ class TestFactView:
         with pytest.raises(sm.ValidationError, match="a Lead or a mapping"):
             fact_view(["job_title"])  # type: ignore[arg-type]
 
-    def test_reads_derived_tells_conditions_on_derived_facts(self) -> None:
-        """Only conditions reading seniority or department need the title read."""
-        assert reads_derived([F("a") > 1, F("department") == "sales"])
-        assert not reads_derived([F("job_title").contains("vp")])
-        assert set(DERIVED_FACTS) == {"seniority", "department"}
+    def test_derived_facts_are_seniority_and_department_from_the_title(self) -> None:
+        """DERIVED_FACTS names each derived fact and the fact it is read from."""
+        assert dict(DERIVED_FACTS) == {"seniority": "job_title", "department": "job_title"}
 
     @given(LEADS, GIVEN)
     def test_the_view_is_the_layers_it_promises(
@@ -157,7 +155,7 @@ class TestEveryModuleReadsTheOneView:
         model = sm.ScoringModel(
             fit=[sm.FitRule(f"r{i}", c, points=i + 1) for i, c in enumerate(conditions)]
         )
-        view = fact_view(lead)
+        view = fact_view(lead, derive=False)  # scoring on its own reads no derived fact
         score = model.score(lead, at=lead.created_at)
         counted = {c.rule for c in score.contributions if c.kind == "fit"}
         assert counted == {f"r{i}" for i, c in enumerate(conditions) if c.evaluate(view) is True}
@@ -173,7 +171,7 @@ class TestEveryModuleReadsTheOneView:
         grading = sm.LetterGrading(
             [sm.GradeCriterion(f"c{i}", c) for i, c in enumerate(conditions)]
         )
-        verdicts = _verdicts_oracle(conditions, fact_view(lead))
+        verdicts = _verdicts_oracle(conditions, fact_view(lead, derive=False))
         step = 2 + verdicts.count(True) - verdicts.count(False)  # D is the third grade up
         assert grading.grade(lead) == sm.LETTER_GRADES[min(max(step, 0), 12)]
 
@@ -204,7 +202,7 @@ class TestEveryModuleReadsTheOneView:
                 sm.Transition("to_b", source="suspect", dest="b", when=guards[1], auto=True),
             ],
         )
-        view = fact_view(lead, extra)
+        view = fact_view(lead, extra, derive=False)  # guards on their own derive nothing
         expected = [t for t, g in zip(("to_a", "to_b"), guards, strict=True) if g.holds(view)]
         assert list(lc.allowed(lead, extra)) == expected
         advanced = lc.advance(lead, at=lead.created_at, facts=extra)
@@ -247,12 +245,25 @@ class TestDerivedOncePerLead:
         pb.advance_many(leads, [], at=t0)
         assert count_titles == ["CFO", "Head of Sales", "Cook"]
 
-    def test_definitions_that_read_no_derived_fact_read_no_title(
+    def test_scoring_and_guards_on_their_own_read_no_title(
         self, t0: datetime, count_titles: list[object]
     ) -> None:
-        """Scoring and guards on other facts never parse a title."""
-        model = sm.ScoringModel(fit=[sm.FitRule("vp", F("job_title").contains("vp"), 10)])
+        """Called directly, scoring and guards read the lead's own facts; a view adds derived."""
+        model = sm.ScoringModel(fit=[sm.FitRule("vp", F("seniority") == "vp", 10)])
         lead = sm.Lead.new("L-1", at=t0, fields={"job_title": "VP Sales"})
-        assert model.score(lead, at=t0).fit == 10
-        sm.Lifecycle.default().allowed(lead, {"score": 99, "grade": "A"})
+        assert model.score(lead, at=t0).fit == 0
+        assert [r.name for r in model.open_fit(lead)] == ["vp"]
+        lc = sm.Lifecycle(
+            stages=["suspect", "vp"],
+            initial="suspect",
+            transitions=[
+                sm.Transition("promote", source="suspect", dest="vp", when=F("seniority") == "vp")
+            ],
+        )
+        assert lc.allowed(lead) == ()
         assert count_titles == []
+        view = fact_view(lead)
+        assert model.score(lead, at=t0, facts=view).fit == 10
+        assert model.score_many([lead], [], at=t0, facts=[view])[0].fit == 10
+        assert lc.allowed(lead, view) == ("promote",)
+        assert count_titles == ["VP Sales"]

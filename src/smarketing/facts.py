@@ -10,11 +10,12 @@ A lead's facts are, from the bottom up:
    ``department`` (through :func:`~smarketing.parse_title`; see :data:`DERIVED_FACTS`). A given
    seniority or department is never overwritten and a title that does not say is left unsaid.
 
-:func:`fact_view` builds that view once; scoring, lifecycle guards, personas, the planner and
-the playbook all read facts through it. A :class:`Facts` handed on to another call is reused as
-it is, so a job title is parsed at most once per lead however many definitions read it: the
-playbook builds one view per lead and passes it to each part. A definition whose conditions
-read no derived fact asks for no derivation (``derive=False``), and no title is parsed for it.
+:func:`fact_view` builds that view; scoring, lifecycle guards, personas, the planner and the
+playbook all read facts through it. A :class:`Facts` handed on to another call is reused as it
+is, so a job title is parsed at most once per lead however many definitions read it: the
+playbook builds one view per lead and passes it to each part. Personas and the planner derive;
+scoring and lifecycle guards, called on their own, read a lead's own facts and the caller's
+(``derive=False``), and read derived facts when they are handed a view that has them.
 
 >>> from datetime import datetime, timezone
 >>> import smarketing as sm
@@ -29,16 +30,15 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final, TypeAlias
 
 from smarketing._titles import parse_title
-from smarketing.conditions import Condition
 from smarketing.errors import ValidationError
 from smarketing.leads import Lead
 
-__all__ = ["DERIVED_FACTS", "Facts", "FactsOrLead", "fact_view", "reads_derived"]
+__all__ = ["DERIVED_FACTS", "Facts", "FactsOrLead", "fact_view"]
 
 #: What a fact view is built from: a lead (its own facts) or a plain mapping of facts.
 FactsOrLead: TypeAlias = Lead | Mapping[str, object]
@@ -90,11 +90,6 @@ class Facts(dict[str, object]):
     def derived(self) -> Mapping[str, object] | None:
         """The facts this view filled from others (``{}`` when none), ``None`` if not asked."""
         return None if self._derived is None else MappingProxyType(self._derived)
-
-
-def reads_derived(conditions: Iterable[Condition]) -> bool:
-    """Whether any of the conditions reads a derived fact (so views for them must derive)."""
-    return any(not c.fields.isdisjoint(DERIVED_FACTS) for c in conditions)
 
 
 def fact_view(

@@ -32,7 +32,7 @@ from smarketing.conditions import (
     parse_condition,
 )
 from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
-from smarketing.facts import fact_view, reads_derived
+from smarketing.facts import fact_view
 from smarketing.leads import Lead, StageChange, check_aware
 
 __all__ = ["DEFAULT_MQL", "DEFAULT_SQL", "Lifecycle", "Stage", "Transition"]
@@ -194,7 +194,6 @@ class Lifecycle:
     _table: dict[str, dict[str, Transition]] = attrs.field(init=False)
     _auto: dict[str, tuple[tuple[Transition, Compiled], ...]] = attrs.field(init=False)
     _guards: dict[str, dict[str, Compiled]] = attrs.field(init=False)
-    _derive: bool = attrs.field(init=False)
     _rank: dict[str, int] = attrs.field(init=False)
     _triggers: frozenset[str] = attrs.field(init=False)
     _machine: Machine = attrs.field(init=False)
@@ -264,12 +263,10 @@ class Lifecycle:
         guards = {
             s: {trigger: guard[id(t)] for trigger, t in moves.items()} for s, moves in table.items()
         }
-        conditions = [c for t in self.transitions for c in (t.when, t.auto_condition())]
         object.__setattr__(self, "_by_name", by_name)
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_auto", auto)
         object.__setattr__(self, "_guards", guards)
-        object.__setattr__(self, "_derive", reads_derived(conditions))
         object.__setattr__(self, "_rank", {s: i for i, s in enumerate(self._main_path(table))})
         object.__setattr__(self, "_triggers", frozenset(machine.events))
         object.__setattr__(self, "_machine", machine)
@@ -398,7 +395,7 @@ class Lifecycle:
     def allowed(self, lead: Lead, facts: Mapping[str, object] | None = None) -> tuple[str, ...]:
         """The triggers that would succeed now (those needing a reason assume one is given)."""
         moves = self._moves(lead)
-        view = fact_view(lead, facts, derive=self._derive)
+        view = fact_view(lead, facts, derive=False)
         guards = self._guards[lead.stage]
         return tuple(
             t.trigger
@@ -439,7 +436,7 @@ class Lifecycle:
             msg = f"lead {lead.id!r}: {trigger!r} needs a reason (got {reason!r})."
             raise ValidationError(msg, value=reason, where=f"{trigger}(reason=...)")
         if move.when is not _ALWAYS:
-            view = fact_view(lead, facts, derive=self._derive)
+            view = fact_view(lead, facts, derive=False)
             if self._guards[lead.stage][trigger](view) is not True:
                 raise self._rejected(lead, move, view, facts)
         return self._moved(lead, move, at, actor, reason)
@@ -526,7 +523,7 @@ class Lifecycle:
         visited = {lead.stage}
         while True:
             self._moves(lead)
-            view = fact_view(lead, facts, derive=self._derive)
+            view = fact_view(lead, facts, derive=False)
             move = next(
                 (
                     t

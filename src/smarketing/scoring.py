@@ -37,7 +37,7 @@ import attrs
 
 from smarketing.conditions import Compiled, Condition, compile_condition, deciding_values
 from smarketing.errors import ValidationError
-from smarketing.facts import fact_view, reads_derived
+from smarketing.facts import fact_view
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 
 __all__ = [
@@ -370,9 +370,9 @@ class LetterGrading:
         object.__setattr__(self, "_table", table)
 
     def grade(self, facts: Mapping[str, object] | Lead) -> str:
-        """The letter grade for a mapping of facts, or a lead (read through its fact view)."""
+        """The letter grade for a mapping of facts, or a lead (its fact view, not derived)."""
         if isinstance(facts, Lead):
-            facts = fact_view(facts)
+            facts = fact_view(facts, derive=False)
         step = self._start_step
         for evaluate, thirds in self._table:
             result = evaluate(facts)
@@ -678,7 +678,6 @@ class ScoringModel:
         init=False, eq=False, repr=False
     )
     _deciding: Mapping[str, tuple[object, ...]] = attrs.field(init=False, eq=False, repr=False)
-    _derive: bool = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         names = [r.name for r in self.fit] + [r.name for r in self.engagement]
@@ -722,8 +721,6 @@ class ScoringModel:
         facts = sorted({name for r in self.fit for name in r.condition.fields})
         conditions = [r.condition for r in self.fit]
         _set(self, "_deciding", {f: deciding_values(conditions, f) for f in facts})
-        graded = self.grades.criteria if isinstance(self.grades, LetterGrading) else ()
-        _set(self, "_derive", reads_derived([*conditions, *(c.condition for c in graded)]))
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -739,9 +736,9 @@ class ScoringModel:
 
         Activities after ``at``, of kinds no rule names, or of other leads count for nothing,
         so a whole activity log may be passed (``score_many`` is the fast way to score many).
-        The rules read the lead's :func:`fact view <smarketing.facts.fact_view>` (its fields,
-        ``id``/``stage``/``source``, the seniority and department its title implies), with
-        ``facts`` layered on top.
+        The rules read the lead's :func:`fact view <smarketing.facts.fact_view>` (its fields
+        and ``id``/``stage``/``source``) with ``facts`` layered on top; a view that derived the
+        seniority and department from the title (the playbook passes one) is read as it is.
         """
         check_aware(at, "ScoringModel.score(at=...)")
         return self._score(_checked_lead(lead, "score"), activities, at, facts)
@@ -788,7 +785,7 @@ class ScoringModel:
 
     def _fit_of(self, lead: Lead, given: Mapping[str, object] | None = None) -> _Fit:
         """The fit side of a score: it depends on the lead's facts only, never on time."""
-        facts = fact_view(lead, given, derive=self._derive)
+        facts = fact_view(lead, given, derive=False)
         fit_parts = [part for evaluate, part in self._fit_table if evaluate(facts) is True]
         fit_points = [part[2] for part in fit_parts]
         fit_cap = self._bounds[0]
@@ -883,7 +880,7 @@ class ScoringModel:
         These are the rules whose points a form could still win or lose by asking.
         """
         if isinstance(facts, Lead):
-            facts = fact_view(facts, derive=self._derive)
+            facts = fact_view(facts, derive=False)
         table = zip(self.fit, self._fit_table, strict=True)
         return tuple(rule for rule, (holds, _) in table if holds(facts) is None)
 
@@ -907,7 +904,7 @@ class ScoringModel:
         {'company_size': 15.0}
         """
         if isinstance(facts, Lead):
-            facts = fact_view(facts, derive=self._derive)
+            facts = fact_view(facts, derive=False)
         by_fact: dict[str, list[tuple[FitRule, Compiled]]] = {}
         for rule, (holds, _) in zip(self.fit, self._fit_table, strict=True):
             if holds(facts) is None:
