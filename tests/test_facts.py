@@ -88,6 +88,8 @@ class TestFactView:
         """Built once, a view passed to another call is not built (nor its title read) again."""
         lead = sm.Lead.new("L-1", at=t0, fields={"job_title": "CFO"})
         view = fact_view(lead, {"score": 10})
+        assert count_titles == []  # read when a derived fact is first asked for
+        assert view["seniority"] == "c-level"
         assert fact_view(lead, view) is view
         assert fact_view(view) is view
         assert fact_view(lead, view, derive=False) is view

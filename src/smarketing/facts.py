@@ -13,7 +13,10 @@ A lead's facts are, from the bottom up:
 :func:`fact_view` builds that view; scoring, lifecycle guards, personas, the planner and the
 playbook all read facts through it. A :class:`Facts` handed on to another call is reused as it
 is, so a job title is parsed at most once per lead however many definitions read it: the
-playbook builds one view per lead and passes it to each part. Personas and the planner derive;
+playbook builds one view per lead and passes it to each part. A view reads its layers lazily
+(a guard reading two facts reads two: ``bench_lifecycle``); a part that reads many facts per
+lead (fit rules, persona traits: ``bench_scoring``, ``bench_personas``) reads its
+:meth:`~Facts.plain` dict instead, built once per view. Personas and the planner derive;
 scoring and lifecycle guards, called on their own, read a lead's own facts and the caller's
 (``derive=False``), and read derived facts when they are handed a view that has them.
 
@@ -30,13 +33,13 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Final, TypeAlias
 
 from smarketing._titles import parse_title
 from smarketing.errors import ValidationError
-from smarketing.leads import Lead
+from smarketing.leads import Lead, own_facts
 
 __all__ = ["DERIVED_FACTS", "Facts", "FactsOrLead", "fact_view"]
 
@@ -53,21 +56,89 @@ _TITLE: Final = "job_title"
 _READ_BY_DERIVATION: Final = frozenset({_TITLE, *DERIVED_FACTS})
 
 
-class Facts(dict[str, object]):
-    """A lead's facts as one plain mapping, built by :func:`fact_view`.
+class Facts(Mapping[str, object]):
+    """A lead's facts, layered as :mod:`smarketing.facts` says; built by :func:`fact_view`.
 
-    It is a ``dict`` of the known facts only (an unknown fact is absent, never ``None``), so
-    conditions read it at the speed of one; it remembers what it was built from, so that a call
-    handed the view reuses it instead of building it again.
+    A read-only mapping of the known facts (an unknown fact is absent, never ``None``). It
+    reads its layers when asked; :meth:`plain` gives them as one ``dict``, built once. It
+    remembers what it was built from, so a call handed the view reuses it.
     """
 
-    __slots__ = ("_derived", "_given", "_subject")
+    __slots__ = ("_derive", "_derived", "_given", "_plain", "_subject")
 
-    #: What the view was built from: a lead, or a mapping of facts.
-    _subject: FactsOrLead
-    _given: Mapping[str, object]
-    #: The derived facts that were filled, or ``None`` when derivation was not asked for.
-    _derived: dict[str, object] | None
+    def __init__(
+        self, subject: FactsOrLead, given: Mapping[str, object], derive: bool, derived: _Derived
+    ) -> None:
+        self._subject = subject
+        self._given = given
+        self._derive = derive
+        #: The derived facts once read (``{}`` when the title says nothing), else ``None``.
+        self._derived = derived
+        self._plain: dict[str, object] | None = None
+
+    def get(self, name: str, default: object = None) -> object:
+        """The fact ``name``, or ``default`` when it is unknown."""
+        value = self._layered(name)
+        if value is None and self._derive and name in DERIVED_FACTS:
+            value = self._derivation().get(name)
+        return default if value is None else value
+
+    def _layered(self, name: str) -> object:
+        """The fact from the caller's and the subject's own facts (``None``: unknown)."""
+        given = self._given
+        if name in given:
+            return given[name]
+        subject = self._subject
+        if isinstance(subject, Lead):
+            fv = subject.fields.get(name)
+            if fv is not None:
+                return fv.value
+            if name in _OWN:
+                return getattr(subject, name)
+            return None
+        return subject.get(name)
+
+    def _derivation(self) -> dict[str, object]:
+        derived = self._derived
+        if derived is None:
+            derived = self._derived = _derive(self._layered)
+        return derived
+
+    def plain(self) -> dict[str, object]:
+        """The known facts as one ``dict`` (built once per view; do not change it)."""
+        plain = self._plain
+        if plain is None:
+            subject = self._subject
+            if isinstance(subject, Lead):
+                plain = own_facts(subject, dict[str, object]())
+                if subject.source is None:
+                    del plain["source"]
+            else:
+                plain = {name: value for name, value in subject.items() if value is not None}
+            for name, value in self._given.items():
+                if value is None:
+                    plain.pop(name, None)
+                else:
+                    plain[name] = value
+            if self._derive:
+                plain.update(self._derivation())
+            self._plain = plain
+        return plain
+
+    def __getitem__(self, name: str) -> object:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.plain())
+
+    def __len__(self) -> int:
+        return len(self.plain())
+
+    def __repr__(self) -> str:
+        return repr(self.plain())
 
     def layered(self, given: Mapping[str, object]) -> Facts:
         """This view with ``given`` on top; the derived facts are kept, not read again.
@@ -75,21 +146,17 @@ class Facts(dict[str, object]):
         Facts that derivation reads (``job_title``, ``seniority``, ``department``) in ``given``
         make it read again, so the answer is always what :func:`fact_view` would give.
         """
-        merged = {**self._given, **given}
-        if self._derived is None or not _READ_BY_DERIVATION.isdisjoint(given):
-            return fact_view(self._subject, merged, derive=self._derived is not None)
-        view = Facts(self)
-        view.update(given)
-        for name, value in given.items():
-            if value is None:
-                view.pop(name, None)
-        view._subject, view._given, view._derived = self._subject, merged, self._derived
-        return view
+        keep = self._derived if _READ_BY_DERIVATION.isdisjoint(given) else None
+        return Facts(self._subject, {**self._given, **given}, self._derive, keep)
 
     @property
     def derived(self) -> Mapping[str, object] | None:
-        """The facts this view filled from others (``{}`` when none), ``None`` if not asked."""
-        return None if self._derived is None else MappingProxyType(self._derived)
+        """The facts this view fills from others (``{}`` when none), ``None`` if it derives none."""
+        return MappingProxyType(self._derivation()) if self._derive else None
+
+
+_Derived: TypeAlias = dict[str, object] | None
+_OWN: Final = frozenset({"id", "stage", "source"})
 
 
 def fact_view(
@@ -105,60 +172,42 @@ def fact_view(
     >>> fact_view({"job_title": "Jefe de Ventas", "seniority": "director"})
     {'job_title': 'Jefe de Ventas', 'seniority': 'director', 'department': 'sales'}
     """
-    derived: dict[str, object] | None = None
+    derived: _Derived = None
     if isinstance(given, Facts):
-        if given._subject is subject and (given._derived is not None or not derive):
+        if given._subject is subject and (given._derive or not derive):
             return given
         inner = given._subject
         if isinstance(inner, Lead) and isinstance(subject, Lead):
             if inner.fields is subject.fields:  # the same profile: the same derivation
                 derived = given._derived
             given = given._given
-    elif isinstance(subject, Facts) and not given and (subject._derived is not None or not derive):
-        return subject
-    view = Facts(_known(subject))
-    view._subject = subject
-    view._given = given or {}
-    if given:
-        view.update(given)
-        if any(value is None for value in given.values()):
-            for name, value in given.items():
-                if value is None:
-                    view.pop(name, None)
-    if derive:
-        if derived is None:
-            derived = _derive(view)
-        else:
-            view.update(derived)
-    view._derived = derived if derive else None
-    return view
+    elif isinstance(subject, Facts):
+        if not given and (subject._derive or not derive):
+            return subject
+        subject = subject.plain()
+    checked: object = subject
+    if not isinstance(checked, Lead | Mapping):
+        msg = f"facts are read from a Lead or a mapping of facts (got {subject!r})."
+        raise ValidationError(
+            msg, value=subject, where="facts_or_lead", expected="a Lead or a mapping"
+        )
+    return Facts(subject, given or _NONE, derive, derived)
 
 
-def _known(subject: object) -> Mapping[str, object]:
-    """The subject's own known facts (a lead's fields never hold ``None``; its source may)."""
-    if isinstance(subject, Lead):
-        own = subject.facts()
-        if subject.source is None:
-            del own["source"]
-        return own
-    if isinstance(subject, Mapping):
-        return {name: value for name, value in subject.items() if value is not None}
-    msg = f"facts are read from a Lead or a mapping of facts (got {subject!r})."
-    raise ValidationError(msg, value=subject, where="facts_or_lead", expected="a Lead or a mapping")
+_NONE: Final[Mapping[str, object]] = MappingProxyType({})
 
 
-def _derive(facts: dict[str, object]) -> dict[str, object]:
-    """Fill unknown ``seniority``/``department`` from the title in ``facts``; what was filled."""
+def _derive(get: Callable[[str], object]) -> dict[str, object]:
+    """The unknown ``seniority``/``department`` that the title (read through ``get``) says."""
     filled: dict[str, object] = {}
-    seniority_unknown = facts.get("seniority") is None
-    department_unknown = facts.get("department") is None
+    seniority_unknown = get("seniority") is None
+    department_unknown = get("department") is None
     if seniority_unknown or department_unknown:
-        title = facts.get(_TITLE)
+        title = get(_TITLE)
         if title is not None:
             parsed = parse_title(title)
             if seniority_unknown and parsed.seniority is not None:
                 filled["seniority"] = parsed.seniority
             if department_unknown and parsed.department is not None:
                 filled["department"] = parsed.department
-            facts.update(filled)
     return filled

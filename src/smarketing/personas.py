@@ -394,7 +394,7 @@ class PersonaMatcher:
         Higher confidence first, ties in the order the personas were given; personas ruled out
         by a required trait come last, with confidence 0, in the order given.
         """
-        facts = fact_view(facts_or_lead)
+        facts = fact_view(facts_or_lead).plain()
         verdicts = self._verdicts(facts)
         plans = self._plans
         scores = [_score(plan, verdicts) for plan in plans]
@@ -406,7 +406,7 @@ class PersonaMatcher:
 
         Never a ruled-out persona, and never a confidence of 0.
         """
-        facts = fact_view(facts_or_lead)
+        facts = fact_view(facts_or_lead).plain()
         verdicts = self._verdicts(facts)
         best, best_score = None, 0.0
         for plan in self._plans:

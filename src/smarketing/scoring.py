@@ -37,7 +37,7 @@ import attrs
 
 from smarketing.conditions import Compiled, Condition, compile_condition, deciding_values
 from smarketing.errors import ValidationError
-from smarketing.facts import fact_view
+from smarketing.facts import Facts, fact_view
 from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 
 __all__ = [
@@ -371,8 +371,7 @@ class LetterGrading:
 
     def grade(self, facts: Mapping[str, object] | Lead) -> str:
         """The letter grade for a mapping of facts, or a lead (its fact view, not derived)."""
-        if isinstance(facts, Lead):
-            facts = fact_view(facts, derive=False)
+        facts = _plain(facts)
         step = self._start_step
         for evaluate, thirds in self._table:
             result = evaluate(facts)
@@ -785,7 +784,7 @@ class ScoringModel:
 
     def _fit_of(self, lead: Lead, given: Mapping[str, object] | None = None) -> _Fit:
         """The fit side of a score: it depends on the lead's facts only, never on time."""
-        facts = fact_view(lead, given, derive=False)
+        facts = fact_view(lead, given, derive=False).plain()  # eight rules: one dict
         fit_parts = [part for evaluate, part in self._fit_table if evaluate(facts) is True]
         fit_points = [part[2] for part in fit_parts]
         fit_cap = self._bounds[0]
@@ -879,8 +878,7 @@ class ScoringModel:
 
         These are the rules whose points a form could still win or lose by asking.
         """
-        if isinstance(facts, Lead):
-            facts = fact_view(facts, derive=False)
+        facts = _plain(facts)
         table = zip(self.fit, self._fit_table, strict=True)
         return tuple(rule for rule, (holds, _) in table if holds(facts) is None)
 
@@ -903,8 +901,7 @@ class ScoringModel:
         >>> model.fit_at_stake({"email": "jo@acme.io"})
         {'company_size': 15.0}
         """
-        if isinstance(facts, Lead):
-            facts = fact_view(facts, derive=False)
+        facts = _plain(facts)
         by_fact: dict[str, list[tuple[FitRule, Compiled]]] = {}
         for rule, (holds, _) in zip(self.fit, self._fit_table, strict=True):
             if holds(facts) is None:
@@ -925,6 +922,13 @@ class ScoringModel:
                 best = max(best, standing)
             stake[name] = float(best)
         return dict(sorted(stake.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _plain(facts: Mapping[str, object] | Lead) -> Mapping[str, object]:
+    """Facts to run many rules on: a lead's own (its fact view, not derived) or a view's dict."""
+    if isinstance(facts, Lead):
+        return fact_view(facts, derive=False).plain()
+    return facts.plain() if isinstance(facts, Facts) else facts
 
 
 def _down(bound: float) -> float:
