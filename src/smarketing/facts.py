@@ -64,12 +64,13 @@ class Facts(Mapping[str, object]):
     remembers what it was built from, so a call handed the view reuses it.
     """
 
-    __slots__ = ("_derive", "_derived", "_given", "_plain", "_subject")
+    __slots__ = ("_derive", "_derived", "_fields", "_given", "_plain", "_subject")
 
     def __init__(
         self, subject: FactsOrLead, given: Mapping[str, object], derive: bool, derived: _Derived
     ) -> None:
         self._subject = subject
+        self._fields = subject.fields if isinstance(subject, Lead) else None
         self._given = given
         self._derive = derive
         #: The derived facts once read (``{}`` when the title says nothing), else ``None``.
@@ -78,30 +79,28 @@ class Facts(Mapping[str, object]):
 
     def get(self, name: str, default: object = None) -> object:
         """The fact ``name``, or ``default`` when it is unknown."""
-        value = self._layered(name)
-        if value is None and self._derive and name in DERIVED_FACTS:
-            value = self._derivation().get(name)
-        return default if value is None else value
-
-    def _layered(self, name: str) -> object:
-        """The fact from the caller's and the subject's own facts (``None``: unknown)."""
         given = self._given
         if name in given:
-            return given[name]
-        subject = self._subject
-        if isinstance(subject, Lead):
-            fv = subject.fields.get(name)
+            value = given[name]
+        elif self._fields is None:
+            value = self._subject.get(name)  # type: ignore[union-attr]
+        else:
+            fv = self._fields.get(name)
             if fv is not None:
                 return fv.value
-            if name in _OWN:
-                return getattr(subject, name)
-            return None
-        return subject.get(name)
+            value = getattr(self._subject, name) if name in _OWN else None
+        if value is None:
+            if self._derive and name in DERIVED_FACTS:
+                value = self._derivation().get(name)
+            if value is None:
+                return default
+        return value
 
     def _derivation(self) -> dict[str, object]:
         derived = self._derived
         if derived is None:
-            derived = self._derived = _derive(self._layered)
+            underived = Facts(self._subject, self._given, False, None)
+            derived = self._derived = _derive(underived.get)
         return derived
 
     def plain(self) -> dict[str, object]:
@@ -173,7 +172,7 @@ def fact_view(
     {'job_title': 'Jefe de Ventas', 'seniority': 'director', 'department': 'sales'}
     """
     derived: _Derived = None
-    if isinstance(given, Facts):
+    if type(given) is Facts:
         if given._subject is subject and (given._derive or not derive):
             return given
         inner = given._subject
@@ -181,12 +180,12 @@ def fact_view(
             if inner.fields is subject.fields:  # the same profile: the same derivation
                 derived = given._derived
             given = given._given
-    elif isinstance(subject, Facts):
+    elif type(subject) is Facts:
         if not given and (subject._derive or not derive):
             return subject
         subject = subject.plain()
     checked: object = subject
-    if not isinstance(checked, Lead | Mapping):
+    if not isinstance(checked, Lead) and not isinstance(checked, Mapping):
         msg = f"facts are read from a Lead or a mapping of facts (got {subject!r})."
         raise ValidationError(
             msg, value=subject, where="facts_or_lead", expected="a Lead or a mapping"
