@@ -120,7 +120,9 @@ class Facts(Mapping[str, object]):
                 else:
                     plain[name] = value
             if self._derive:
-                plain.update(self._derivation())
+                if self._derived is None:  # read from the layers just built, at dict speed
+                    self._derived = _derive(plain.get)
+                plain.update(self._derived)
             self._plain = plain
         return plain
 

@@ -372,20 +372,22 @@ class PersonaMatcher:
     )
     _verdicts: Callable[[Mapping[str, object]], list[Verdict]] = attrs.field(
         init=False, eq=False, repr=False
-    )
+    )  # the distinct trait conditions' verdicts; each plan step says where its trait's is
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        plans: list[_Plan] = []
-        conditions: list[Condition] = []
-        for persona in self.personas:
-            steps = []
-            for trait in persona.traits:
-                steps.append((len(conditions), trait.weight, trait.required, trait))
-                conditions.append(trait.condition)
-            plans.append(_Plan(persona, persona.total_weight, tuple(steps)))
         # One compile step for every trait: a condition several personas share runs once.
-        object.__setattr__(self, "_verdicts", compile_all(conditions))
+        program = compile_all([t.condition for p in self.personas for t in p.traits])
+        at = iter(program.at)
+        plans = [
+            _Plan(
+                persona,
+                persona.total_weight,
+                tuple((next(at), t.weight, t.required, t) for t in persona.traits),
+            )
+            for persona in self.personas
+        ]
+        object.__setattr__(self, "_verdicts", program.run)
         object.__setattr__(self, "_plans", tuple(plans))
 
     def rank(self, facts_or_lead: FactsOrLead) -> tuple[PersonaMatch, ...]:

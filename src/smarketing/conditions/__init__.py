@@ -30,7 +30,13 @@ The package holds three parts, one concept each:
 
 from __future__ import annotations
 
-from smarketing.conditions._compile import Compiled, Verdict, compile_all, compile_condition
+from smarketing.conditions._compile import (
+    Compiled,
+    Program,
+    Verdict,
+    compile_all,
+    compile_condition,
+)
 from smarketing.conditions._parse import parse_condition
 from smarketing.conditions._tree import (
     MAX_DEPTH as MAX_DEPTH,
@@ -98,6 +104,7 @@ __all__ = [
     "Never",
     "Not",
     "Or",
+    "Program",
     "Scalar",
     "Verdict",
     "all_of",

@@ -7,8 +7,8 @@ run time: operators, literals, folded texts and regexes are bound when compiled.
 that runs conditions per lead (scoring, personas, lifecycle, profiling through them) compiles
 each of its conditions once, when its definition is built, never per lead.
 
-``compile_all(cs)`` compiles several conditions into one callable that evaluates each distinct
-condition once per call and answers their verdicts in the order given. Conditions are told
+``compile_all(cs)`` compiles several conditions into one :class:`Program` that evaluates each
+distinct condition once per call. Conditions are told
 apart by their text form: it round-trips exactly, so equal text is equal behaviour (unlike
 ``==``, for which ``x == 1`` and ``x == True`` are alike).
 """
@@ -16,7 +16,7 @@ apart by their text form: it round-trips exactly, so equal text is equal behavio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from smarketing.conditions._tree import (
     Always,
@@ -37,7 +37,7 @@ from smarketing.conditions._tree import (
     _text_items,
 )
 
-__all__ = ["Compiled", "Verdict", "compile_all", "compile_condition"]
+__all__ = ["Compiled", "Program", "Verdict", "compile_all", "compile_condition"]
 
 #: What a condition answers: known true, known false, or ``None`` for undetermined.
 Verdict: TypeAlias = bool | None
@@ -63,14 +63,30 @@ def compile_condition(condition: Condition) -> Compiled:
     return build(condition)
 
 
-def compile_all(conditions: Sequence[Condition]) -> Callable[[Mapping[str, object]], list[Verdict]]:
-    """One callable answering every condition's verdict, in order, each distinct one run once.
+class Program(NamedTuple):
+    """Several conditions compiled together (see :func:`compile_all`).
+
+    ``run(facts)`` answers each distinct condition once; ``at[i]`` is where the ``i``-th given
+    condition's verdict is in that answer. Calling the program answers every given condition,
+    in order.
+    """
+
+    run: Callable[[Mapping[str, object]], list[Verdict]]
+    at: tuple[int, ...]
+
+    def __call__(self, facts: Mapping[str, object]) -> list[Verdict]:
+        answers = self.run(facts)
+        return [answers[i] for i in self.at]
+
+
+def compile_all(conditions: Sequence[Condition]) -> Program:
+    """The conditions compiled into one :class:`Program`, each distinct one run once per call.
 
     >>> import smarketing as sm
     >>> big = sm.field("size") >= 50
-    >>> verdicts = compile_all([big, sm.field("size") >= 50, sm.field("vip").exists()])
-    >>> verdicts({"size": 80})
-    [True, True, False]
+    >>> program = compile_all([big, sm.parse_condition("size >= 50"), sm.field("vip").exists()])
+    >>> program({"size": 80}), program.at
+    ([True, True, False], (0, 0, 1))
     """
     index: dict[str, int] = {}
     distinct: list[Compiled] = []
@@ -82,16 +98,8 @@ def compile_all(conditions: Sequence[Condition]) -> Callable[[Mapping[str, objec
             at = index[key] = len(distinct)
             distinct.append(compile_condition(condition))
         positions.append(at)
-    if len(distinct) == len(positions):
-        runs = tuple(distinct)
-        return lambda facts: [run(facts) for run in runs]
-    runs, order = tuple(distinct), tuple(positions)
-
-    def verdicts(facts: Mapping[str, object]) -> list[Verdict]:
-        answers = [run(facts) for run in runs]
-        return [answers[at] for at in order]
-
-    return verdicts
+    runs = tuple(distinct)
+    return Program(lambda facts: [run(facts) for run in runs], tuple(positions))
 
 
 # --- leaves ------------------------------------------------------------------------------------
