@@ -206,61 +206,43 @@ def _missing(c: Missing) -> Compiled:
 
 
 def _and(c: And) -> Compiled:
-    parts = tuple(compile_condition(p) for p in c.parts)
-    if len(parts) == 2:
-        first, second = parts
-
-        def both(facts: Mapping[str, object]) -> Verdict:
-            a = first(facts)
-            if a is False:
-                return False
-            b = second(facts)
-            if b is False:
-                return False
-            return None if a is None or b is None else True
-
-        return both
-
-    def every(facts: Mapping[str, object]) -> Verdict:
-        result: Verdict = True
-        for part in parts:
-            r = part(facts)
-            if r is False:
-                return False
-            if r is None:
-                result = None
-        return result
-
-    return every
+    return _junction(c.parts, decisive=False)
 
 
 def _or(c: Or) -> Compiled:
-    parts = tuple(compile_condition(p) for p in c.parts)
+    return _junction(c.parts, decisive=True)
+
+
+def _junction(conditions: tuple[Condition, ...], *, decisive: bool) -> Compiled:
+    """Kleene ``and`` (``False`` decides) or ``or`` (``True`` decides): the decisive verdict
+    wins, then unknown, then the other; parts after a decisive one are not run."""
+    parts = tuple(compile_condition(p) for p in conditions)
+    settled = not decisive
     if len(parts) == 2:
         first, second = parts
 
-        def either(facts: Mapping[str, object]) -> Verdict:
+        def pair(facts: Mapping[str, object]) -> Verdict:
             a = first(facts)
-            if a is True:
-                return True
+            if a is decisive:
+                return decisive
             b = second(facts)
-            if b is True:
-                return True
-            return None if a is None or b is None else False
+            if b is decisive:
+                return decisive
+            return None if a is None or b is None else settled
 
-        return either
+        return pair
 
-    def some(facts: Mapping[str, object]) -> Verdict:
-        result: Verdict = False
+    def junction(facts: Mapping[str, object]) -> Verdict:
+        result: Verdict = settled
         for part in parts:
             r = part(facts)
-            if r is True:
-                return True
+            if r is decisive:
+                return decisive
             if r is None:
                 result = None
         return result
 
-    return some
+    return junction
 
 
 def _not(c: Not) -> Compiled:
