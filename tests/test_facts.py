@@ -81,6 +81,9 @@ class TestFactView:
         view = fact_view({"job_title": "Cook"})
         assert view == {"job_title": "Cook"}
         assert view.derived == {}
+        given = {"job_title": "CFO", "seniority": "vp", "department": "sales"}
+        assert fact_view(given) == given
+        assert fact_view(given).derived == {}
 
     def test_a_view_handed_on_is_reused_as_it_is(
         self, t0: datetime, count_titles: list[object]
@@ -122,6 +125,13 @@ class TestFactView:
         assert view.layered({"job_title": "CFO"})["seniority"] == "c-level"
         assert fact_view(lead, derive=False).layered({"a": 1}).derived is None
         assert count_titles == ["VP Sales", "VP Sales", "CFO"]
+
+    def test_views_of_plain_facts_layer_like_any_mapping(self) -> None:
+        """A view of a mapping, or one layered over a mapping, reads as the layers say."""
+        base = fact_view({"job_title": "CFO", "a": None})
+        assert repr(base) == "{'job_title': 'CFO', 'seniority': 'c-level', 'department': 'finance'}"
+        assert dict(fact_view(base, {"a": 1, "job_title": None})) == {"a": 1}
+        assert dict(fact_view({"b": 2}, base, derive=False)) == {"b": 2, **base}
 
     def test_something_else_than_a_lead_or_mapping_is_rejected(self) -> None:
         """A fact view is read from a Lead or a mapping; anything else is a ValidationError."""

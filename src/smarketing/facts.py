@@ -182,10 +182,11 @@ def fact_view(
             if inner.fields is subject.fields:  # the same profile: the same derivation
                 derived = given._derived
             given = given._given
-    elif type(subject) is Facts:
+    elif type(subject) is Facts:  # a view with more on top: its layers, and the new ones
         if not given and (subject._derive or not derive):
             return subject
-        subject = subject.plain()
+        view = subject.layered(given or _NONE)
+        return view if view._derive or not derive else Facts(view._subject, view._given, True, None)
     checked: object = subject
     if not isinstance(checked, Lead) and not isinstance(checked, Mapping):
         msg = f"facts are read from a Lead or a mapping of facts (got {subject!r})."
