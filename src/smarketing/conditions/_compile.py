@@ -105,11 +105,8 @@ def compile_all(conditions: Sequence[Condition]) -> Program:
 # --- leaves ------------------------------------------------------------------------------------
 
 
-def _family(value: object) -> str | None:
-    return _EXACT.get(type(value)) or _kind(value)
-
-
 def _compare(c: Compare) -> Compiled:
+    exact = _EXACT.get  # a value's family without a call for the usual types
     name, op, literal, kind = c.name, c.op, c.value, _kind(c.value)
     other_family = op == "!="  # values of another family are never equal, never ordered
     test = c._fn
@@ -118,7 +115,7 @@ def _compare(c: Compare) -> Compiled:
         v = facts.get(name)
         if v is None:
             return None
-        if _family(v) != kind:
+        if (exact(type(v)) or _kind(v)) != kind:
             return other_family
         return bool(test(v, literal))
 
@@ -126,26 +123,28 @@ def _compare(c: Compare) -> Compiled:
 
 
 def _is_in(c: IsIn) -> Compiled:
+    exact = _EXACT.get  # a value's family without a call for the usual types
     name, keys = c.name, c._keys
 
     def is_in(facts: Mapping[str, object]) -> Verdict:
         v = facts.get(name)
         if v is None:
             return None
-        kind = _family(v)
+        kind = exact(type(v)) or _kind(v)
         return kind is not None and (kind, v) in keys
 
     return is_in
 
 
 def _between(c: Between) -> Compiled:
+    exact = _EXACT.get  # a value's family without a call for the usual types
     name, low, high, kind = c.name, c.low, c.high, _kind(c.low)
 
     def between(facts: Mapping[str, object]) -> Verdict:
         v = facts.get(name)
         if v is None:
             return None
-        if _family(v) != kind:
+        if (exact(type(v)) or _kind(v)) != kind:
             return False
         return bool(low <= v <= high)  # type: ignore[operator]
 
