@@ -481,29 +481,6 @@ class LifecycleAgainstOracle(RuleBasedStateMachine):
 TestLifecycleAgainstOracle = LifecycleAgainstOracle.TestCase
 
 
-class TestLayeredFacts:
-    def test_guards_see_the_callers_facts_over_the_leads(self, t0: datetime) -> None:
-        """The facts view layers the caller's facts over the lead's, None meaning unknown."""
-        from smarketing.lifecycle import _Facts
-
-        lead = sm.Lead.new("L-1", at=t0, fields={"a": 1, "b": 2}, source="ads")
-        view = _Facts(lead, {"b": 3, "c": None, "d": 4})
-        assert dict(view) == {
-            "a": 1,
-            "b": 3,
-            "d": 4,
-            "id": "L-1",
-            "stage": "suspect",
-            "source": "ads",
-        }
-        assert len(view) == 6
-        assert view["b"] == 3
-        with pytest.raises(KeyError):
-            view["c"]
-        assert view.get("c", "x") == "x"
-        assert "source" not in _Facts(sm.Lead.new("L-2", at=t0), None)
-
-
 class TestReplay:
     def test_replaying_a_history_rebuilds_the_same_lead(self, lc: sm.Lifecycle) -> None:
         """Changes recorded elsewhere give the lead that firing them would have given."""

@@ -16,15 +16,17 @@ import smarketing as sm
 #: DESIGN.md's module table: what each domain module may import from the package.
 DOMAIN = {
     "errors": set(),
-    "conditions": {"errors"},
+    "conditions": {"errors", "conditions"},  # the package's own parts: _tree, _parse, _compile
     "leads": {"errors"},
-    "lifecycle": {"errors", "conditions", "leads"},
-    "scoring": {"errors", "conditions", "leads"},
-    "personas": {"errors", "conditions", "leads", "_titles"},
+    "facts": {"errors", "conditions", "leads", "_titles"},
+    "lifecycle": {"errors", "conditions", "leads", "facts"},
+    "scoring": {"errors", "conditions", "leads", "facts"},
+    "personas": {"errors", "conditions", "leads", "_titles", "facts"},
     "profiling": {
         "errors",
         "conditions",
         "leads",
+        "facts",
         "personas",
         "scoring",
         "lifecycle",

@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import smarketing as sm
-import smarketing.personas as personas_module
+import smarketing.facts as facts_module
 from smarketing import testing as sst
 from smarketing.conditions import And, Condition, Exists, Missing, Not, Or
 from smarketing.personas import DEPARTMENTS, DERIVED_FACTS, SENIORITIES, derive_facts
@@ -503,13 +503,13 @@ class TestDerivedFacts:
     ) -> None:
         """However many personas read seniority and department, the title is parsed once."""
         calls: list[object] = []
-        parse = personas_module.parse_title
+        parse = facts_module.parse_title
 
         def counting(text: object) -> sm.JobTitle:
             calls.append(text)
             return parse(text)
 
-        monkeypatch.setattr(personas_module, "parse_title", counting)
+        monkeypatch.setattr(facts_module, "parse_title", counting)
         matcher.rank({"job_title": "VP Sales"})
         matcher.match({"job_title": "VP Sales"})
         assert calls == ["VP Sales", "VP Sales"]
@@ -518,7 +518,7 @@ class TestDerivedFacts:
         self, matcher: sm.PersonaMatcher, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Both facts given: the title is not parsed at all."""
-        monkeypatch.setattr(personas_module, "parse_title", None)
+        monkeypatch.setattr(facts_module, "parse_title", None)
         facts = {"job_title": "VP Sales", "seniority": "vp", "department": "sales"}
         assert derive_facts(facts) == facts
 

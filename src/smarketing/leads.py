@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, TypeVar
 
 import attrs
 
@@ -43,6 +43,9 @@ check_aware = _v.aware
 
 def _aware(where: str) -> _v.Validator:
     return _v.checked(_v.aware, where)
+
+
+_D = TypeVar("_D", bound=dict[str, object])
 
 
 def _text(where: str, *, optional: bool = False) -> _v.Validator:
@@ -255,12 +258,12 @@ class Lead:
         return attrs.evolve(self, fields={**self.fields, **learned})
 
     def facts(self) -> dict[str, object]:
-        """A plain dict of the field values plus ``id``, ``stage`` and ``source``."""
-        facts: dict[str, object] = {name: fv.value for name, fv in self.fields.items()}
-        facts["id"] = self.id
-        facts["stage"] = self.stage
-        facts["source"] = self.source
-        return facts
+        """A plain dict of the field values plus ``id``, ``stage`` and ``source``.
+
+        Conditions read a lead through :func:`smarketing.facts.fact_view`, which starts from
+        these facts (see :func:`own_facts`) and layers the caller's and the derived ones on top.
+        """
+        return own_facts(self, {})
 
     @property
     def initial_stage(self) -> str:
@@ -293,6 +296,16 @@ class Lead:
         if current == stage and at > since:
             total += at - since
         return total
+
+
+def own_facts(lead: Lead, into: _D) -> _D:
+    """``into`` with the lead's own facts: its field values, ``id``, ``stage`` and ``source``."""
+    for name, fv in lead.fields.items():
+        into[name] = fv.value
+    into["id"] = lead.id
+    into["stage"] = lead.stage
+    into["source"] = lead.source
+    return into
 
 
 def _lead_id(value: object) -> str:

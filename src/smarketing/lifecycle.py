@@ -16,7 +16,7 @@ attached to a lead: leads are plain frozen values and ``fire`` returns a new one
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -24,8 +24,16 @@ import attrs
 from transitions import Machine
 
 from smarketing import _validate as _v
-from smarketing.conditions import Condition, always, field, parse_condition
+from smarketing.conditions import (
+    Compiled,
+    Condition,
+    always,
+    compile_condition,
+    field,
+    parse_condition,
+)
 from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
+from smarketing.facts import fact_view
 from smarketing.leads import Lead, StageChange
 
 __all__ = ["DEFAULT_MQL", "DEFAULT_SQL", "Lifecycle", "Stage", "Transition"]
@@ -160,47 +168,6 @@ class Transition:
         return self.when
 
 
-class _Facts(Mapping[str, object]):
-    """A lead's facts with the caller's facts layered over them, read lazily."""
-
-    __slots__ = ("_extra", "_lead")
-
-    def __init__(self, lead: Lead, extra: Mapping[str, object] | None) -> None:
-        self._lead = lead
-        self._extra = extra or {}
-
-    def get(self, name: str, default: object = None) -> object:
-        extra = self._extra
-        if name in extra:
-            value = extra[name]
-            return default if value is None else value
-        fv = self._lead.fields.get(name)
-        if fv is not None:
-            return fv.value
-        if name == "stage":
-            return self._lead.stage
-        if name == "id":
-            return self._lead.id
-        if name == "source":
-            return self._lead.source if self._lead.source is not None else default
-        return default
-
-    def __getitem__(self, name: str) -> object:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        names = {*self._lead.fields, "id", "stage", *self._extra}
-        if self._lead.source is not None:
-            names.add("source")
-        return iter(sorted(n for n in names if self.get(n) is not None))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
 @attrs.frozen(eq=False, repr=False)
 class Lifecycle:
     """A validated set of stages and transitions, shared by every lead that follows it.
@@ -229,7 +196,8 @@ class Lifecycle:
     # attached to it), the automatic moves, the main path's ranks.
     _by_name: dict[str, Stage] = attrs.field(init=False)
     _table: dict[str, dict[str, Transition]] = attrs.field(init=False)
-    _auto: dict[str, tuple[tuple[Transition, Condition], ...]] = attrs.field(init=False)
+    _auto: dict[str, tuple[tuple[Transition, Compiled], ...]] = attrs.field(init=False)
+    _guards: dict[str, dict[str, Compiled]] = attrs.field(init=False)
     _rank: dict[str, int] = attrs.field(init=False)
     _triggers: frozenset[str] = attrs.field(init=False)
 
@@ -293,13 +261,24 @@ class Lifecycle:
         return table
 
     @_auto.default
-    def _automatic_moves(self) -> dict[str, tuple[tuple[Transition, Condition], ...]]:
+    def _automatic_moves(self) -> dict[str, tuple[tuple[Transition, Compiled], ...]]:
+        # Each auto condition compiled once, for every lead that follows the lifecycle.
+        gate = {id(t): compile_condition(t.auto_condition()) for t in self.transitions if t.is_auto}
         return {
             s: tuple(
-                (t, t.auto_condition())
+                (t, gate[id(t)])
                 for t in sorted(moves.values(), key=self.transitions.index)
                 if t.is_auto
             )
+            for s, moves in self._table.items()
+        }
+
+    @_guards.default
+    def _compiled_guards(self) -> dict[str, dict[str, Compiled]]:
+        # Each guard compiled once, for every lead that follows the lifecycle.
+        guard = {id(t): compile_condition(t.when) for t in self.transitions}
+        return {
+            s: {trigger: guard[id(t)] for trigger, t in moves.items()}
             for s, moves in self._table.items()
         }
 
@@ -435,11 +414,12 @@ class Lifecycle:
     def allowed(self, lead: Lead, facts: Mapping[str, object] | None = None) -> tuple[str, ...]:
         """The triggers that would succeed now (those needing a reason assume one is given)."""
         moves = self._moves(lead)
-        view = _Facts(lead, facts)
+        view = fact_view(lead, facts, derive=False)
+        guards = self._guards[lead.stage]
         return tuple(
             t.trigger
             for t in sorted(moves.values(), key=self.transitions.index)
-            if t.when.evaluate(view) is True
+            if guards[t.trigger](view) is True
         )
 
     def fire(
@@ -474,10 +454,9 @@ class Lifecycle:
         if move.requires_reason and not reason:
             msg = f"lead {lead.id!r}: {trigger!r} needs a reason (got {reason!r})."
             raise ValidationError(msg, value=reason, where=f"{trigger}(reason=...)")
-        when = move.when
-        if when is not _ALWAYS:
-            view = _Facts(lead, facts)
-            if when.evaluate(view) is not True:
+        if move.when is not _ALWAYS:
+            view = fact_view(lead, facts, derive=False)
+            if self._guards[lead.stage][trigger](view) is not True:
                 raise self._rejected(lead, move, view, facts)
         return self._moved(lead, move, at, actor, reason)
 
@@ -563,12 +542,12 @@ class Lifecycle:
         visited = {lead.stage}
         while True:
             self._moves(lead)
-            view = _Facts(lead, facts)
+            view = fact_view(lead, facts, derive=False)
             move = next(
                 (
                     t
-                    for t, condition in self._auto[lead.stage]
-                    if t.dest not in visited and condition.evaluate(view) is True
+                    for t, holds in self._auto[lead.stage]
+                    if t.dest not in visited and holds(view) is True
                 ),
                 None,
             )

@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
-from typing import Any, Final, NamedTuple, TypeAlias, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, cast
 
 import attrs
 
 from smarketing import _format
 from smarketing import _validate as _v
 from smarketing._titles import DEPARTMENTS, SENIORITIES, JobTitle, parse_title
-from smarketing.conditions import Condition
+from smarketing.conditions import Condition, Verdict, compile_all
 from smarketing.errors import ConfigError, ValidationError
+from smarketing.facts import DERIVED_FACTS, FactsOrLead, fact_view
 from smarketing.leads import Lead
 
 __all__ = [
@@ -48,50 +48,22 @@ __all__ = [
     "parse_title",
 ]
 
-#: What personas are matched against: a lead (read through ``lead.facts()``) or plain facts.
-FactsOrLead: TypeAlias = Lead | Mapping[str, object]
-
-#: Facts that matching derives from another fact when they are unknown: ``job_title`` decides
-#: ``seniority`` and ``department`` (through :func:`parse_title`). So a trait on ``department``
-#: can be settled by asking for the job title.
-DERIVED_FACTS: Final[Mapping[str, str]] = MappingProxyType(
-    {"seniority": "job_title", "department": "job_title"}
-)
-
 
 def derive_facts(facts_or_lead: FactsOrLead) -> dict[str, object]:
     """A new dict of the facts, with ``seniority`` and ``department`` read from ``job_title``.
 
     Only unknown facts are filled (absent or ``None``); a seniority or department that is
     given is never overwritten, a title that does not say is left unsaid, and the caller's
-    mapping is never changed. A :class:`~smarketing.Lead` gives ``lead.facts()``.
+    mapping is never changed. A :class:`~smarketing.Lead` gives ``lead.facts()``. This is the
+    fact view of :mod:`smarketing.facts`, as a plain dict.
 
     >>> derive_facts({"job_title": "Jefe de Ventas", "seniority": "director"})
     {'job_title': 'Jefe de Ventas', 'seniority': 'director', 'department': 'sales'}
     """
-    facts = _copy_facts(facts_or_lead)
-    seniority_unknown = facts.get("seniority") is None
-    department_unknown = facts.get("department") is None
-    if seniority_unknown or department_unknown:
-        title = facts.get("job_title")
-        if title is not None:
-            parsed = parse_title(title)
-            if seniority_unknown and parsed.seniority is not None:
-                facts["seniority"] = parsed.seniority
-            if department_unknown and parsed.department is not None:
-                facts["department"] = parsed.department
+    view = fact_view(facts_or_lead)
+    facts = facts_or_lead.facts() if isinstance(facts_or_lead, Lead) else dict(facts_or_lead)
+    facts.update(view.derived or {})
     return facts
-
-
-def _copy_facts(facts_or_lead: object) -> dict[str, object]:
-    if isinstance(facts_or_lead, Lead):
-        return facts_or_lead.facts()
-    if isinstance(facts_or_lead, Mapping):
-        return dict(facts_or_lead)
-    msg = f"personas are matched against a Lead or a mapping of facts (got {facts_or_lead!r})."
-    raise ValidationError(
-        msg, value=facts_or_lead, where="facts_or_lead", expected="a Lead or a mapping"
-    )
 
 
 # --- converters and checks -----------------------------------------------------------------------
@@ -370,34 +342,33 @@ class PersonaMatcher:
 
     ``personas`` are tried in the order given, which also breaks ties. ``match`` answers the
     best persona only when its confidence is above zero and at least ``min_confidence``.
-    Matching reads the facts through :func:`derive_facts`, so a ``job_title`` is read once per
-    call, and a condition that several personas share is evaluated once per call.
+    Matching reads the facts through :func:`~smarketing.facts.fact_view`, so a ``job_title`` is
+    read once per call (none for a view handed in), and a condition that several personas
+    share is evaluated once per call.
     """
 
     personas: tuple[Persona, ...] = attrs.field(converter=_persona_tuple, validator=_check_personas)
     min_confidence: float = attrs.field(
         default=0.0, converter=_v.to_float, validator=_check_min_confidence
     )
-    _conditions: tuple[Condition, ...] = attrs.field(init=False, eq=False, repr=False)
+    _verdicts: Callable[[Mapping[str, object]], list[Verdict]] = attrs.field(
+        init=False, eq=False, repr=False
+    )  # the distinct trait conditions' verdicts; each plan step says where its trait's is
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        # Conditions are shared by their text form: it round-trips exactly, so equal text is
-        # equal behaviour (unlike ==, for which x == 1 and x == True are alike).
-        index: dict[str, int] = {}
-        conditions: list[Condition] = []
-        plans: list[_Plan] = []
-        for persona in self.personas:
-            steps = []
-            for trait in persona.traits:
-                key = str(trait.condition)
-                at = index.get(key)
-                if at is None:
-                    at = index[key] = len(conditions)
-                    conditions.append(trait.condition)
-                steps.append((at, trait.weight, trait.required, trait))
-            plans.append(_Plan(persona, persona.total_weight, tuple(steps)))
-        object.__setattr__(self, "_conditions", tuple(conditions))
+        # One compile step for every trait: a condition several personas share runs once.
+        program = compile_all([t.condition for p in self.personas for t in p.traits])
+        at = iter(program.at)
+        plans = [
+            _Plan(
+                persona,
+                persona.total_weight,
+                tuple((next(at), t.weight, t.required, t) for t in persona.traits),
+            )
+            for persona in self.personas
+        ]
+        object.__setattr__(self, "_verdicts", program.run)
         object.__setattr__(self, "_plans", tuple(plans))
 
     def rank(self, facts_or_lead: FactsOrLead) -> tuple[PersonaMatch, ...]:
@@ -406,7 +377,7 @@ class PersonaMatcher:
         Higher confidence first, ties in the order the personas were given; personas ruled out
         by a required trait come last, with confidence 0, in the order given.
         """
-        facts = derive_facts(facts_or_lead)
+        facts = fact_view(facts_or_lead).plain()
         verdicts = self._verdicts(facts)
         plans = self._plans
         scores = [_score(plan, verdicts) for plan in plans]
@@ -418,7 +389,7 @@ class PersonaMatcher:
 
         Never a ruled-out persona, and never a confidence of 0.
         """
-        facts = derive_facts(facts_or_lead)
+        facts = fact_view(facts_or_lead).plain()
         verdicts = self._verdicts(facts)
         best, best_score = None, 0.0
         for plan in self._plans:
@@ -428,9 +399,6 @@ class PersonaMatcher:
         if best is None or best_score < self.min_confidence:
             return None
         return _build(best, best_score, verdicts, facts)
-
-    def _verdicts(self, facts: Mapping[str, object]) -> list[bool | None]:
-        return [condition.evaluate(facts) for condition in self._conditions]
 
 
 def _score(plan: _Plan, verdicts: list[bool | None]) -> float | None:

@@ -29,10 +29,11 @@ from smarketing._assessment import Assessment
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError
+from smarketing.facts import DERIVED_FACTS, Facts, fact_view
 from smarketing.funnel import SLA
 from smarketing.leads import Activity, Lead, group_by_lead
 from smarketing.lifecycle import Lifecycle
-from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
+from smarketing.personas import PersonaMatcher
 from smarketing.predictive import Prediction, PredictiveModel, facts_at
 from smarketing.profiling import FormField, ProfilePlanner
 from smarketing.scoring import Score, ScoringModel
@@ -151,8 +152,9 @@ class Playbook:
         """
         _v.aware(at, f"lead {lead.id!r}: assess(at=...)")
         acts = list(activities)
-        score = self.scoring.score(self._derived(lead), acts, at=at)
-        return self._assess(lead, score, at, submissions, self._predict(lead, acts, at))
+        view = fact_view(lead)
+        score = self.scoring.score(lead, acts, at=at, facts=view)
+        return self._assess(lead, view, score, at, submissions, self._predict(lead, acts, at))
 
     def assess_many(
         self, leads: Sequence[Lead], activities: Iterable[Activity], *, at: datetime
@@ -160,23 +162,22 @@ class Playbook:
         """``assess`` for many leads, scoring them in one pass over the activities."""
         _v.aware(at, "assess_many(at=...)")
         acts = list(activities)
-        scores = self.scoring.score_many([self._derived(x) for x in leads], acts, at=at)
+        views = [fact_view(lead) for lead in leads]
+        scores = self.scoring.score_many(leads, acts, at=at, facts=views)
         predictions = self._predict_many(leads, acts, at)
-        for lead, score, prediction in zip(leads, scores, predictions, strict=True):
-            yield self._assess(lead, score, at, 0, prediction)
+        for lead, view, score, prediction in zip(leads, views, scores, predictions, strict=True):
+            yield self._assess(lead, view, score, at, 0, prediction)
 
     @staticmethod
     def _derived(lead: Lead) -> Lead:
-        """The lead with ``seniority``/``department`` read from its job title, for the rules.
+        """The lead with its derived facts (see :mod:`smarketing.facts`) learned as fields.
 
-        Scoring, lifecycle guards and the planner then all see what the personas see; the
-        lead itself is never changed.
+        The backtest replays leads in this form; the playbook's own calls pass fact views.
         """
         title = lead.fields.get("job_title")
         if title is None:
             return lead
-        facts = derive_facts(lead)
-        new = {k: facts[k] for k in DERIVED_FACTS if k not in lead.fields and facts.get(k)}
+        new = fact_view(lead).derived or {}
         return lead.learn(new, at=title.learned_at, source="job_title") if new else lead
 
     def _predict(
@@ -198,23 +199,24 @@ class Playbook:
     def _facts(
         self, rules_lead: Lead, score: Score, prediction: Prediction | None = None
     ) -> dict[str, object]:
+        """The facts layered over a lead that is in ``_derived`` form (for the backtest)."""
         derived = {k: rules_lead.value(k) for k in DERIVED_FACTS if k in rules_lead.fields}
-        learned = prediction.facts() if prediction is not None else {}
-        return {**derived, **score.facts(), **learned}
+        return {**derived, **_outcome_facts(score, prediction)}
 
     def _assess(
         self,
         lead: Lead,
+        view: Facts,
         score: Score,
         at: datetime,
         submissions: int,
         prediction: Prediction | None,
     ) -> Assessment:
-        facts = self._facts(self._derived(lead), score, prediction)
+        facts = _with_outcomes(view, score, prediction)
         return Assessment(
             lead_id=lead.id,
             score=score,
-            persona=self.personas.match(lead),
+            persona=self.personas.match(view),
             stage=lead.stage,
             allowed=self.lifecycle.allowed(lead, facts),
             next_fields=self.planner.plan(lead, at=at, submissions=submissions, facts=facts),
@@ -231,9 +233,9 @@ class Playbook:
         """The lead after the automatic transitions its score allows at ``at``."""
         _v.aware(at, f"lead {lead.id!r}: advance(at=...)")
         acts = list(activities)
-        rules_lead = self._derived(lead)
-        score = self.scoring.score(rules_lead, acts, at=at)
-        facts = self._facts(rules_lead, score, self._predict(lead, acts, at))
+        view = fact_view(lead)
+        score = self.scoring.score(lead, acts, at=at, facts=view)
+        facts = _with_outcomes(view, score, self._predict(lead, acts, at))
         return self.lifecycle.advance(lead, at=at, facts=facts)
 
     def advance_many(
@@ -242,12 +244,21 @@ class Playbook:
         """``advance`` for many leads, scoring them in one pass over the activities."""
         _v.aware(at, "advance_many(at=...)")
         acts = list(activities)
-        rules_leads = [self._derived(lead) for lead in leads]
-        scores = self.scoring.score_many(rules_leads, acts, at=at)
+        views = [fact_view(lead) for lead in leads]
+        scores = self.scoring.score_many(leads, acts, at=at, facts=views)
         predictions = self._predict_many(leads, acts, at)
         return [
-            self.lifecycle.advance(lead, at=at, facts=self._facts(rules_lead, score, prediction))
-            for lead, rules_lead, score, prediction in zip(
-                leads, rules_leads, scores, predictions, strict=True
-            )
+            self.lifecycle.advance(lead, at=at, facts=_with_outcomes(view, score, prediction))
+            for lead, view, score, prediction in zip(leads, views, scores, predictions, strict=True)
         ]
+
+
+def _outcome_facts(score: Score, prediction: Prediction | None) -> dict[str, object]:
+    """What the playbook's own calls add to a lead's facts: its score and its prediction."""
+    learned = prediction.facts() if prediction is not None else {}
+    return {**score.facts(), **learned}
+
+
+def _with_outcomes(view: Facts, score: Score, prediction: Prediction | None) -> Facts:
+    """The lead's fact view (its title read once) with its score and prediction on top."""
+    return view.layered(_outcome_facts(score, prediction))

@@ -33,9 +33,10 @@ from smarketing import _format
 from smarketing import _validate as _v
 from smarketing._durations import parse_duration
 from smarketing.errors import ConfigError, ValidationError
+from smarketing.facts import DERIVED_FACTS, Facts, fact_view
 from smarketing.leads import FactValue, Lead
 from smarketing.lifecycle import Lifecycle
-from smarketing.personas import DERIVED_FACTS, PersonaMatcher, derive_facts
+from smarketing.personas import PersonaMatcher
 from smarketing.scoring import ScoringModel
 
 __all__ = ["FormField", "FormPlan", "PlannedField", "ProfilePlanner"]
@@ -325,7 +326,7 @@ class ProfilePlanner:
         open_fields = [f for f in self.catalog if self._shown(f, lead, at, submissions, position)]
         if not open_fields:
             return FormPlan(())
-        view = derive_facts({**lead.facts(), **(facts or {})})
+        view = fact_view(lead, facts)
         worth = self._worth(lead, view, {f.name for f in open_fields})
         planned: list[PlannedField] = [
             PlannedField(f.name, f.title, "shown on every form", lead.value(f.name))
@@ -377,23 +378,24 @@ class ProfilePlanner:
             return False
         return f.always or not self._fresh(f.name, lead, at)
 
-    def _worth(self, lead: Lead, facts: Mapping[str, object], asked: set[str]) -> dict[str, _Worth]:
+    def _worth(self, lead: Lead, view: Facts, asked: set[str]) -> dict[str, _Worth]:
         points = dict.fromkeys(asked, 0.0)
         if self.scoring is not None:
-            for fact, stake in self.scoring.fit_at_stake(facts).items():
+            for fact, stake in self.scoring.fit_at_stake(view).items():
                 name = DERIVED_FACTS.get(fact, fact)
                 if name in points:
                     points[name] += stake
         worth = {name: _Worth(points=p) for name, p in points.items()}
         if self.personas is not None:
-            self._persona_worth(self.personas, facts, worth)
-        self._stage_worth(lead, facts, worth)
+            self._persona_worth(self.personas, view, worth)
+        self._stage_worth(lead, view, worth)
         return worth
 
     def _persona_worth(
-        self, matcher: PersonaMatcher, facts: Mapping[str, object], worth: dict[str, _Worth]
+        self, matcher: PersonaMatcher, view: Facts, worth: dict[str, _Worth]
     ) -> None:
-        ranked = [m for m in matcher.rank(facts) if not m.ruled_out]
+        ranked = [m for m in matcher.rank(view) if not m.ruled_out]
+        facts = view.plain()
         best = max((m.confidence for m in ranked), default=0.0)
         # The candidates: personas that could still catch up with the leader.
         contenders = [m for m in ranked if m.upper >= best][:3]
@@ -411,13 +413,12 @@ class ProfilePlanner:
                             personas=names if len(names) > 1 else (m.persona.name,),
                         )
 
-    def _stage_worth(
-        self, lead: Lead, facts: Mapping[str, object], worth: dict[str, _Worth]
-    ) -> None:
+    def _stage_worth(self, lead: Lead, view: Facts, worth: dict[str, _Worth]) -> None:
+        allowed = self._stages.allowed(lead, view)  # the lifecycle's compiled guards
         for move in self._stages.transitions_from(lead.stage):
-            if move.when.evaluate(facts) is True:
+            if move.trigger in allowed:
                 continue
-            for fact in move.when.missing(facts):
+            for fact in move.when.missing(view.plain()):
                 name = DERIVED_FACTS.get(fact, fact)
                 if name in worth and move.dest not in worth[name].stages:
                     w = worth[name]

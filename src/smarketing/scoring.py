@@ -30,6 +30,7 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import repeat
 from types import MappingProxyType
 from typing import Final, Literal, TypeAlias, TypeVar
 
@@ -37,8 +38,9 @@ import attrs
 
 from smarketing import _format
 from smarketing import _validate as _v
-from smarketing.conditions import Condition, deciding_values
+from smarketing.conditions import Compiled, Condition, compile_condition, deciding_values
 from smarketing.errors import ValidationError
+from smarketing.facts import Facts, fact_view
 from smarketing.leads import Activity, Lead, group_by_lead, not_an_activity
 
 __all__ = [
@@ -64,7 +66,7 @@ LETTER_GRADES: Final = ("F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", 
 
 _KINDS: Final = ("fit", "engagement", "adjustment")
 _Part: TypeAlias = tuple[str, ContributionKind, float, int, str | None]
-_Evaluate: TypeAlias = Callable[[Mapping[str, object]], bool | None]
+_Evaluate: TypeAlias = Compiled
 _T = TypeVar("_T")
 
 # Points are kept on a grid of 2**-30 (about a billionth of a point). Sums of grid values
@@ -335,12 +337,11 @@ class LetterGrading:
 
     @_table.default
     def _compile(self) -> tuple[tuple[_Evaluate, int], ...]:
-        return tuple((c.condition.evaluate, c.thirds) for c in self.criteria)
+        return tuple((compile_condition(c.condition), c.thirds) for c in self.criteria)
 
     def grade(self, facts: Mapping[str, object] | Lead) -> str:
-        """The letter grade for a lead or a mapping of facts."""
-        if isinstance(facts, Lead):
-            facts = facts.facts()
+        """The letter grade for a mapping of facts, or a lead (its fact view, not derived)."""
+        facts = _plain(facts)
         step = self._start_step
         for evaluate, thirds in self._table:
             result = evaluate(facts)
@@ -682,14 +683,15 @@ class ScoringModel:
     @_fit_table.default
     def _compile_fit(self) -> tuple[tuple[_Evaluate, _Part], ...]:
         return tuple(
-            (r.condition.evaluate, (r.name, "fit", _snap(r.points), 0, None)) for r in self.fit
+            (compile_condition(r.condition), (r.name, "fit", _snap(r.points), 0, None))
+            for r in self.fit
         )
 
     @_by_kind.default
     def _index_engagement(self) -> _Kinds:
         by_kind: dict[str, list[tuple[int, float, _Evaluate | None]]] = {}
         for index, rule in enumerate(self.engagement):
-            where = None if rule.where is None else rule.where.evaluate
+            where = None if rule.where is None else compile_condition(rule.where)
             by_kind.setdefault(rule.kind, []).append((index, rule._window, where))
         return {kind: tuple(rules) for kind, rules in by_kind.items()}
 
@@ -719,38 +721,62 @@ class ScoringModel:
 
     # --- scoring ----------------------------------------------------------------------------
 
-    def score(self, lead: Lead, activities: Iterable[Activity] = (), *, at: datetime) -> Score:
+    def score(
+        self,
+        lead: Lead,
+        activities: Iterable[Activity] = (),
+        *,
+        at: datetime,
+        facts: Mapping[str, object] | None = None,
+    ) -> Score:
         """The lead's :class:`Score` at ``at``, from its facts and its activities.
 
         Activities after ``at``, of kinds no rule names, or of other leads count for nothing,
         so a whole activity log may be passed (``score_many`` is the fast way to score many).
+        The rules read the lead's :func:`fact view <smarketing.facts.fact_view>` (its fields
+        and ``id``/``stage``/``source``) with ``facts`` layered on top; a view that derived the
+        seniority and department from the title (the playbook passes one) is read as it is.
         """
         _v.aware(at, "ScoringModel.score(at=...)")
-        return self._score(_checked_lead(lead, "score"), activities, at)
+        return self._score(_checked_lead(lead, "score"), activities, at, facts)
 
     def score_many(
-        self, leads: Iterable[Lead], activities: Iterable[Activity], *, at: datetime
+        self,
+        leads: Iterable[Lead],
+        activities: Iterable[Activity],
+        *,
+        at: datetime,
+        facts: Iterable[Mapping[str, object] | None] | None = None,
     ) -> list[Score]:
         """Scores for many leads, in the order of ``leads``.
 
         ``activities`` may come in any order and may include other leads' activities; they are
         grouped by ``lead_id`` in one pass, so the cost is linear in leads + activities.
+        ``facts``, when given, holds one mapping per lead (in the order of ``leads``) layered
+        over that lead's facts, as ``score(facts=...)`` takes it.
         """
         _v.aware(at, "ScoringModel.score_many(at=...)")
         groups = group_by_lead(activities, owner="ScoringModel")
         empty: tuple[Activity, ...] = ()
         scores = []
+        layers = repeat(None) if facts is None else iter(facts)
         for given in leads:
             lead = _checked_lead(given, "score_many")
-            scores.append(self._score(lead, groups.get(lead.id, empty), at))
+            scores.append(self._score(lead, groups.get(lead.id, empty), at, next(layers, None)))
         return scores
 
-    def _score(self, lead: Lead, activities: Iterable[Activity], at: datetime) -> Score:
-        return self._with_engagement(self._fit_of(lead), lead.id, activities, at)
+    def _score(
+        self,
+        lead: Lead,
+        activities: Iterable[Activity],
+        at: datetime,
+        facts: Mapping[str, object] | None = None,
+    ) -> Score:
+        return self._with_engagement(self._fit_of(lead, facts), lead.id, activities, at)
 
-    def _fit_of(self, lead: Lead) -> _Fit:
+    def _fit_of(self, lead: Lead, given: Mapping[str, object] | None = None) -> _Fit:
         """The fit side of a score: it depends on the lead's facts only, never on time."""
-        facts = lead.facts()
+        facts = fact_view(lead, given, derive=False).plain()  # eight rules: one dict
         fit_parts = [part for evaluate, part in self._fit_table if evaluate(facts) is True]
         fit_points = [part[2] for part in fit_parts]
         fit_cap = self._bounds[0]
@@ -839,9 +865,9 @@ class ScoringModel:
 
         These are the rules whose points a form could still win or lose by asking.
         """
-        if isinstance(facts, Lead):
-            facts = facts.facts()
-        return tuple(rule for rule in self.fit if rule.condition.evaluate(facts) is None)
+        facts = _plain(facts)
+        table = zip(self.fit, self._fit_table, strict=True)
+        return tuple(rule for rule, (holds, _) in table if holds(facts) is None)
 
     def fit_at_stake(self, facts: Mapping[str, object] | Lead) -> dict[str, float]:
         """For each unknown fact an undetermined fit rule reads, the most points it can decide.
@@ -862,15 +888,15 @@ class ScoringModel:
         >>> model.fit_at_stake({"email": "jo@acme.io"})
         {'company_size': 15.0}
         """
-        if isinstance(facts, Lead):
-            facts = facts.facts()
-        by_fact: dict[str, list[FitRule]] = {}
-        for rule in self.open_fit(facts):
-            for name in rule.condition.missing(facts):
-                by_fact.setdefault(name, []).append(rule)
+        facts = _plain(facts)
+        by_fact: dict[str, list[tuple[FitRule, Compiled]]] = {}
+        for rule, (holds, _) in zip(self.fit, self._fit_table, strict=True):
+            if holds(facts) is None:
+                for name in rule.condition.missing(facts):
+                    by_fact.setdefault(name, []).append((rule, holds))
         stake: dict[str, float] = {}
         for name, rules in by_fact.items():
-            best = max(abs(rule.points) for rule in rules)
+            best = max(abs(rule.points) for rule, _ in rules)
             if len(rules) == 1:  # one rule: its points, whatever the answer
                 stake[name] = float(best)
                 continue
@@ -878,13 +904,18 @@ class ScoringModel:
             for value in self._deciding[name]:
                 trial[name] = value
                 standing = math.fsum(
-                    abs(rule.points)
-                    for rule in rules
-                    if rule.condition.evaluate(trial) is not False
+                    abs(rule.points) for rule, holds in rules if holds(trial) is not False
                 )
                 best = max(best, standing)
             stake[name] = float(best)
         return dict(sorted(stake.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _plain(facts: Mapping[str, object] | Lead) -> Mapping[str, object]:
+    """Facts to run many rules on: a lead's own (its fact view, not derived) or a view's dict."""
+    if isinstance(facts, Lead):
+        return fact_view(facts, derive=False).plain()
+    return facts.plain() if isinstance(facts, Facts) else facts
 
 
 def _down(bound: float) -> float:

@@ -22,9 +22,9 @@ from smarketing._durations import Duration
 from smarketing.attribution import ChannelSpec, Paths
 from smarketing.backtest import Dimension as BacktestDimension
 from smarketing.conditions import Scalar
+from smarketing.facts import FactsOrLead
 from smarketing.funnel import Dimension as FunnelDimension
 from smarketing.leads import FactValue
-from smarketing.personas import FactsOrLead
 from smarketing.scoring import ContributionKind
 
 __all__ = [

@@ -8,7 +8,8 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from smarketing.attribution._cells import _cell, _count, _Key, _money, _unit_order
+from smarketing._format import cell as _cell
+from smarketing.attribution._cells import _count, _Key, _money, _unit_order
 from smarketing.attribution._checks import _check_amount, _check_channel
 from smarketing.errors import ValidationError
 

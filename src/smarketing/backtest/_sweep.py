@@ -6,8 +6,10 @@ import math
 
 import attrs
 
+from smarketing._format import number as _number
+from smarketing._format import percent as _rate
 from smarketing.backtest._moves import _Engine
-from smarketing.backtest._text import _data, _number, _rate
+from smarketing.backtest._text import _data
 from smarketing.backtest._timeline import MQL
 from smarketing.conditions import Compare, Condition, Not, _Junction
 from smarketing.errors import ValidationError

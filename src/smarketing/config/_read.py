@@ -21,9 +21,10 @@ from smarketing.config._parts import Assemble, P, PlaybookParts
 from smarketing.config._spec import SPEC
 from smarketing.dataspec import DataSpec
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
+from smarketing.facts import DERIVED_FACTS
 from smarketing.funnel import SLA
 from smarketing.lifecycle import DEFAULT_MQL, DEFAULT_SQL, Lifecycle, Stage, Transition
-from smarketing.personas import DERIVED_FACTS, Persona, PersonaMatcher, Trait
+from smarketing.personas import Persona, PersonaMatcher, Trait
 from smarketing.predictive import PredictiveModel
 from smarketing.profiling import FormField
 from smarketing.scoring import (

@@ -15,9 +15,10 @@ from typing import Final
 import attrs
 
 from smarketing.conditions import Condition
+from smarketing.facts import DERIVED_FACTS
 from smarketing.io._read import scan_activities, scan_leads
 from smarketing.io._rows import Reject
-from smarketing.personas import DERIVED_FACTS, derive_facts
+from smarketing.personas import derive_facts
 from smarketing.playbook import Playbook
 from smarketing.scoring import LetterGrading
 
