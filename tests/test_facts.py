@@ -13,6 +13,8 @@ import smarketing.facts as facts_module
 from smarketing import testing as sst
 from smarketing.conditions import Condition
 from smarketing.facts import DERIVED_FACTS, Facts, fact_view
+from smarketing.personas import derive_facts
+from smarketing.scoring import LETTER_GRADES
 
 F = sm.field
 NAMES = (*sst.FIELD_NAMES, "seniority", "department")
@@ -148,7 +150,7 @@ class TestFactView:
     ) -> None:
         """Own facts, then the caller's (None unknown), then derived facts filling the gaps."""
         layered = {**lead.facts(), **extra}
-        expected = {k: v for k, v in sm.derive_facts(layered).items() if v is not None}
+        expected = {k: v for k, v in derive_facts(layered).items() if v is not None}
         assert fact_view(lead, extra) == expected
         assert isinstance(fact_view(lead, extra), Facts)
 
@@ -185,7 +187,7 @@ class TestEveryModuleReadsTheOneView:
         )
         verdicts = _verdicts_oracle(conditions, fact_view(lead, derive=False))
         step = 2 + verdicts.count(True) - verdicts.count(False)  # D is the third grade up
-        assert grading.grade(lead) == sm.LETTER_GRADES[min(max(step, 0), 12)]
+        assert grading.grade(lead) == LETTER_GRADES[min(max(step, 0), 12)]
 
     @given(LEADS, st.lists(sst.conditions(NAMES, max_leaves=4), min_size=1, max_size=4))
     @settings(max_examples=100)
