@@ -144,3 +144,9 @@ class TestLayering:
         assert not (top & IMPURE), f"{name} imports {sorted(top & IMPURE)}"
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\.(now|utcnow|today)\(", text)
+
+
+def test_a_hanging_test_fails_instead_of_stalling_ci(pytestconfig: pytest.Config) -> None:
+    """pytest-timeout is on with a generous bound: a hang (a regex, a loop) is a failure."""
+    assert pytestconfig.pluginmanager.hasplugin("timeout")
+    assert 0 < float(pytestconfig.getini("timeout")) <= 600
