@@ -166,11 +166,11 @@ class TestTypingModule:
     def test_the_types_in_public_signatures_are_public(self) -> None:
         """smarketing.typing exports every alias the public signatures use, and only those."""
         import smarketing.typing as smt
-        from smarketing import _durations, leads, personas, scoring
+        from smarketing import _durations, facts, leads, scoring
 
         assert smt.FactValue is leads.FactValue
         assert smt.Duration is _durations.Duration
-        assert smt.FactsOrLead is personas.FactsOrLead
+        assert smt.FactsOrLead is facts.FactsOrLead
         assert smt.ContributionKind is scoring.ContributionKind
         assert all(hasattr(smt, name) for name in smt.__all__)
 
@@ -188,3 +188,9 @@ class TestTypingModule:
                 assert hasattr(module, name)
                 assert name not in module.__all__
                 assert name not in sm.__all__
+
+
+def test_a_hanging_test_fails_instead_of_stalling_ci(pytestconfig: pytest.Config) -> None:
+    """pytest-timeout is on with a generous bound: a hang (a regex, a loop) is a failure."""
+    assert pytestconfig.pluginmanager.hasplugin("timeout")
+    assert 0 < float(pytestconfig.getini("timeout")) <= 600
