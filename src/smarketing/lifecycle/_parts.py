@@ -1,0 +1,141 @@
+"""A lifecycle's parts: its stages (open or closed, with a maximum age) and the transitions
+between them (a trigger, sources, a destination, a guard, automatic or not)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Final
+
+import attrs
+
+from smarketing.conditions import (
+    Condition,
+    always,
+)
+from smarketing.errors import ConfigError
+
+_STAGE_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+_TRIGGER_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _check_stage_name(name: object, where: str) -> str:
+    if not isinstance(name, str) or not _STAGE_RE.match(name):
+        msg = (
+            f"{where} must be a stage name (letters, digits, '_' or '-', starting with a "
+            f"letter), got {name!r}."
+        )
+        raise ConfigError(msg, key=where, piece=name)
+    return name
+
+
+@attrs.frozen
+class Stage:
+    """A lifecycle stage.
+
+    ``max_age`` makes it an SLA stage: a lead that sits in it longer is stale. ``closed`` stages
+    (won or out) are not open; nothing leaves a ``terminal`` stage.
+    """
+
+    name: str = attrs.field(validator=lambda _s, _a, v: _check_stage_name(v, "Stage.name"))
+    max_age: timedelta | None = attrs.field(default=None)
+    closed: bool = attrs.field(default=False)
+    terminal: bool = attrs.field(default=False)
+
+    @max_age.validator
+    def _check_max_age(self, _attribute: object, value: object) -> None:
+        if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
+            msg = f"stage {self.name!r}: max_age must be a positive timedelta (got {value!r})."
+            raise ConfigError(msg, key=f"{self.name}.max_age", piece=value)
+
+    @property
+    def open(self) -> bool:
+        """Whether a lead in this stage is still being worked (neither won nor out)."""
+        return not (self.closed or self.terminal)
+
+
+def _to_stage(value: object) -> Stage:
+    return value if isinstance(value, Stage) else Stage(value)  # type: ignore[arg-type]
+
+
+def _to_stages(values: Iterable[Stage | str]) -> tuple[Stage, ...]:
+    return tuple(_to_stage(v) for v in values)
+
+
+def _to_transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
+    out = tuple(values)
+    for t in out:
+        if not isinstance(t, Transition):
+            raise ConfigError(f"{t!r} is not a Transition.", key="transitions", piece=t)
+    return out
+
+
+def _to_sources(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable):
+        return tuple(value)
+    msg = f"Transition.source must be a stage name or a list of them (got {value!r})."
+    raise ConfigError(msg, key="source", piece=value)
+
+
+@attrs.frozen
+class Transition:
+    """A trigger that moves a lead from one of ``source`` to ``dest``.
+
+    ``when`` is a guard checked on every firing; ``auto`` says whether :meth:`Lifecycle.advance`
+    may take it by itself (``True``), never (``False``), or only while a condition holds.
+    ``requires_reason`` makes firing it without a reason an error.
+    """
+
+    trigger: str = attrs.field()
+    source: tuple[str, ...] = attrs.field(converter=_to_sources)
+    dest: str = attrs.field()
+    when: Condition = attrs.field(factory=always)
+    auto: bool | Condition = attrs.field(default=False)
+    requires_reason: bool = attrs.field(default=False)
+
+    @trigger.validator
+    def _check_trigger(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, str) or not _TRIGGER_RE.match(value):
+            msg = f"a trigger must be a name of letters, digits and '_' (got {value!r})."
+            raise ConfigError(msg, key="trigger", piece=value)
+
+    @source.validator
+    def _check_source(self, _attribute: object, value: tuple[object, ...]) -> None:
+        if not value:
+            msg = f"trigger {self.trigger!r} needs at least one source stage."
+            raise ConfigError(msg, key=f"{self.trigger}.source", piece=value)
+        for stage in value:
+            _check_stage_name(stage, f"trigger {self.trigger!r} source")
+
+    @dest.validator
+    def _check_dest(self, _attribute: object, value: object) -> None:
+        _check_stage_name(value, f"trigger {self.trigger!r} dest")
+
+    @when.validator
+    def _check_when(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, Condition):
+            msg = f"trigger {self.trigger!r}: when must be a Condition (got {value!r})."
+            raise ConfigError(msg, key=f"{self.trigger}.when", piece=value)
+
+    @auto.validator
+    def _check_auto(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, bool | Condition):
+            msg = (
+                f"trigger {self.trigger!r}: auto must be True, False or a Condition "
+                f"(got {value!r})."
+            )
+            raise ConfigError(msg, key=f"{self.trigger}.auto", piece=value)
+
+    @property
+    def is_auto(self) -> bool:
+        """Whether :meth:`Lifecycle.advance` may ever take this transition."""
+        return self.auto is not False
+
+    def auto_condition(self) -> Condition:
+        """The condition under which ``advance`` takes it: ``when`` and the ``auto`` gate."""
+        if isinstance(self.auto, Condition):
+            return self.when & self.auto if self.when != always() else self.auto
+        return self.when
