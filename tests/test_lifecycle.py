@@ -337,7 +337,7 @@ class TestCustomLifecycles:
         [
             ({"trigger": "go on"}, "trigger must be a name"),
             ({"source": []}, "at least one source"),
-            ({"source": 5}, "list of them"),
+            ({"source": 5}, "a list of stage names"),
             ({"dest": ""}, "stage name"),
             ({"when": "score > 5"}, "must be a Condition"),
             ({"auto": "yes"}, "True, False or a Condition"),

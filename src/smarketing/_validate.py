@@ -42,6 +42,7 @@ __all__ = [
     "iterable",
     "listed",
     "name",
+    "one_or_many",
     "positive_duration",
     "runtime",
     "text",
@@ -249,6 +250,22 @@ def iterable(value: object, where: str, *, error: ErrorKind = runtime) -> Iterab
             expected="an iterable",
         )
     return value
+
+
+def one_or_many(
+    value: object, where: str, *, what: str, error: ErrorKind = definition
+) -> tuple[object, ...]:
+    """A name given alone or as a list of them, as a tuple (the caller checks each name)."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        return tuple(value)
+    raise error(
+        f"{where} must be a {what} or a list of {what}s (got {value!r}).",
+        value=value,
+        where=where,
+        expected=f"a list of {what}s",
+    )
 
 
 def to_float(value: object) -> object:

@@ -57,12 +57,7 @@ def _check_field_name(value: object, where: str) -> str:
 
 
 def _to_names(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, Iterable):
-        return tuple(value)
-    msg = f"FormField.requires must be a list of field names (got {value!r})."
-    raise ConfigError(msg, key="requires", piece=value)
+    return _v.one_or_many(value, "FormField.requires", what="field name")  # type: ignore[return-value]
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ from typing import Final
 
 import attrs
 
+from smarketing import _validate as _v
 from smarketing.conditions import (
     Condition,
     always,
@@ -72,12 +73,7 @@ def _to_transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
 
 
 def _to_sources(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, Iterable):
-        return tuple(value)
-    msg = f"Transition.source must be a stage name or a list of them (got {value!r})."
-    raise ConfigError(msg, key="source", piece=value)
+    return _v.one_or_many(value, "Transition.source", what="stage name")  # type: ignore[return-value]
 
 
 @attrs.frozen
