@@ -23,6 +23,7 @@ log-odds plus one contribution per field (and per chosen pair of fields).
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -138,7 +139,7 @@ class Bins:
         if edges and self.levels:
             msg = f"{where}: give edges (a number field) or levels (a category field), not both."
             raise _v.definition(msg, value=self, where=where, expected="edges or levels")
-        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(edges)):
             raise _reject(f"{where}.edges", edges, "strictly increasing numbers")
 
     @levels.validator
