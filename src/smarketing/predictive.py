@@ -341,10 +341,6 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
 def _base(value: object) -> float:
     return _finite(value, "PredictiveModel.base")
 
@@ -446,9 +442,4 @@ class PredictiveModel:
             contributions[name] = points
             z += points
         probability = _sigmoid(z)
-        prediction: Prediction = _new(Prediction)
-        _set(prediction, "probability", probability)
-        _set(prediction, "contributions", contributions)
-        _set(prediction, "base", self.base)
-        _set(prediction, "grade", self.grade(probability))
-        return prediction
+        return Prediction(probability, contributions, self.base, self.grade(probability))
