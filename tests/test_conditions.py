@@ -388,6 +388,22 @@ class TestSafeParsing:
             sm.parse_condition(text)
         assert info.value.piece is not None
 
+    @pytest.mark.parametrize(
+        ("text", "value", "expected"),
+        [("matches(a, '(')", "(", "a regular expression"), ("`__x` == 1", "__x", "a fact name")],
+    )
+    def test_a_nodes_own_error_is_kept_as_the_cause(
+        self, text: str, value: str, expected: str
+    ) -> None:
+        """The parser adds the condition's text to a node's error, keeping what was expected and
+        the node's error (with its value) as the cause."""
+        with pytest.raises(sm.ConfigError) as info:
+            sm.parse_condition(text)
+        cause = info.value.__cause__
+        assert isinstance(cause, sm.ValidationError)
+        assert (cause.value, cause.expected, info.value.expected) == (value, expected, expected)
+        assert str(cause).rstrip(".") in str(info.value)
+
     def test_rejects_huge_texts_before_parsing(self) -> None:
         """A huge text is refused without being parsed."""
         with pytest.raises(sm.ConfigError, match="at most"):

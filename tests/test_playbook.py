@@ -204,6 +204,19 @@ class TestErrors:
         assert info.value.key is not None and info.value.key.startswith(key)
         assert str(info.value).startswith("pb.toml")
 
+    def test_a_constructors_error_is_named_for_the_file_and_kept_as_the_cause(self) -> None:
+        """The reader words a part's own error once: file and key path added, the original's
+        value and expected kept, and the original chained as the cause."""
+        data = {"personas": {"list": [{"name": "X", "traits": [{"when": "a == 1", "weight": 0}]}]}}
+        with pytest.raises(sm.ConfigError) as info:
+            sm.Playbook.from_dict(data, source="pb.toml")
+        err, cause = info.value, info.value.__cause__
+        assert isinstance(cause, sm.SmarketingError)
+        assert str(err) == f"pb.toml: personas.list[0].traits[0].weight: {cause}"
+        assert err.value == 0
+        assert (err.value, err.expected) == (cause.value, cause.expected)  # type: ignore[attr-defined]
+        assert err.key == "personas.list[0].traits[0].weight"
+
     def test_errors_in_a_file_name_the_file_and_line(self, tmp_path: Path) -> None:
         """A typo in a file is named with its line."""
         path = write(tmp_path, "[scoring]\nengagement_cap = 100\nfit_capp = 5\n")

@@ -119,6 +119,15 @@ class TestMalformedData:
             sm.from_dict(sm.Condition, "a ==")
         assert sm.from_dict(sm.Condition, sm.always()) == sm.always()
 
+    def test_the_parsers_error_is_worded_once_and_kept_as_the_cause(self) -> None:
+        """from_dict words the parser's ConfigError once, as data's error, and chains it."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.from_dict(sm.Condition, "a ==")
+        err, cause = info.value, info.value.__cause__
+        assert isinstance(cause, sm.ConfigError)
+        assert str(err) == f"$: {cause}"
+        assert (err.where, err.expected, err.value) == ("$", "a condition's text", "a ==")
+
     def test_unknown_types_are_named(self, t0: datetime) -> None:
         """Only public value types are supported."""
         with pytest.raises(sm.ValidationError, match="does not know"):

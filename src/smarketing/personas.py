@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, cast
 
 import attrs
@@ -32,7 +32,7 @@ import attrs
 from smarketing import _format
 from smarketing import _validate as _v
 from smarketing._titles import DEPARTMENTS, SENIORITIES, JobTitle, parse_title
-from smarketing.conditions import Condition, Verdict, compile_all
+from smarketing.conditions import Condition, Program, compile_all
 from smarketing.errors import ConfigError, ValidationError
 from smarketing.facts import DERIVED_FACTS, FactsOrLead, fact_view
 from smarketing.leads import Lead
@@ -312,7 +312,9 @@ class _Plan(NamedTuple):
     steps: tuple[tuple[int, float, bool, Trait], ...]  # (condition index, weight, required, trait)
 
 
-def _check_personas(_instance: object, _attribute: object, value: object) -> None:
+def _matcher_personas(personas: Iterable[Persona]) -> tuple[Persona, ...]:
+    """The matcher's personas, checked as they are set, before the matcher compiles them."""
+    value: object = _persona_tuple(personas)  # the argument as given when not a collection
     if not isinstance(value, tuple):
         msg = f"PersonaMatcher: personas must be a list of Persona (got {value!r})."
         raise ConfigError(msg, key="personas", piece=value)
@@ -328,6 +330,7 @@ def _check_personas(_instance: object, _attribute: object, value: object) -> Non
                 f"personas[{i}]); a match must say which persona it is, so names are unique."
             )
             raise ConfigError(msg, key=f"personas[{i}].name", piece=persona.name)
+    return value
 
 
 def _check_min_confidence(_instance: object, _attribute: object, value: object) -> None:
@@ -347,29 +350,30 @@ class PersonaMatcher:
     share is evaluated once per call.
     """
 
-    personas: tuple[Persona, ...] = attrs.field(converter=_persona_tuple, validator=_check_personas)
+    personas: tuple[Persona, ...] = attrs.field(converter=_matcher_personas)
     min_confidence: float = attrs.field(
         default=0.0, converter=_v.to_float, validator=_check_min_confidence
     )
-    _verdicts: Callable[[Mapping[str, object]], list[Verdict]] = attrs.field(
-        init=False, eq=False, repr=False
-    )  # the distinct trait conditions' verdicts; each plan step says where its trait's is
+    # Every trait's condition compiled in one step (a condition several personas share runs
+    # once); each plan step says where its trait's verdict is in the program's answer.
+    _program: Program = attrs.field(init=False, eq=False, repr=False)
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        # One compile step for every trait: a condition several personas share runs once.
-        program = compile_all([t.condition for p in self.personas for t in p.traits])
-        at = iter(program.at)
-        plans = [
+    @_program.default
+    def _compile(self) -> Program:
+        return compile_all([t.condition for p in self.personas for t in p.traits])
+
+    @_plans.default
+    def _plan(self) -> tuple[_Plan, ...]:
+        at = iter(self._program.at)
+        return tuple(
             _Plan(
                 persona,
                 persona.total_weight,
                 tuple((next(at), t.weight, t.required, t) for t in persona.traits),
             )
             for persona in self.personas
-        ]
-        object.__setattr__(self, "_verdicts", program.run)
-        object.__setattr__(self, "_plans", tuple(plans))
+        )
 
     def rank(self, facts_or_lead: FactsOrLead) -> tuple[PersonaMatch, ...]:
         """Every persona's match, best first.
@@ -378,7 +382,7 @@ class PersonaMatcher:
         by a required trait come last, with confidence 0, in the order given.
         """
         facts = fact_view(facts_or_lead).plain()
-        verdicts = self._verdicts(facts)
+        verdicts = self._program.run(facts)
         plans = self._plans
         scores = [_score(plan, verdicts) for plan in plans]
         order = sorted(range(len(plans)), key=lambda n: (scores[n] is None, -(scores[n] or 0.0), n))
@@ -390,7 +394,7 @@ class PersonaMatcher:
         Never a ruled-out persona, and never a confidence of 0.
         """
         facts = fact_view(facts_or_lead).plain()
-        verdicts = self._verdicts(facts)
+        verdicts = self._program.run(facts)
         best, best_score = None, 0.0
         for plan in self._plans:
             score = _score(plan, verdicts)

@@ -23,6 +23,7 @@ log-odds plus one contribution per field (and per chosen pair of fields).
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -118,24 +119,33 @@ class Bins:
     and a level in slot ``2 + levels.index(level)``.
     """
 
-    field: str
+    field: str = attrs.field()
     edges: tuple[float, ...] = attrs.field(default=(), converter=_numbers)
     levels: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     _index: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.field, str) or not self.field:
-            raise _reject("Bins.field", self.field, "a field name (non-empty text)")
+    @_index.default
+    def _index_levels(self) -> Mapping[str, int]:
+        return MappingProxyType({level: i + 2 for i, level in enumerate(self.levels)})
+
+    @field.validator
+    def _check_field(self, _attribute: object, field: object) -> None:
+        if not isinstance(field, str) or not field:
+            raise _reject("Bins.field", field, "a field name (non-empty text)")
+
+    @edges.validator
+    def _check_edges(self, _attribute: object, edges: tuple[float, ...]) -> None:
         where = f"Bins({self.field!r})"
-        if self.edges and self.levels:
+        if edges and self.levels:
             msg = f"{where}: give edges (a number field) or levels (a category field), not both."
             raise _v.definition(msg, value=self, where=where, expected="edges or levels")
-        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
-            raise _reject(f"{where}.edges", self.edges, "strictly increasing numbers")
-        if len(set(self.levels)) != len(self.levels):
-            raise _reject(f"{where}.levels", self.levels, "distinct levels")
-        index = {level: i + 2 for i, level in enumerate(self.levels)}
-        object.__setattr__(self, "_index", MappingProxyType(index))
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            raise _reject(f"{where}.edges", edges, "strictly increasing numbers")
+
+    @levels.validator
+    def _check_levels(self, _attribute: object, levels: tuple[str, ...]) -> None:
+        if len(set(levels)) != len(levels):
+            raise _reject(f"Bins({self.field!r}).levels", levels, "distinct levels")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt from its data, so that its look-up index is never pickled.
@@ -183,20 +193,29 @@ def _scores(value: Iterable[object]) -> tuple[float, ...]:
 class Shape:
     """One field's learned shape: a contribution to the log-odds for each slot of ``bins``."""
 
-    bins: Bins
+    bins: Bins = attrs.field()
     scores: tuple[float, ...] = attrs.field(converter=_scores)
 
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.bins, Bins):
-            raise _reject("Shape.bins", self.bins, "a Bins")
-        if len(self.scores) != self.bins.size:
+    @bins.validator
+    def _check_bins(self, _attribute: object, bins: object) -> None:
+        if not isinstance(bins, Bins):
+            raise _reject("Shape.bins", bins, "a Bins")
+
+    @scores.validator
+    def _check_scores(self, _attribute: object, scores: tuple[float, ...]) -> None:
+        if len(scores) != self.bins.size:
             where = f"Shape({self.bins.field!r}).scores"
-            raise _reject(where, len(self.scores), f"{self.bins.size} scores, one per slot")
+            raise _reject(where, len(scores), f"{self.bins.size} scores, one per slot")
 
     @property
     def name(self) -> str:
         """The contribution's name: the field's."""
         return self.bins.field
+
+
+def _check_side(arg: str, value: object) -> None:
+    if not isinstance(value, Bins):
+        raise _reject(f"Pair.{arg}", value, "a Bins")
 
 
 @attrs.frozen
@@ -207,19 +226,20 @@ class Pair:
     ``i * right.size + j``.
     """
 
-    left: Bins
-    right: Bins
+    left: Bins = attrs.field(validator=lambda _s, _a, v: _check_side("left", v))
+    right: Bins = attrs.field(validator=lambda _s, _a, v: _check_side("right", v))
     scores: tuple[float, ...] = attrs.field(converter=_scores)
 
-    def __attrs_post_init__(self) -> None:
-        for arg in ("left", "right"):
-            if not isinstance(getattr(self, arg), Bins):
-                raise _reject(f"Pair.{arg}", getattr(self, arg), "a Bins")
-        if self.left.field == self.right.field:
-            raise _reject("Pair.right", self.right.field, "a field other than the left one")
+    @right.validator
+    def _check_fields(self, _attribute: object, right: Bins) -> None:
+        if self.left.field == right.field:
+            raise _reject("Pair.right", right.field, "a field other than the left one")
+
+    @scores.validator
+    def _check_scores(self, _attribute: object, scores: tuple[float, ...]) -> None:
         size = self.left.size * self.right.size
-        if len(self.scores) != size:
-            raise _reject(f"Pair({self.name!r}).scores", len(self.scores), f"{size} scores")
+        if len(scores) != size:
+            raise _reject(f"Pair({self.name!r}).scores", len(scores), f"{size} scores")
 
     @property
     def name(self) -> str:
@@ -321,10 +341,6 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
 def _base(value: object) -> float:
     return _finite(value, "PredictiveModel.base")
 
@@ -349,11 +365,9 @@ class PredictiveModel:
     _table: tuple[Any, ...] = attrs.field(init=False, eq=False, repr=False)
     _thresholds: tuple[tuple[float, str], ...] = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        names = [s.name for s in self.shapes]
-        if len(set(names)) != len(names):
-            raise _reject("PredictiveModel.shapes", names, "one shape per field")
-        # Compile once: per field its name, edges or level index, scores; then the pairs.
+    @_table.default
+    def _compile(self) -> tuple[Any, ...]:
+        # Once: per field its name, edges or level index, scores; then the pairs.
         mains = tuple(
             (s.name, s.bins._index if s.bins.levels else None, s.bins.edges, s.scores)
             for s in self.shapes
@@ -362,9 +376,17 @@ class PredictiveModel:
             (p.name, p.left.field, p.left.slot, p.right.field, p.right.slot, p.right.size, p.scores)
             for p in self.pairs
         )
-        _set(self, "_table", (mains, pairs))
-        thresholds = tuple(sorted(((t, g) for g, t in self.grades.items()), reverse=True))
-        _set(self, "_thresholds", thresholds)
+        return (mains, pairs)
+
+    @_thresholds.default
+    def _rank_grades(self) -> tuple[tuple[float, str], ...]:
+        return tuple(sorted(((t, g) for g, t in self.grades.items()), reverse=True))
+
+    @shapes.validator
+    def _check_shapes(self, _attribute: object, shapes: tuple[Shape, ...]) -> None:
+        names = [s.name for s in shapes]
+        if len(set(names)) != len(names):
+            raise _reject("PredictiveModel.shapes", names, "one shape per field")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt from its data, so that the compiled look-up tables are never pickled.
@@ -420,9 +442,4 @@ class PredictiveModel:
             contributions[name] = points
             z += points
         probability = _sigmoid(z)
-        prediction: Prediction = _new(Prediction)
-        _set(prediction, "probability", probability)
-        _set(prediction, "contributions", contributions)
-        _set(prediction, "base", self.base)
-        _set(prediction, "grade", self.grade(probability))
-        return prediction
+        return Prediction(probability, contributions, self.base, self.grade(probability))

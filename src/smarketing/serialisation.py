@@ -184,7 +184,7 @@ def _structure_duration(value: object, _type: object) -> Duration:
     try:
         return parse_duration(value)
     except ConfigError as exc:
-        raise ValidationError(str(exc), value=value, expected="a duration") from None
+        raise _unreadable(exc, value, str(exc), None, "a duration") from exc
 
 
 def _structure_timedelta(value: object, _type: object) -> timedelta:
@@ -212,7 +212,7 @@ def _structure_condition(value: object, _type: object) -> Condition:
     try:
         return parse_condition(value)  # type: ignore[arg-type]
     except ConfigError as exc:
-        raise ValidationError(str(exc), value=value, expected="a condition's text") from None
+        raise _unreadable(exc, value, str(exc), None, "a condition's text") from exc
 
 
 def _structure_fact(value: object, _type: object) -> FactValue:
@@ -690,12 +690,12 @@ def from_dict(cls: type[T], data: object) -> T:
     the data (``$.history[0].at``) and the problem.
     """
     if isinstance(cls, type) and issubclass(cls, Condition):
+        if isinstance(data, Condition):
+            return data  # type: ignore[return-value]
         try:
-            return _structure_condition(data, cls)  # type: ignore[return-value]
-        except ValidationError as exc:
-            raise ValidationError(
-                f"$: {exc}", value=data, where="$", expected="a condition's text"
-            ) from None
+            return parse_condition(data)  # type: ignore[arg-type, return-value]
+        except ConfigError as exc:
+            raise _unreadable(exc, data, f"$: {exc}", "$", "a condition's text") from exc
     if cls not in _SUPPORTED and not _reads_itself(cls):
         name = getattr(cls, "__name__", cls)
         msg = f"from_dict() does not know {name!r} (it knows {_KNOWN})."
@@ -707,15 +707,26 @@ def from_dict(cls: type[T], data: object) -> T:
         try:
             return cls.from_dict(data)  # type: ignore[attr-defined, no-any-return]
         except ConfigError as exc:
-            raise ValidationError(str(exc), value=data, where=exc.key or "$") from None
+            raise _unreadable(exc, data, str(exc), exc.key or "$", exc.expected) from exc
     try:
         return _CONVERTER.structure(data, cls)
     except BaseValidationError as exc:
         problems = cattrs.transform_error(exc, path="$", format_exception=_describe)
         msg = f"cannot read a {cls.__name__}: " + "; ".join(problems) + "."
-        raise ValidationError(
-            msg, value=data, where=_first_path(problems), expected=cls.__name__
-        ) from None
+        raise _unreadable(exc, data, msg, _first_path(problems), cls.__name__) from exc
+
+
+def _unreadable(
+    exc: Exception, data: object, msg: str, where: str | None, expected: str | None
+) -> ValidationError:
+    """The one place an error met while reading data becomes the converter's error.
+
+    Data given to the converter is runtime input, so what the readers raise (a definition's
+    ``ConfigError`` from the duration or condition parser, cattrs' collected errors) is a
+    ``ValidationError``; ``msg`` and ``where`` name the path inside the data when known. Raise
+    it ``from exc``: the original, with its own value and expected, stays the cause.
+    """
+    return ValidationError(msg, value=data, where=where, expected=expected)
 
 
 def _describe(exc: BaseException, type_: type | None) -> str:

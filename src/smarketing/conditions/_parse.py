@@ -65,7 +65,9 @@ class _Parser:
         self.code = text
         self.quoted: dict[str, str] = {}
 
-    def fail(self, node: ast.AST | None, problem: str) -> ConfigError:
+    def fail(
+        self, node: ast.AST | None, problem: str, *, expected: str | None = None
+    ) -> ConfigError:
         piece = ast.get_source_segment(self.code, node) if node is not None else None
         if piece is not None:
             for placeholder, name in self.quoted.items():
@@ -76,7 +78,12 @@ class _Parser:
         if piece and len(piece) > 80:
             at = f" {piece[:77]!r}..."
         msg = f"condition {text!r}{where}: {problem}{at and ':'}{at}."
-        return ConfigError(msg, source=self.source, piece=piece or self.text)
+        return ConfigError(msg, source=self.source, piece=piece or self.text, expected=expected)
+
+    def reword(self, node: ast.AST | None, exc: ValidationError) -> ConfigError:
+        """A node's own error as the condition's: the text and the piece at fault added, what
+        was expected kept; raise it ``from exc`` (the node's error, with its value)."""
+        return self.fail(node, str(exc).rstrip("."), expected=exc.expected)
 
     def parse(self) -> Condition:
         text: object = self.text
@@ -155,7 +162,7 @@ class _Parser:
                 try:
                     _check_name(name, "a backquoted name")
                 except ValidationError as exc:
-                    raise self.fail(None, str(exc).rstrip(".")) from None
+                    raise self.reword(None, exc) from exc
                 placeholder = f"{prefix}{len(self.quoted)}"
                 self.quoted[placeholder] = name
                 out.append(placeholder)
@@ -246,7 +253,7 @@ class _Parser:
         try:
             return build(self, node.args)
         except ValidationError as exc:
-            raise self.fail(node, str(exc).rstrip(".")) from None
+            raise self.reword(node, exc) from exc
 
 
 def _string_end(text: str, start: int) -> int:

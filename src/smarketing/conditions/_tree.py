@@ -114,6 +114,11 @@ def _to_values(values: object, where: str) -> frozenset[Scalar]:
     return frozenset(_check_scalar(v, f"{where} item") for v in values)
 
 
+def _fact_name(name: str) -> str:
+    """A node's ``name``, checked as it is set (a converter), so derived values can read it."""
+    return _check_name(name, "field name")
+
+
 def _is_in_values(values: Iterable[Scalar]) -> frozenset[Scalar]:
     return _to_values(values, "is_in values")
 
@@ -275,6 +280,17 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
 }
 
 
+def _operator(op: str) -> str:
+    if op not in _OPS:
+        msg = f"comparison operator must be one of {', '.join(_OPS)} (got {op!r})."
+        raise ValidationError(msg, value=op, where="Compare.op", expected=" ".join(_OPS))
+    return op
+
+
+def _compared_value(value: Scalar) -> Scalar:
+    return _check_scalar(value, "compared value")
+
+
 @attrs.frozen(repr=False)
 class Compare(_Leaf):
     """``name <op> value`` for ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``.
@@ -283,21 +299,19 @@ class Compare(_Leaf):
     ``==`` and the orderings are ``False``, ``!=`` is ``True``.
     """
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
-    op: str = attrs.field()
-    value: Scalar = attrs.field(validator=lambda _s, _a, v: _check_scalar(v, "compared value"))
+    name: str = attrs.field(converter=_fact_name)
+    op: str = attrs.field(converter=_operator)
+    value: Scalar = attrs.field(converter=_compared_value)
     _fn: Callable[[Any, Any], Any] = attrs.field(init=False, eq=False, hash=False, repr=False)
-    _kind: str = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _kind: str | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    @op.validator
-    def _check_op(self, _attribute: object, op: object) -> None:
-        if op not in _OPS:
-            msg = f"comparison operator must be one of {', '.join(_OPS)} (got {op!r})."
-            raise ValidationError(msg, value=op, where="Compare.op", expected=" ".join(_OPS))
+    @_fn.default
+    def _operation(self) -> Callable[[Any, Any], Any]:
+        return _COMPARE[self.op]
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_fn", _COMPARE[self.op])
-        object.__setattr__(self, "_kind", _kind(self.value))
+    @_kind.default
+    def _value_kind(self) -> str | None:
+        return _kind(self.value)
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Compare the fact with the value; ``None`` when the fact is unknown."""
@@ -316,12 +330,13 @@ class Compare(_Leaf):
 class IsIn(_Leaf):
     """``name in (a, b, ...)``: the fact equals one of the values."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
     values: frozenset[Scalar] = attrs.field(converter=_is_in_values)
     _keys: frozenset[tuple[str, Scalar]] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_keys", frozenset(_scalar_key(v) for v in self.values))
+    @_keys.default
+    def _typed_values(self) -> frozenset[tuple[str, Scalar]]:
+        return frozenset(_scalar_key(v) for v in self.values)
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the fact is one of the values; ``None`` when it is unknown."""
@@ -339,11 +354,12 @@ class IsIn(_Leaf):
 class Between(_Leaf):
     """``between(name, low, high)``: ``low <= fact <= high`` (inclusive)."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
     low: Scalar = attrs.field(validator=lambda _s, _a, v: _check_scalar(v, "between low"))
     high: Scalar = attrs.field(validator=lambda _s, _a, v: _check_scalar(v, "between high"))
 
-    def __attrs_post_init__(self) -> None:
+    @high.validator
+    def _check_range(self, _attribute: object, _high: object) -> None:
         if _kind(self.low) != _kind(self.high) or _kind(self.low) == "b":
             msg = (
                 f"between({_render_name(self.name)}, ...) needs two numbers or two strings "
@@ -380,18 +396,17 @@ def _text_items(v: object) -> tuple[str, ...] | None:
 class Contains(_Leaf):
     """``contains(name, 'text')``: case-insensitive substring (of any item of a list fact)."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
     text: str = attrs.field()
     _folded: str = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    @text.validator
-    def _check_text(self, _attribute: object, text: object) -> None:
+    @_folded.default
+    def _fold(self) -> str:
+        text: object = self.text
         if not isinstance(text, str):
             msg = f"contains({_render_name(self.name)}, ...) needs text to look for (got {text!r})."
             raise ValidationError(msg, value=text, where="contains", expected="a string")
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_folded", self.text.casefold())
+        return text.casefold()
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the fact contains the text, ignoring case; ``None`` when unknown."""
@@ -409,18 +424,18 @@ class Contains(_Leaf):
 class ContainsAny(_Leaf):
     """``contains_any(name, ('a', 'b'))``: the fact contains any of the texts, ignoring case."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
     texts: frozenset[str] = attrs.field(converter=_contains_any_texts)
     _folded: tuple[str, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
+    @_folded.default
+    def _fold(self) -> tuple[str, ...]:
         bad = [t for t in self.texts if not isinstance(t, str)]
         if bad:
             name = _render_name(self.name)
             msg = f"contains_any({name}, ...) needs texts to look for (got {bad[0]!r})."
             raise ValidationError(msg, value=bad[0], where="contains_any", expected="strings")
-        folded = tuple(sorted({t.casefold() for t in self.texts}))
-        object.__setattr__(self, "_folded", folded)
+        return tuple(sorted({t.casefold() for t in self.texts}))
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the fact contains one of the texts, ignoring case; ``None`` when unknown."""
@@ -438,11 +453,12 @@ class ContainsAny(_Leaf):
 class Matches(_Leaf):
     """``matches(name, 'regex')``: the regular expression is found in the text fact."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
     pattern: str = attrs.field()
     _regex: re.Pattern[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
+    @_regex.default
+    def _compile(self) -> re.Pattern[str]:
         pattern: object = self.pattern
         if not isinstance(pattern, str):
             name = _render_name(self.name)
@@ -456,7 +472,7 @@ class Matches(_Leaf):
             raise ValidationError(
                 msg, value=self.pattern, where="matches", expected="a regular expression"
             ) from None
-        object.__setattr__(self, "_regex", regex)
+        return regex
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the pattern is found in the text fact; ``None`` when it is unknown."""
@@ -473,7 +489,7 @@ class Matches(_Leaf):
 class Exists(_Leaf):
     """``exists(name)``: the fact is known. Never undetermined."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the fact is known."""
@@ -491,7 +507,7 @@ class Exists(_Leaf):
 class Missing(_Leaf):
     """``missing(name)``: the fact is not known. Never undetermined."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the fact is unknown."""
@@ -521,18 +537,25 @@ def _flatten(parts: Iterable[object], kind: type[_Junction]) -> tuple[Condition,
     return tuple(out)
 
 
+def _joined(parts: Iterable[Condition], self: Any) -> tuple[Condition, ...]:
+    """A junction's parts, flattened (a converter: it needs the junction's kind)."""
+    return _flatten(parts, type(self))
+
+
 @attrs.frozen(repr=False)
 class _Junction(Condition):
     """Parts joined by ``and`` or ``or``; nested joins of the same kind are flattened."""
 
     _word: ClassVar[str]
-    parts: tuple[Condition, ...] = attrs.field()
+    # mypy's attrs plugin does not read attrs.Converter yet: it types the argument as Any.
+    parts: tuple[Condition, ...] = attrs.field(
+        converter=attrs.Converter(_joined, takes_self=True)  # type: ignore[misc]
+    )
     _fields: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        parts = _flatten(self.parts, type(self))
-        object.__setattr__(self, "parts", parts)
-        object.__setattr__(self, "_fields", frozenset().union(*(p.fields for p in parts)))
+    @_fields.default
+    def _read(self) -> frozenset[str]:
+        return frozenset().union(*(p.fields for p in self.parts))
 
     @property
     def fields(self) -> frozenset[str]:
@@ -650,7 +673,7 @@ def any_of(*conditions: Condition) -> Condition:
 class Field:
     """A fact name, from which predicates are built: ``field("company_size") >= 50``."""
 
-    name: str = attrs.field(validator=lambda _s, _a, v: _check_name(v, "field name"))
+    name: str = attrs.field(converter=_fact_name)
 
     def __eq__(self, value: Scalar) -> Condition:  # type: ignore[override]
         return Compare(self.name, "==", value)

@@ -12,7 +12,7 @@ from typing import Any
 from smarketing._durations import parse_duration
 from smarketing.conditions import Condition, parse_condition
 from smarketing.config._spec import Key
-from smarketing.errors import ConfigError
+from smarketing.errors import ConfigError, SmarketingError
 
 # --- errors -----------------------------------------------------------------------------------
 
@@ -26,7 +26,13 @@ class Source:
         self.worded: set[int] = set()  # errors already worded for the file, passed on as is
 
     def error(
-        self, path: str, problem: str, *, piece: object = None, suggestion: str | None = None
+        self,
+        path: str,
+        problem: str,
+        *,
+        piece: object = None,
+        suggestion: str | None = None,
+        expected: str | None = None,
     ) -> ConfigError:
         line = self.line_of(path)
         where = self.name or "playbook"
@@ -35,10 +41,29 @@ class Source:
         hint = f" Did you mean {suggestion!r}?" if suggestion else ""
         msg = f"{where}{at}:{key} {problem}{hint}"
         error = ConfigError(
-            msg, source=self.name, key=path or None, line=line, piece=piece, suggestion=suggestion
+            msg,
+            source=self.name,
+            key=path or None,
+            line=line,
+            piece=piece,
+            suggestion=suggestion,
+            expected=expected,
         )
         self.worded.add(id(error))
         return error
+
+    def reword(self, path: str, exc: SmarketingError, problem: str | None = None) -> ConfigError:
+        """``exc``, raised by code that cannot know the file, as the file's error at ``path``.
+
+        The one place a smarketing error is translated for a file: the message gains the file
+        name, the line and the key path (``problem`` replaces the original's text when given);
+        the original's value and expected carry over, and it stays the ``__cause__``.
+        Raise the result ``from exc``.
+        """
+        value = getattr(exc, "value", None)
+        expected = getattr(exc, "expected", None)
+        text = str(exc) if problem is None else problem
+        return self.error(path, text, piece=value, expected=expected)
 
     def line_of(self, path: str) -> int | None:
         """The line of the last key of ``path`` in the file, when it can be found."""
@@ -157,8 +182,7 @@ def _check_leaf(value: object, key: Key, path: str, src: Source) -> Any:
         try:
             return parse_duration(value)
         except ConfigError as exc:
-            problem = str(exc).split(" is not a duration ", 1)[-1]
-            raise src.error(path, f"{value!r} is not a duration {problem}", piece=value) from None
+            raise src.reword(path, exc) from exc
     if kind == "clock":
         if isinstance(value, time):
             return value
@@ -185,7 +209,7 @@ def _condition(value: object, path: str, src: Source) -> Condition:
         return parse_condition(value)
     except ConfigError as exc:
         problem = str(exc).removeprefix(f"condition {value!r}: ")
-        raise src.error(path, f"{value!r}: {problem}", piece=exc.piece) from None
+        raise src.reword(path, exc, f"{value!r}: {problem}") from exc
 
 
 def _type(value: object) -> str:

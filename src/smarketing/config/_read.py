@@ -20,7 +20,7 @@ from smarketing.config._defaults import DEFAULT_FILE, effective_data, packaged
 from smarketing.config._parts import Assemble, P, PlaybookParts
 from smarketing.config._spec import SPEC
 from smarketing.dataspec import DataSpec
-from smarketing.errors import ConfigError, SmarketingError, ValidationError
+from smarketing.errors import ConfigError, SmarketingError
 from smarketing.facts import DERIVED_FACTS
 from smarketing.funnel import SLA
 from smarketing.lifecycle import DEFAULT_MQL, DEFAULT_SQL, Lifecycle, Stage, Transition
@@ -154,18 +154,16 @@ def _predictive(data: Mapping[str, Any] | None, src: Source) -> PredictiveModel 
             raise src.error(path, problem, piece=data["model"]) from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise src.error(path, f"{file} is not a JSON model ({exc}).", piece=str(file)) from None
-    try:
-        return structure(PredictiveModel, raw)
-    except ValidationError as exc:
-        raise src.error(path, str(exc), piece=exc.where) from None
+    return _guarded(src, path, partial(structure, PredictiveModel, raw))
 
 
 def _guarded(
     src: Source, path: str, build: Callable[[], T], fields: Mapping[str, int] | None = None
 ) -> T:
-    """Run a constructor; its own errors become ConfigErrors naming the key path.
+    """Run a constructor; its own errors become the file's ConfigErrors (`Source.reword`).
 
-    ``fields`` maps form field names to their index, to name a field's key path.
+    An error already worded for the file passes as is. ``fields`` maps form field names to
+    their index, to name a field's key path.
     """
     fields = fields or {}
     try:
@@ -178,7 +176,7 @@ def _guarded(
         if path == "forms" and key is not None and key.split(".")[0] in fields:
             name, _, rest = key.partition(".")
             where = f"forms.fields[{fields[name]}]" + (f".{rest}" if rest else "")
-        raise src.error(where, str(exc), piece=getattr(exc, "piece", None)) from None
+        raise src.reword(where, exc) from exc
 
 
 def _renamed(field: Mapping[str, Any]) -> dict[str, Any]:
