@@ -395,6 +395,25 @@ def trusted_lead(
     return lead
 
 
+def moved_lead(lead: Lead, change: StageChange, high_water: str) -> Lead:
+    """``lead`` after ``change``: its new stage, the change appended to its history, and its
+    high-water mark. For the lifecycle, which built ``change`` (checked by its constructor)
+    from a valid lead and one of its own moves, so nothing needs checking again: re-running
+    ``Lead``'s validators (a copy of the fields and a look at every past change) took
+    Lifecycle.fire from 24 to 47 µs a lead (benchmarks/bench_lifecycle.py, 4 moves).
+    """
+    moved: Lead = _new(Lead)
+    set_id, set_stage, set_created, set_source, set_fields, set_history, set_high = _lead_slots
+    set_id(moved, lead.id)
+    set_stage(moved, change.to_stage)
+    set_created(moved, lead.created_at)
+    set_source(moved, lead.source)
+    set_fields(moved, lead.fields)
+    set_history(moved, (*lead.history, change))
+    set_high(moved, high_water)
+    return moved
+
+
 def trusted_activity(
     lead_id: str, kind: str, at: datetime, properties: Mapping[str, object]
 ) -> Activity:

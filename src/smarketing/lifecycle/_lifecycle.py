@@ -21,7 +21,7 @@ from smarketing.conditions import (
 )
 from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
 from smarketing.facts import fact_view
-from smarketing.leads import Lead, StageChange
+from smarketing.leads import Lead, StageChange, moved_lead
 from smarketing.lifecycle._parts import Stage, Transition, _to_stages, _to_transitions
 
 #: The default marketing-qualified definition: enough score, and a good fit grade.
@@ -331,15 +331,7 @@ class Lifecycle:
         if rank is not None and rank > self._rank.get(high, -1):
             high = dest
         change = StageChange(lead.stage, dest, move.trigger, at, actor, reason or None)
-        return Lead(
-            lead.id,
-            dest,
-            lead.created_at,
-            lead.source,
-            lead.fields,
-            (*lead.history, change),
-            high,
-        )
+        return moved_lead(lead, change, high)
 
     def _not_a_move(
         self, lead: Lead, trigger: str, facts: Mapping[str, object] | None
