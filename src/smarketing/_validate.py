@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Any, Final, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -30,6 +30,8 @@ from smarketing._format import shown
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 
 __all__ = [
+    "MAX_DURATION",
+    "MAX_DURATION_TEXT",
     "ErrorKind",
     "Validator",
     "aware",
@@ -53,6 +55,13 @@ __all__ = [
 
 _T = TypeVar("_T")
 _MAX_FLOAT = 1.7976931348623157e308  # sys.float_info.max: the largest float
+
+#: The longest duration the library accepts (a half-life, a window, an SLA, a refresh time):
+#: 100 years of 365.25 days. Written as text (``_durations``) or given as a ``timedelta``, a
+#: longer one is an error; so adding one to any time of year 1 to 9899 stays in the calendar.
+MAX_DURATION: Final = timedelta(days=36525)
+#: :data:`MAX_DURATION` as the messages name it.
+MAX_DURATION_TEXT: Final = "100 years"
 
 #: What ``attrs.field(validator=...)`` takes.
 Validator: TypeAlias = "Callable[[Any, attrs.Attribute[Any], Any], None]"
@@ -213,11 +222,15 @@ def positive_duration(
     optional: bool = False,
     label: str | None = None,
 ) -> timedelta | None:
-    """A ``timedelta`` longer than zero (or ``None`` when ``optional``)."""
+    """A ``timedelta`` longer than zero and at most :data:`MAX_DURATION` (or ``None`` when
+    ``optional``)."""
     if value is None and optional:
         return None
     if not isinstance(value, timedelta) or value <= timedelta(0):
         raise _fail(error, where, value, "a positive timedelta", label)
+    if value > MAX_DURATION:
+        expected = f"a timedelta of at most {MAX_DURATION_TEXT} ({MAX_DURATION.days} days)"
+        raise _fail(error, where, value, expected, label)
     return value
 
 

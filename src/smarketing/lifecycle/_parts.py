@@ -46,9 +46,8 @@ class Stage:
 
     @max_age.validator
     def _check_max_age(self, _attribute: object, value: object) -> None:
-        if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
-            msg = f"stage {self.name!r}: max_age must be a positive timedelta (got {value!r})."
-            raise ConfigError(msg, key=f"{self.name}.max_age", piece=value)
+        where, label = f"Stage({self.name!r}).max_age", f"stage {self.name!r}"
+        _v.positive_duration(value, where, error=_v.definition, optional=True, label=label)
 
     @property
     def open(self) -> bool:
