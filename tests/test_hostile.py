@@ -68,3 +68,24 @@ class TestDurations:
         line = one_error_line(capsys.readouterr().err)
         assert "refresh_after" in line
         assert "longer than 100 years" in line
+
+
+# --- the planner: a refresh time past the calendar's end ----------------------------------------
+
+
+def test_a_refresh_past_the_end_of_the_calendar_is_never_due() -> None:
+    """A field learned in year 9999 is fresh for good: its refresh time lies past datetime.max."""
+    planner = sm.ProfilePlanner(
+        [
+            sm.FormField("country", refresh_after=relativedelta(months=12)),
+            sm.FormField("company", refresh_after=timedelta(days=30)),
+            sm.FormField("budget"),
+        ],
+        max_fields=3,
+    )
+    late = datetime(9999, 12, 31, tzinfo=timezone.utc)
+    lead = sm.Lead.new("L-9", at=late, fields={"country": "US", "company": "Acme"})
+    assert planner.plan(lead, at=late).names == ("budget",)
+    # The same fields learned a year earlier are due again.
+    earlier = sm.Lead.new("L-8", at=late - timedelta(days=400), fields={"country": "US"})
+    assert "country" in planner.plan(earlier, at=late).names

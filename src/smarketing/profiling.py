@@ -360,7 +360,11 @@ class ProfilePlanner:
         f = self.catalog[self._order[name]] if name in self._order else None
         if f is None or f.refresh_after is None:
             return True
-        return fv.learned_at + f.refresh_after > at
+        try:
+            return fv.learned_at + f.refresh_after > at
+        except (OverflowError, ValueError):  # "year 10000 is out of range"
+            # The refresh time lies past datetime.max, so no ``at`` reaches it: never due.
+            return True
 
     def _shown(
         self, f: FormField, lead: Lead, at: datetime, submissions: int, position: int
