@@ -3,6 +3,7 @@ reproducer is a ``SmarketingError`` naming the value, or the right answer, never
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -89,3 +90,44 @@ def test_a_refresh_past_the_end_of_the_calendar_is_never_due() -> None:
     # The same fields learned a year earlier are due again.
     earlier = sm.Lead.new("L-8", at=late - timedelta(days=400), fields={"country": "US"})
     assert "country" in planner.plan(earlier, at=late).names
+
+
+# --- scoring: points are bounded where they are defined -----------------------------------------
+
+
+class TestPoints:
+    @pytest.mark.parametrize(
+        "points",
+        [1e308, 10**400, 10**5000, -1e19, 2 * 10**18],
+        ids=["1e308", "10**400", "10**5000", "-1e19", "2*10**18"],
+    )
+    def test_points_past_the_bound_are_a_config_error(self, points: float) -> None:
+        """A rule's points are at most 1e18 either way (10**400 was a traceback in fsum)."""
+        with pytest.raises(sm.ConfigError, match="at most 1e18 points") as info:
+            sm.FitRule("huge", sm.field("industry") == "software", points)
+        assert info.value.where == "FitRule('huge').points"
+        with pytest.raises(sm.ConfigError, match="at most 1e18 points"):
+            sm.EngagementRule("huge", "demo_request", points)
+
+    @pytest.mark.parametrize("arg", ["fit_cap", "engagement_cap", "floor"])
+    def test_caps_past_the_bound_are_a_config_error(self, arg: str) -> None:
+        """Caps and the floor take the same bound (1e308 with a cap was a ValueError)."""
+        with pytest.raises(sm.ConfigError, match="at most 1e18 points") as info:
+            sm.ScoringModel(**{arg: 1e308})  # type: ignore[arg-type]
+        assert info.value.where == f"ScoringModel.{arg}"
+        with pytest.raises(sm.ConfigError, match="at most 1e18 points"):
+            sm.ScoringModel(
+                engagement=[sm.EngagementRule("d", "demo_request", 1, group="web")],
+                group_caps={"web": 1e308},
+            )
+        with pytest.raises(sm.ConfigError, match="at most 1e18 points"):
+            sm.ScoringModel(grades={"A": 1e308, "B": 0})
+
+    def test_the_bound_sums_safely(self) -> None:
+        """Rules at the bound add up, and a cap clamps them, without a float overflow."""
+        rules = [sm.FitRule(f"r{i}", sm.field("id") == "L-1", 10**18) for i in range(3)]
+        lead = sm.Lead.new("L-1", at=T)
+        capped = sm.ScoringModel(fit=rules, fit_cap=10).score(lead, at=T)
+        assert capped.fit <= 10  # past the exact float range the cap still holds
+        assert math.fsum(c.points for c in capped.contributions) == capped.fit
+        assert sm.ScoringModel(fit=rules).score(lead, at=T).fit == 3e18

@@ -32,6 +32,8 @@ from smarketing.errors import ConfigError, SmarketingError, ValidationError
 __all__ = [
     "MAX_DURATION",
     "MAX_DURATION_TEXT",
+    "MAX_POINTS",
+    "MAX_POINTS_TEXT",
     "ErrorKind",
     "Validator",
     "aware",
@@ -45,6 +47,7 @@ __all__ = [
     "listed",
     "name",
     "one_or_many",
+    "points",
     "positive_duration",
     "runtime",
     "text",
@@ -62,6 +65,13 @@ _MAX_FLOAT = 1.7976931348623157e308  # sys.float_info.max: the largest float
 MAX_DURATION: Final = timedelta(days=36525)
 #: :data:`MAX_DURATION` as the messages name it.
 MAX_DURATION_TEXT: Final = "100 years"
+#: The most points, either way, a scoring definition may hold (a rule's points, a cap, the
+#: floor, a grade threshold): 1e18. Far above any playbook's (and past the exact float range,
+#: where caps still hold), and so far below the largest float (1.8e308) that no sum of
+#: contributions, of any number of rules and activities, can overflow.
+MAX_POINTS: Final = 1e18
+#: :data:`MAX_POINTS` as the messages name it.
+MAX_POINTS_TEXT: Final = "1e18"
 
 #: What ``attrs.field(validator=...)`` takes.
 Validator: TypeAlias = "Callable[[Any, attrs.Attribute[Any], Any], None]"
@@ -188,6 +198,30 @@ def finite(
     if not is_number(value):
         raise _fail(error, where, value, expected, label)
     return float(value)  # type: ignore[arg-type]
+
+
+def points(
+    value: object,
+    where: str,
+    *,
+    error: ErrorKind,
+    label: str | None = None,
+    expected: str = "a finite number",
+    optional: bool = False,
+) -> float | None:
+    """A number of points, as a float: finite, and at most :data:`MAX_POINTS` either way (or
+    ``None`` when ``optional``). ``expected`` says what is wanted when it is not a number."""
+    if value is None and optional:
+        return None
+    number: float | int = (
+        value
+        if isinstance(value, int) and not isinstance(value, bool)  # past a float's range too
+        else finite(value, where, error=error, label=label, expected=expected)
+    )
+    if abs(number) > MAX_POINTS:
+        bound = f"a number of at most {MAX_POINTS_TEXT} points either way"
+        raise _fail(error, where, value, bound, label)
+    return float(number)
 
 
 def whole(
