@@ -131,3 +131,14 @@ class TestPoints:
         assert capped.fit <= 10  # past the exact float range the cap still holds
         assert math.fsum(c.points for c in capped.contributions) == capped.fit
         assert sm.ScoringModel(fit=rules).score(lead, at=T).fit == 3e18
+
+
+def test_score_with_activities_none_is_a_validation_error() -> None:
+    """score(activities=None) and score_many(activities=None) name the argument."""
+    model = sm.ScoringModel(engagement=[sm.EngagementRule("demo", "demo_request", 10)])
+    lead = sm.Lead.new("L-1", at=T)
+    with pytest.raises(sm.ValidationError, match=r"activities=\.\.\.\) must be a collection"):
+        model.score(lead, activities=None, at=T)  # type: ignore[arg-type]
+    with pytest.raises(sm.ValidationError, match="activities") as info:
+        model.score_many([lead], activities=None, at=T)  # type: ignore[arg-type]
+    assert info.value.value is None

@@ -258,6 +258,7 @@ class ScoringModel:
         seniority and department from the title (the playbook passes one) is read as it is.
         """
         _v.aware(at, "ScoringModel.score(at=...)")
+        _v.iterable(activities, "ScoringModel.score(activities=...)")
         return self._score(_checked_lead(lead, "score"), activities, at, facts)
 
     def score_many(
@@ -276,6 +277,7 @@ class ScoringModel:
         over that lead's facts, as ``score(facts=...)`` takes it.
         """
         _v.aware(at, "ScoringModel.score_many(at=...)")
+        _v.iterable(activities, "ScoringModel.score_many(activities=...)")
         groups = group_by_lead(activities, owner="ScoringModel")
         empty: tuple[Activity, ...] = ()
         scores = []
