@@ -142,3 +142,84 @@ def test_score_with_activities_none_is_a_validation_error() -> None:
     with pytest.raises(sm.ValidationError, match="activities") as info:
         model.score_many([lead], activities=None, at=T)  # type: ignore[arg-type]
     assert info.value.value is None
+
+
+# --- the lifecycle: its arguments, and what fire is given ---------------------------------------
+
+
+class TestLifecycle:
+    def test_fire_with_a_list_as_trigger_is_a_validation_error(self) -> None:
+        """fire(trigger=[...]) names the trigger argument."""
+        lead = sm.Lead.new("L-1", at=T, stage="mql")
+        with pytest.raises(sm.ValidationError, match="trigger") as info:
+            sm.Lifecycle.default().fire(lead, ["recycle"], at=T, reason="x")  # type: ignore[arg-type]
+        assert info.value.value == ["recycle"]
+
+    @pytest.mark.parametrize("method", ["fire", "allowed", "advance", "stale", "replay"])
+    def test_a_lead_that_is_not_a_lead_is_a_validation_error(self, method: str) -> None:
+        """fire (and every call that moves or reads a lead) on something not a Lead."""
+        lc = sm.Lifecycle.default()
+        calls = {
+            "fire": lambda: lc.fire("L-1", "recycle", at=T, reason="x"),  # type: ignore[arg-type]
+            "allowed": lambda: lc.allowed({"id": "L-1"}),  # type: ignore[arg-type]
+            "advance": lambda: lc.advance("L-1", at=T),  # type: ignore[arg-type]
+            "stale": lambda: lc.stale("L-1", at=T),  # type: ignore[arg-type]
+            "replay": lambda: lc.replay("L-1", []),  # type: ignore[arg-type]
+        }
+        with pytest.raises(sm.ValidationError, match="must be a Lead") as info:
+            calls[method]()
+        assert info.value.where == f"Lifecycle.{method}(lead)"
+
+    @pytest.mark.parametrize(
+        ("args", "says"),
+        [
+            ({"initial": ["a"]}, "Lifecycle.initial must be a stage name"),
+            ({"stages": None}, "Lifecycle.stages must be a collection"),
+            ({"stages": 5}, "Lifecycle.stages must be a collection"),
+            ({"stages": "ab"}, "Lifecycle.stages must be a collection"),
+            ({"transitions": None}, "Lifecycle.transitions must be a collection"),
+        ],
+    )
+    def test_bad_lifecycle_arguments_are_config_errors(
+        self, args: dict[str, object], says: str
+    ) -> None:
+        """Lifecycle(initial=[...]), stages=None and the like name the argument."""
+        given: dict[str, object] = {
+            "stages": ["a", "b"],
+            "initial": "a",
+            "transitions": [sm.Transition("go", "a", "b")],
+            **args,
+        }
+        with pytest.raises(sm.ConfigError, match=says):
+            sm.Lifecycle(**given)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("build", "where"),
+        [
+            (lambda: sm.Stage("won", closed="no"), "Stage('won').closed"),
+            (lambda: sm.Stage("won", terminal=1), "Stage('won').terminal"),
+            (lambda: sm.Transition("go", "a", "b", requires_reason="no"), "requires_reason"),
+        ],
+    )
+    def test_flags_must_be_booleans(self, build: object, where: str) -> None:
+        """Stage(closed="no") no longer counts as true: a flag must be True or False."""
+        with pytest.raises(sm.ConfigError, match="must be True or False") as info:
+            build()  # type: ignore[operator]
+        assert where in str(info.value.where)
+
+    @pytest.mark.parametrize("reason", ["  ", "\n\t", ""])
+    def test_a_blank_reason_is_no_reason(self, reason: str) -> None:
+        """recycle(reason="  ") is refused like a missing reason; the lead is left as it was."""
+        lead = sm.Lead.new("L-1", at=T, stage="mql")
+        with pytest.raises(sm.ValidationError, match="needs a reason"):
+            sm.Lifecycle.default().fire(lead, "recycle", at=T, reason=reason)
+        assert lead.stage == "mql"
+        # Where no reason is needed, a blank one is recorded as none.
+        sql = sm.Lead.new("L-2", at=T, stage="sql")
+        won = sm.Lifecycle.default().fire(sql, "win", at=T, reason=reason)
+        assert won.history[-1].reason is None
+
+    def test_a_stage_name_that_is_not_text_is_a_validation_error(self) -> None:
+        """lc.stage([...]) and lc.rank([...]) name the value instead of a TypeError."""
+        with pytest.raises(sm.ValidationError, match="is not a stage"):
+            sm.Lifecycle.default().rank([])  # type: ignore[arg-type]

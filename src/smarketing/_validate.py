@@ -40,6 +40,7 @@ __all__ = [
     "checked",
     "definition",
     "finite",
+    "flag",
     "instance",
     "is_name",
     "is_number",
@@ -245,6 +246,13 @@ def whole(
     ):
         bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
         raise _fail(error, where, value, f"a whole number {bound}", label)
+    return value
+
+
+def flag(value: object, where: str, *, error: ErrorKind, label: str | None = None) -> bool:
+    """``True`` or ``False`` itself: ``"no"``, ``0`` or ``None`` would read as one by truth."""
+    if not isinstance(value, bool):
+        raise _fail(error, where, value, "True or False", label)
     return value
 
 
