@@ -223,3 +223,46 @@ class TestLifecycle:
         """lc.stage([...]) and lc.rank([...]) name the value instead of a TypeError."""
         with pytest.raises(sm.ValidationError, match="is not a stage"):
             sm.Lifecycle.default().rank([])  # type: ignore[arg-type]
+
+
+# --- text that cannot be written -----------------------------------------------------------------
+
+
+class TestSurrogates:
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda: sm.Lead.new("\ud800", at=T),
+            lambda: sm.Lead.new("L-1", at=T, fields={"company": "Acme \udfff"}),
+            lambda: sm.Lead.new("L-1", at=T, fields={"x\ud800": 1}),
+            lambda: sm.Lead.new("L-1", at=T, source="\ud800"),
+            lambda: sm.Activity("\ud800", "demo_request", T),
+        ],
+    )
+    def test_a_lone_surrogate_is_a_validation_error(self, build: object) -> None:
+        """Text that cannot be written as UTF-8 is bad input, named where it was given."""
+        with pytest.raises(sm.ValidationError, match="UTF-8"):
+            build()  # type: ignore[operator]
+
+    def test_a_jsonl_row_with_a_lone_surrogate_is_rejected_and_nothing_half_written(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The row is a reject with its line; the output holds every other lead, whole."""
+        leads = tmp_path / "leads.jsonl"
+        leads.write_text(
+            '{"id": "L-1"}\n{"id": "\\ud800"}\n{"id": "L-3", "company": "x\\udc00"}\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "scores.csv"
+        argv = ["score", str(leads), "--at", "2026-03-05T09:00:00+00:00"]
+        assert main([*argv, "-o", str(out)]) == 0
+        err = capsys.readouterr().err
+        assert ":2:" in err
+        assert ":3:" in err
+        assert "UTF-8" in err
+        text = out.read_text(encoding="utf-8")
+        assert text.splitlines()[1].startswith("L-1,")
+        assert len(text.splitlines()) == 2
+        result = sm.read_leads(leads, at=T)
+        assert [r.line for r in result.rejects] == [2, 3]
+        assert [lead.id for lead in result.leads] == ["L-1"]

@@ -44,6 +44,7 @@ __all__ = [
     "instance",
     "is_name",
     "is_number",
+    "is_utf8",
     "iterable",
     "listed",
     "name",
@@ -54,6 +55,7 @@ __all__ = [
     "text",
     "to_float",
     "unique",
+    "utf8",
     "whole",
 ]
 
@@ -136,7 +138,21 @@ def is_name(value: object) -> bool:
     return isinstance(value, str) and bool(value) and value == value.strip() and value.isprintable()
 
 
+def is_utf8(value: str) -> bool:
+    """Text that can be written as UTF-8: it holds no lone surrogate (``"\\ud800"``, which
+    only an escape, as in JSON, can make)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # --- checks ------------------------------------------------------------------------------------
+
+_UTF8: Final = "text that can be written as UTF-8 (without a lone surrogate such as '\\ud800')"
 
 
 def aware(value: object, where: str, *, error: ErrorKind = runtime) -> datetime:
@@ -167,6 +183,13 @@ def text(
     if not isinstance(value, str) or not value:
         expected = "a non-empty string" + (" or None" if optional else "")
         raise _fail(error, where, value, expected, label)
+    return utf8(value, where, error=error, label=label)
+
+
+def utf8(value: str, where: str, *, error: ErrorKind, label: str | None = None) -> str:
+    """Text that can be written as UTF-8 (:func:`is_utf8`): a file or a terminal takes it."""
+    if not is_utf8(value):
+        raise _fail(error, where, value, _UTF8, label)
     return value
 
 
