@@ -266,3 +266,19 @@ class TestSurrogates:
         result = sm.read_leads(leads, at=T)
         assert [r.line for r in result.rejects] == [2, 3]
         assert [lead.id for lead in result.leads] == ["L-1"]
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["/etc/passwd", "../../../etc/passwd", "Europe/../../etc/passwd"])
+def test_tz_that_is_a_path_is_one_line(
+    tmp_path: Path, zone: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tz /etc/passwd: exit 2, one line naming the option, no output."""
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id\nL-1\n", encoding="utf-8")
+    assert main(["score", str(leads), "--tz", zone]) == 2
+    captured = capsys.readouterr()
+    assert f"--tz {zone!r} is not a time zone" in one_error_line(captured.err)
+    assert captured.out == ""
