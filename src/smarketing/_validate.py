@@ -231,12 +231,9 @@ def points(
     error: ErrorKind,
     label: str | None = None,
     expected: str = "a finite number",
-    optional: bool = False,
-) -> float | None:
-    """A number of points, as a float: finite, and at most :data:`MAX_POINTS` either way (or
-    ``None`` when ``optional``). ``expected`` says what is wanted when it is not a number."""
-    if value is None and optional:
-        return None
+) -> float:
+    """A number of points, as a float: finite, and at most :data:`MAX_POINTS` either way.
+    ``expected`` says what is wanted when it is not a number."""
     number: float | int = (
         value
         if isinstance(value, int) and not isinstance(value, bool)  # past a float's range too

@@ -78,7 +78,7 @@ def _group_caps(value: Mapping[str, float] | None) -> Mapping[str, float]:
                 f"ScoringModel: group_caps[{group!r}] must be a number of at least 0 (got {cap!r})."
             )
             raise _v.definition(msg, value=cap, where=where, expected="a number of at least 0")
-        caps[group] = _v.points(cap, where, error=_v.definition)  # type: ignore[assignment]
+        caps[group] = _v.points(cap, where, error=_v.definition)
     return MappingProxyType(caps)
 
 
@@ -106,7 +106,7 @@ def _grades(
         if not _v.is_number(threshold):
             msg = f"ScoringModel: grades[{grade!r}] must be a finite number (got {threshold!r})."
             raise _v.definition(msg, value=threshold, where=where, expected="a finite number")
-        grades[grade] = _v.points(threshold, where, error=_v.definition)  # type: ignore[assignment]
+        grades[grade] = _v.points(threshold, where, error=_v.definition)
     by_threshold: dict[float, str] = {}
     for grade, threshold in grades.items():
         other = by_threshold.setdefault(threshold, grade)
