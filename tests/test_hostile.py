@@ -142,6 +142,11 @@ def test_score_with_activities_none_is_a_validation_error() -> None:
     with pytest.raises(sm.ValidationError, match="activities") as info:
         model.score_many([lead], activities=None, at=T)  # type: ignore[arg-type]
     assert info.value.value is None
+    pb = sm.Playbook.default()
+    with pytest.raises(sm.ValidationError, match=r"assess\(activities=\.\.\.\)"):
+        pb.assess(lead, None, at=T)  # type: ignore[arg-type]
+    with pytest.raises(sm.ValidationError, match=r"assess_many\(activities=\.\.\.\)"):
+        list(pb.assess_many([lead], None, at=T))  # type: ignore[arg-type]
 
 
 # --- the lifecycle: its arguments, and what fire is given ---------------------------------------
