@@ -43,6 +43,11 @@ class TestDurations:
         """100 years, however written, is the longest duration accepted."""
         assert parse_duration("100y") == relativedelta(years=100)
         assert parse_duration("36525d") == _v.MAX_DURATION == timedelta(days=36525)
+        assert parse_duration(_v.MAX_DURATION) == _v.MAX_DURATION
+        with pytest.raises(sm.ConfigError, match="longer than 100 years"):
+            parse_duration(_v.MAX_DURATION + timedelta(microseconds=1))
+        with pytest.raises(sm.ConfigError, match="longer than 100 years"):
+            parse_duration(relativedelta(years=100, microseconds=1))
 
     def test_refresh_after_of_9000_years_is_a_config_error(self) -> None:
         """FormField(refresh_after=9000 years) is refused when it is defined."""
@@ -255,7 +260,9 @@ class TestSurrogates:
         """The row is a reject with its line; the output holds every other lead, whole."""
         leads = tmp_path / "leads.jsonl"
         leads.write_text(
-            '{"id": "L-1"}\n{"id": "\\ud800"}\n{"id": "L-3", "company": "x\\udc00"}\n',
+            '{"id": "L-1"}\n{"id": "\\ud800"}\n{"id": "L-3", "company": "x\\udc00"}\n'
+            '{"id": "L-4", "tags": ["a", {"k": "\\udc00"}]}\n{"id": "L-5", "x\\ud800": 1}\n'
+            '{"id": "L-6", "company": "Caf\\u00e9"}\n',
             encoding="utf-8",
         )
         out = tmp_path / "scores.csv"
@@ -266,11 +273,13 @@ class TestSurrogates:
         assert ":3:" in err
         assert "UTF-8" in err
         text = out.read_text(encoding="utf-8")
-        assert text.splitlines()[1].startswith("L-1,")
-        assert len(text.splitlines()) == 2
+        assert [row.split(",")[0] for row in text.splitlines()[1:]] == ["L-1", "L-6"]
         result = sm.read_leads(leads, at=T)
-        assert [r.line for r in result.rejects] == [2, 3]
-        assert [lead.id for lead in result.leads] == ["L-1"]
+        assert [r.line for r in result.rejects] == [2, 3, 4, 5]
+        assert [lead.id for lead in result.leads] == ["L-1", "L-6"]
+        assert result.leads[1].value("company") == "Café"
+        assert "'tags'" in result.rejects[2].reason
+        assert "a key" in result.rejects[3].reason
 
 
 # --- the command line ----------------------------------------------------------------------------
