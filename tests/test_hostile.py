@@ -209,6 +209,7 @@ class TestLifecycle:
             (lambda: sm.Stage("won", closed="no"), "Stage('won').closed"),
             (lambda: sm.Stage("won", terminal=1), "Stage('won').terminal"),
             (lambda: sm.Transition("go", "a", "b", requires_reason="no"), "requires_reason"),
+            (lambda: sm.FormField("crm", always="no"), "FormField('crm').always"),
         ],
     )
     def test_flags_must_be_booleans(self, build: object, where: str) -> None:

@@ -119,6 +119,11 @@ class FormField:
             raise ConfigError(msg, key=f"{self.name}.refresh_after", piece=value)
         parse_duration(value, where=f"field {self.name!r}: refresh_after")
 
+    @always.validator
+    def _check_always(self, _attribute: object, value: object) -> None:
+        where, label = f"FormField({self.name!r}).always", f"field {self.name!r}"
+        _v.flag(value, where, error=_v.definition, label=label)
+
     @after_submissions.validator
     def _check_after(self, _attribute: object, value: object) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
