@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import smarketing as sm
+from smarketing import _validate as _v
 from smarketing import testing as sst
 from smarketing.scoring import DEFAULT_GRADES, LETTER_GRADES
 
@@ -1002,7 +1003,7 @@ class TestSerialisation:
         assert back == s
         assert back.contributions == s.contributions
 
-    @given(st.timedeltas(min_value=timedelta(microseconds=1)))
+    @given(st.timedeltas(min_value=timedelta(microseconds=1), max_value=_v.MAX_DURATION))
     def test_durations_have_an_exact_text_form(self, d: timedelta) -> None:
         """Durations are written as playbook text ("30d") and read back to the microsecond."""
         rule = sm.EngagementRule("r", "call", 1, half_life=d, within=d, lose=None)

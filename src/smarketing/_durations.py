@@ -22,6 +22,7 @@ from typing import Final, TypeAlias
 
 from dateutil.relativedelta import relativedelta
 
+from smarketing._validate import MAX_DURATION, MAX_DURATION_TEXT
 from smarketing.errors import ConfigError
 
 __all__ = ["Duration", "format_duration", "parse_duration"]
@@ -68,6 +69,19 @@ _ISO: Final = re.compile(
 )
 _FORMS: Final = "'90s', '15m', '4h', '30d', '2w', '12mo', '12 months', or ISO 8601 like 'P30D'"
 _MAX_TEXT: Final = 100
+#: Seconds per unit, to measure a duration against the bound before it is built (a month is
+#: a twelfth of the bound's 365.25-day year, so "100y" is exactly the bound).
+_SECONDS: Final[dict[str, float]] = {
+    "seconds": 1.0,
+    "minutes": 60.0,
+    "hours": 3600.0,
+    "days": 86400.0,
+    "weeks": 604800.0,
+    "months": 365.25 * 86400.0 / 12,
+    "years": 365.25 * 86400.0,
+}
+_MAX_SECONDS: Final = MAX_DURATION.total_seconds()
+_TOO_LONG: Final = f"it is longer than {MAX_DURATION_TEXT}, the longest duration accepted"
 
 
 def _bad(text: object, where: str | None, problem: str) -> ConfigError:
@@ -81,8 +95,8 @@ def parse_duration(text: object, *, where: str | None = None) -> Duration:
 
     Units: ``s``, ``m``/``min``, ``h``, ``d``, ``w``, ``mo``/``months``, ``y``/``years``
     (several may be combined: ``"1d 12h"``), or ISO 8601 (``"P30D"``, ``"PT4H"``). A duration
-    must be positive. Months and years give a ``relativedelta``; everything else a
-    ``timedelta``.
+    must be positive and at most 100 years (:data:`~smarketing._validate.MAX_DURATION`).
+    Months and years give a ``relativedelta``; everything else a ``timedelta``.
     """
     if isinstance(text, timedelta | relativedelta):
         return _positive(text, text, where)
@@ -96,6 +110,8 @@ def parse_duration(text: object, *, where: str | None = None) -> Duration:
         amounts = {k: float(v) for k, v in iso.groupdict().items() if v is not None}
     else:
         amounts = _parse_units(stripped, text, where)
+    if _seconds(amounts) > _MAX_SECONDS:  # measured before it is built: it could overflow
+        raise _bad(text, where, _TOO_LONG)
     months = amounts.get("years", 0.0) * 12 + amounts.get("months", 0.0)
     if months != int(months):
         raise _bad(text, where, "months and years must be whole numbers")
@@ -121,6 +137,10 @@ def _parse_units(stripped: str, text: str, where: str | None) -> dict[str, float
     return amounts
 
 
+def _seconds(amounts: dict[str, float]) -> float:
+    return sum(_SECONDS[unit] * amount for unit, amount in amounts.items())
+
+
 def _build(months: int, amounts: dict[str, float]) -> Duration:
     fixed = timedelta(
         weeks=amounts.get("weeks", 0.0),
@@ -140,6 +160,8 @@ def _positive(value: Duration, text: object, where: str | None) -> Duration:
     if isinstance(value, timedelta):
         if value <= timedelta(0):
             raise _bad(text, where, "it must be longer than zero")
+        if value > MAX_DURATION:
+            raise _bad(text, where, _TOO_LONG)
         return value
     rd = value.normalized()
     absolute = ("year", "month", "day", "hour", "minute", "second", "microsecond", "weekday")
@@ -148,6 +170,10 @@ def _positive(value: Duration, text: object, where: str | None) -> Duration:
     parts = (rd.years, rd.months, rd.days, rd.hours, rd.minutes, rd.seconds, rd.microseconds)
     if any(p < 0 for p in parts) or not any(parts):
         raise _bad(text, where, "it must be a positive length of time")
+    units = ("years", "months", "days", "hours", "minutes", "seconds")
+    length = _seconds(dict(zip(units, map(float, parts), strict=False)))
+    if length + rd.microseconds / 1e6 > _MAX_SECONDS:
+        raise _bad(text, where, _TOO_LONG)
     return value
 
 

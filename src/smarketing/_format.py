@@ -14,6 +14,7 @@ report (the funnel, the feedback loop, the demo's story) writes them.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 __all__ = [
@@ -61,9 +62,13 @@ def duration(value: timedelta | None) -> str:
 
 
 def shown(value: object) -> str:
-    """A value as an error message shows it: a ``timedelta`` as ``-1 day``, the rest by repr."""
+    """A value as an error message shows it: a ``timedelta`` as ``-1 day``, an integer too
+    long to read by its size (``10**400`` as ``an integer of about 401 digits``: Python will
+    not even write one of over 4,300), the rest by repr."""
     if isinstance(value, timedelta):
         return str(value).removesuffix(", 0:00:00")
+    if isinstance(value, int) and value.bit_length() > 100:  # over 30 digits
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
     return repr(value)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Any, Final, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -30,29 +30,51 @@ from smarketing._format import shown
 from smarketing.errors import ConfigError, SmarketingError, ValidationError
 
 __all__ = [
+    "MAX_DURATION",
+    "MAX_DURATION_TEXT",
+    "MAX_POINTS",
+    "MAX_POINTS_TEXT",
     "ErrorKind",
     "Validator",
     "aware",
     "checked",
     "definition",
     "finite",
+    "flag",
     "instance",
     "is_name",
     "is_number",
+    "is_utf8",
     "iterable",
     "listed",
     "name",
     "one_or_many",
+    "points",
     "positive_duration",
     "runtime",
     "text",
     "to_float",
     "unique",
+    "utf8",
     "whole",
 ]
 
 _T = TypeVar("_T")
 _MAX_FLOAT = 1.7976931348623157e308  # sys.float_info.max: the largest float
+
+#: The longest duration the library accepts (a half-life, a window, an SLA, a refresh time):
+#: 100 years of 365.25 days. Written as text (``_durations``) or given as a ``timedelta``, a
+#: longer one is an error; so adding one to any time of year 1 to 9899 stays in the calendar.
+MAX_DURATION: Final = timedelta(days=36525)
+#: :data:`MAX_DURATION` as the messages name it.
+MAX_DURATION_TEXT: Final = "100 years"
+#: The most points, either way, a scoring definition may hold (a rule's points, a cap, the
+#: floor, a grade threshold): 1e18. Far above any playbook's (and past the exact float range,
+#: where caps still hold), and so far below the largest float (1.8e308) that no sum of
+#: contributions, of any number of rules and activities, can overflow.
+MAX_POINTS: Final = 1e18
+#: :data:`MAX_POINTS` as the messages name it.
+MAX_POINTS_TEXT: Final = "1e18"
 
 #: What ``attrs.field(validator=...)`` takes.
 Validator: TypeAlias = "Callable[[Any, attrs.Attribute[Any], Any], None]"
@@ -116,7 +138,21 @@ def is_name(value: object) -> bool:
     return isinstance(value, str) and bool(value) and value == value.strip() and value.isprintable()
 
 
+def is_utf8(value: str) -> bool:
+    """Text that can be written as UTF-8: it holds no lone surrogate (``"\\ud800"``, which
+    only an escape, as in JSON, can make)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # --- checks ------------------------------------------------------------------------------------
+
+_UTF8: Final = "text that can be written as UTF-8 (without a lone surrogate such as '\\ud800')"
 
 
 def aware(value: object, where: str, *, error: ErrorKind = runtime) -> datetime:
@@ -147,6 +183,13 @@ def text(
     if not isinstance(value, str) or not value:
         expected = "a non-empty string" + (" or None" if optional else "")
         raise _fail(error, where, value, expected, label)
+    return utf8(value, where, error=error, label=label)
+
+
+def utf8(value: str, where: str, *, error: ErrorKind, label: str | None = None) -> str:
+    """Text that can be written as UTF-8 (:func:`is_utf8`): a file or a terminal takes it."""
+    if not is_utf8(value):
+        raise _fail(error, where, value, _UTF8, label)
     return value
 
 
@@ -181,6 +224,27 @@ def finite(
     return float(value)  # type: ignore[arg-type]
 
 
+def points(
+    value: object,
+    where: str,
+    *,
+    error: ErrorKind,
+    label: str | None = None,
+    expected: str = "a finite number",
+) -> float:
+    """A number of points, as a float: finite, and at most :data:`MAX_POINTS` either way.
+    ``expected`` says what is wanted when it is not a number."""
+    number: float | int = (
+        value
+        if isinstance(value, int) and not isinstance(value, bool)  # past a float's range too
+        else finite(value, where, error=error, label=label, expected=expected)
+    )
+    if abs(number) > MAX_POINTS:
+        bound = f"a number of at most {MAX_POINTS_TEXT} points either way"
+        raise _fail(error, where, value, bound, label)
+    return float(number)
+
+
 def whole(
     value: object,
     where: str,
@@ -205,6 +269,13 @@ def whole(
     return value
 
 
+def flag(value: object, where: str, *, error: ErrorKind, label: str | None = None) -> bool:
+    """``True`` or ``False`` itself: ``"no"``, ``0`` or ``None`` would read as one by truth."""
+    if not isinstance(value, bool):
+        raise _fail(error, where, value, "True or False", label)
+    return value
+
+
 def positive_duration(
     value: object,
     where: str,
@@ -213,11 +284,15 @@ def positive_duration(
     optional: bool = False,
     label: str | None = None,
 ) -> timedelta | None:
-    """A ``timedelta`` longer than zero (or ``None`` when ``optional``)."""
+    """A ``timedelta`` longer than zero and at most :data:`MAX_DURATION` (or ``None`` when
+    ``optional``)."""
     if value is None and optional:
         return None
     if not isinstance(value, timedelta) or value <= timedelta(0):
         raise _fail(error, where, value, "a positive timedelta", label)
+    if value > MAX_DURATION:
+        expected = f"a timedelta of at most {MAX_DURATION_TEXT} ({MAX_DURATION.days} days)"
+        raise _fail(error, where, value, expected, label)
     return value
 
 

@@ -91,7 +91,9 @@ def plain(value: object) -> object:
 
 def _check_value(value: object, where: str) -> FactValue:
     value = plain(value)
-    if isinstance(value, str | bool | int):
+    if isinstance(value, str):
+        return _v.utf8(value, where, error=_v.runtime)
+    if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -177,6 +179,7 @@ def _freeze_fields(value: object) -> Mapping[str, FieldValue]:
         if not isinstance(name, str) or not name:
             msg = f"Lead.fields: a field name must be a non-empty string (got {name!r})."
             raise ValidationError(msg, value=name, where="Lead.fields", expected="a field name")
+        _v.utf8(name, "Lead.fields: a field name", error=_v.runtime)
         if not isinstance(fv, FieldValue):
             msg = f"Lead.fields[{name!r}] must be a FieldValue (got {fv!r})."
             raise ValidationError(
@@ -330,6 +333,7 @@ def _learned(
         if not isinstance(name, str) or not name:
             msg = f"{where}: a field name must be a non-empty string (got {name!r})."
             raise ValidationError(msg, value=name, where=where, expected="a field name")
+        _v.utf8(name, f"{where}: a field name", error=_v.runtime)
         if name in RESERVED_FACTS:
             msg = (
                 f"{where}: {name!r} is not a profile field; it is set from the lead itself "

@@ -151,6 +151,7 @@ class Playbook:
         Activities of other leads are ignored; nothing after ``at`` counts.
         """
         _v.aware(at, f"lead {lead.id!r}: assess(at=...)")
+        _v.iterable(activities, "Playbook.assess(activities=...)")
         acts = list(activities)
         view = fact_view(lead)
         score = self.scoring.score(lead, acts, at=at, facts=view)
@@ -161,6 +162,7 @@ class Playbook:
     ) -> Iterator[Assessment]:
         """``assess`` for many leads, scoring them in one pass over the activities."""
         _v.aware(at, "assess_many(at=...)")
+        _v.iterable(activities, "Playbook.assess_many(activities=...)")
         acts = list(activities)
         views = [fact_view(lead) for lead in leads]
         scores = self.scoring.score_many(leads, acts, at=at, facts=views)

@@ -119,6 +119,11 @@ class FormField:
             raise ConfigError(msg, key=f"{self.name}.refresh_after", piece=value)
         parse_duration(value, where=f"field {self.name!r}: refresh_after")
 
+    @always.validator
+    def _check_always(self, _attribute: object, value: object) -> None:
+        where, label = f"FormField({self.name!r}).always", f"field {self.name!r}"
+        _v.flag(value, where, error=_v.definition, label=label)
+
     @after_submissions.validator
     def _check_after(self, _attribute: object, value: object) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -360,7 +365,11 @@ class ProfilePlanner:
         f = self.catalog[self._order[name]] if name in self._order else None
         if f is None or f.refresh_after is None:
             return True
-        return fv.learned_at + f.refresh_after > at
+        try:
+            return fv.learned_at + f.refresh_after > at
+        except (OverflowError, ValueError):  # "year 10000 is out of range"
+            # The refresh time lies past datetime.max, so no ``at`` reaches it: never due.
+            return True
 
     def _shown(
         self, f: FormField, lead: Lead, at: datetime, submissions: int, position: int

@@ -17,6 +17,7 @@ import attrs
 from dateutil import parser as dateparser
 from dateutil import tz as dateutil_tz
 
+from smarketing import _validate as _v
 from smarketing.dataspec import DELIMITERS, DataSpec
 from smarketing.errors import SmarketingError, ValidationError
 from smarketing.leads import FactValue, check_value
@@ -302,6 +303,11 @@ def _jsonl_rows(
         if any(not k.strip() for k in value):
             yield Reject(line, _clip(raw), "a key with no name", sp)
             continue
+        if "\\u" in text:  # only an escape makes text that cannot be written as UTF-8
+            unwritable = _unwritable(value)
+            if unwritable is not None:
+                yield Reject(line, _clip(raw), unwritable, sp)
+                continue
         if spec.rename or spec.id not in (None, "id"):
             renamed = {_json_name(k, spec): v for k, v in value.items()}
             if len(renamed) != len(value):
@@ -324,6 +330,27 @@ def _jsonl_rows(
     if not checked:
         msg = f"{path}:1: the file is empty (no JSON lines)."
         raise FileFormatError(msg)
+
+
+def _unwritable(row: dict[str, object]) -> str | None:
+    """Why a JSON row cannot be read: a key or a text in it holds a lone surrogate (no file or
+    terminal could take the text back); ``None`` when every text can be written as UTF-8."""
+    todo: list[tuple[str, object]] = []
+    for key, value in row.items():
+        todo.append(("a key", key))
+        todo.append((repr(key) if _v.is_utf8(key) else "a key", value))
+    while todo:
+        where, item = todo.pop()
+        if isinstance(item, str):
+            try:
+                _v.utf8(item, where, error=_v.runtime)
+            except ValidationError as exc:
+                return str(exc).rstrip(".")
+        elif isinstance(item, list):
+            todo.extend((where, one) for one in item)
+        elif isinstance(item, dict):
+            todo.extend((where, one) for pair in item.items() for one in pair)
+    return None
 
 
 def _json_name(key: str, spec: DataSpec) -> str:

@@ -22,7 +22,13 @@ from smarketing.conditions import (
 from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
 from smarketing.facts import fact_view
 from smarketing.leads import Lead, StageChange, moved_lead
-from smarketing.lifecycle._parts import Stage, Transition, _to_stages, _to_transitions
+from smarketing.lifecycle._parts import (
+    Stage,
+    Transition,
+    _to_initial,
+    _to_stages,
+    _to_transitions,
+)
 
 #: The default marketing-qualified definition: enough score, and a good fit grade.
 DEFAULT_MQL: Final = parse_condition("score >= 60 and grade in ('A', 'B')")
@@ -51,7 +57,7 @@ class Lifecycle:
     """
 
     stages: tuple[Stage, ...] = attrs.field(converter=_to_stages)
-    initial: str = attrs.field()
+    initial: str = attrs.field(converter=_to_initial)
     transitions: tuple[Transition, ...] = attrs.field(converter=_to_transitions)
     # Derived once, in order, from the arguments (each step checks what it reads): the stages
     # by name, the transition table (one transitions.Machine, read and dropped: leads are never
@@ -245,7 +251,7 @@ class Lifecycle:
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``; a ``ValidationError`` if there is none."""
-        stage = self._by_name.get(name)
+        stage = self._by_name.get(name) if isinstance(name, str) else None
         if stage is None:
             msg = f"{name!r} is not a stage of this lifecycle (stages: {', '.join(self._by_name)})."
             raise ValidationError(msg, value=name, where="stage", expected="a stage name")
@@ -263,7 +269,9 @@ class Lifecycle:
 
     # --- moving leads -----------------------------------------------------------------------
 
-    def _moves(self, lead: Lead) -> dict[str, Transition]:
+    def _moves(self, lead: Lead, method: str) -> dict[str, Transition]:
+        where = f"Lifecycle.{method}(lead)"
+        _v.instance(lead, where, cls=Lead, error=_v.runtime, expected="a Lead")
         moves = self._table.get(lead.stage)
         if moves is None:
             msg = (
@@ -275,7 +283,7 @@ class Lifecycle:
 
     def allowed(self, lead: Lead, facts: Mapping[str, object] | None = None) -> tuple[str, ...]:
         """The triggers that would succeed now (those needing a reason assume one is given)."""
-        moves = self._moves(lead)
+        moves = self._moves(lead, "allowed")
         view = fact_view(lead, facts, derive=False)
         guards = self._guards[lead.stage]
         return tuple(
@@ -301,8 +309,15 @@ class Lifecycle:
         facts (with ``facts`` layered over them), and :class:`~smarketing.ValidationError` for
         a missing required reason or a time before the lead's last change.
         """
-        moves = self._moves(lead)
+        moves = self._moves(lead, "fire")
         _v.aware(at, f"lead {lead.id!r}: fire(at=...)")
+        _v.instance(
+            trigger,
+            f"lead {lead.id!r}: fire(trigger)",
+            cls=str,
+            error=_v.runtime,
+            expected="a trigger name (text)",
+        )
         last = lead.history[-1].at if lead.history else lead.created_at
         if at < last:
             msg = (
@@ -313,6 +328,8 @@ class Lifecycle:
         move = moves.get(trigger)
         if move is None:
             raise self._not_a_move(lead, trigger, facts)
+        if isinstance(reason, str) and reason.isspace():
+            reason = None  # only blanks: no reason, as "" is
         if move.requires_reason and not reason:
             msg = f"lead {lead.id!r}: {trigger!r} needs a reason (got {reason!r})."
             raise ValidationError(msg, value=reason, where=f"{trigger}(reason=...)")
@@ -392,10 +409,11 @@ class Lifecycle:
         condition hold, and repeats from the new stage; a stage is never entered twice in one
         call, so automatic loops cannot spin.
         """
+        self._moves(lead, "advance")
         _v.aware(at, f"lead {lead.id!r}: advance(at=...)")
         visited = {lead.stage}
         while True:
-            self._moves(lead)
+            self._moves(lead, "advance")
             view = fact_view(lead, facts, derive=False)
             move = next(
                 (
@@ -418,7 +436,7 @@ class Lifecycle:
         not checked again, since the changes already happened. ``high_water`` is computed as
         ``fire`` would. Anything else is a ``ValidationError`` naming the lead and the change.
         """
-        self._moves(lead)
+        self._moves(lead, "replay")
         current = lead
         items: Iterable[object] = changes  # checked one by one: the data may come from a file
         for index, change in enumerate(items):
@@ -445,8 +463,8 @@ class Lifecycle:
 
     def stale(self, lead: Lead, *, at: datetime) -> bool:
         """Whether the lead has sat in its stage longer than the stage's ``max_age``."""
+        self._moves(lead, "stale")
         _v.aware(at, f"lead {lead.id!r}: stale(at=...)")
-        self._moves(lead)
         max_age = self._by_name[lead.stage].max_age
         if max_age is None:
             return False

@@ -46,9 +46,14 @@ class Stage:
 
     @max_age.validator
     def _check_max_age(self, _attribute: object, value: object) -> None:
-        if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
-            msg = f"stage {self.name!r}: max_age must be a positive timedelta (got {value!r})."
-            raise ConfigError(msg, key=f"{self.name}.max_age", piece=value)
+        where, label = f"Stage({self.name!r}).max_age", f"stage {self.name!r}"
+        _v.positive_duration(value, where, error=_v.definition, optional=True, label=label)
+
+    @closed.validator
+    @terminal.validator
+    def _check_flag(self, attribute: attrs.Attribute[bool], value: object) -> None:
+        where = f"Stage({self.name!r}).{attribute.name}"
+        _v.flag(value, where, error=_v.definition, label=f"stage {self.name!r}")
 
     @property
     def open(self) -> bool:
@@ -61,15 +66,20 @@ def _to_stage(value: object) -> Stage:
 
 
 def _to_stages(values: Iterable[Stage | str]) -> tuple[Stage, ...]:
-    return tuple(_to_stage(v) for v in values)
+    given = _v.iterable(values, "Lifecycle.stages", error=_v.definition)
+    return tuple(_to_stage(v) for v in given)
+
+
+def _to_initial(value: str) -> str:
+    return _check_stage_name(value, "Lifecycle.initial")
 
 
 def _to_transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
-    out = tuple(values)
+    out = tuple(_v.iterable(values, "Lifecycle.transitions", error=_v.definition))
     for t in out:
         if not isinstance(t, Transition):
             raise ConfigError(f"{t!r} is not a Transition.", key="transitions", piece=t)
-    return out
+    return out  # type: ignore[return-value]
 
 
 def _to_sources(value: object) -> tuple[str, ...]:
@@ -124,6 +134,11 @@ class Transition:
                 f"(got {value!r})."
             )
             raise ConfigError(msg, key=f"{self.trigger}.auto", piece=value)
+
+    @requires_reason.validator
+    def _check_requires_reason(self, _attribute: object, value: object) -> None:
+        where = f"Transition({self.trigger!r}).requires_reason"
+        _v.flag(value, where, error=_v.definition, label=f"trigger {self.trigger!r}")
 
     @property
     def is_auto(self) -> bool:

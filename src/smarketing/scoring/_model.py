@@ -47,7 +47,7 @@ def _optional_number(value: object, arg: str) -> float | None:
     if value is None:
         return None
     where, expected = f"ScoringModel.{arg}", "a finite number or None"
-    return _v.finite(value, where, error=_v.definition, label="ScoringModel", expected=expected)
+    return _v.points(value, where, error=_v.definition, label="ScoringModel", expected=expected)
 
 
 def _fit_cap(value: float | None) -> float | None:
@@ -71,13 +71,14 @@ def _group_caps(value: Mapping[str, float] | None) -> Mapping[str, float]:
         raise _v.definition(msg, value=given, where="ScoringModel.group_caps", expected="a mapping")
     caps: dict[str, float] = {}
     for group, cap in given.items():
-        if not _v.is_number(cap) or cap < 0:
+        where = f"ScoringModel.group_caps[{group!r}]"
+        huge = isinstance(cap, int) and not isinstance(cap, bool) and cap > 0  # past a float
+        if not huge and (not _v.is_number(cap) or cap < 0):
             msg = (
                 f"ScoringModel: group_caps[{group!r}] must be a number of at least 0 (got {cap!r})."
             )
-            where = f"ScoringModel.group_caps[{group!r}]"
             raise _v.definition(msg, value=cap, where=where, expected="a number of at least 0")
-        caps[group] = float(cap)
+        caps[group] = _v.points(cap, where, error=_v.definition)
     return MappingProxyType(caps)
 
 
@@ -101,11 +102,11 @@ def _grades(
         if not _v.is_name(grade):
             msg = f"ScoringModel: a grade must be a non-empty name (got {grade!r})."
             raise _v.definition(msg, value=grade, where="ScoringModel.grades", expected="a name")
+        where = f"ScoringModel.grades[{grade!r}]"
         if not _v.is_number(threshold):
             msg = f"ScoringModel: grades[{grade!r}] must be a finite number (got {threshold!r})."
-            where = f"ScoringModel.grades[{grade!r}]"
             raise _v.definition(msg, value=threshold, where=where, expected="a finite number")
-        grades[grade] = float(threshold)
+        grades[grade] = _v.points(threshold, where, error=_v.definition)
     by_threshold: dict[float, str] = {}
     for grade, threshold in grades.items():
         other = by_threshold.setdefault(threshold, grade)
@@ -257,6 +258,7 @@ class ScoringModel:
         seniority and department from the title (the playbook passes one) is read as it is.
         """
         _v.aware(at, "ScoringModel.score(at=...)")
+        _v.iterable(activities, "ScoringModel.score(activities=...)")
         return self._score(_checked_lead(lead, "score"), activities, at, facts)
 
     def score_many(
@@ -275,6 +277,7 @@ class ScoringModel:
         over that lead's facts, as ``score(facts=...)`` takes it.
         """
         _v.aware(at, "ScoringModel.score_many(at=...)")
+        _v.iterable(activities, "ScoringModel.score_many(activities=...)")
         groups = group_by_lead(activities, owner="ScoringModel")
         empty: tuple[Activity, ...] = ()
         scores = []

@@ -44,7 +44,7 @@ class FitRule:
 
     name: str = attrs.field(validator=_rule_name("fit rule"))
     condition: Condition = attrs.field(validator=_condition("fit rule"))
-    points: float = attrs.field(converter=_v.to_float, validator=_arg("fit rule", _v.finite))
+    points: float = attrs.field(converter=_v.to_float, validator=_arg("fit rule", _v.points))
 
 
 @attrs.frozen
@@ -75,7 +75,7 @@ class EngagementRule:
     kind: str = attrs.field(
         validator=_arg("engagement rule", _v.name, expected="an activity kind (non-empty text)")
     )
-    points: float = attrs.field(converter=_v.to_float, validator=_arg("engagement rule", _v.finite))
+    points: float = attrs.field(converter=_v.to_float, validator=_arg("engagement rule", _v.points))
     half_life: timedelta | None = attrs.field(default=None, validator=_DURATION)
     within: timedelta | None = attrs.field(default=None, validator=_DURATION)
     max_count: int | None = attrs.field(
