@@ -24,7 +24,7 @@ from smarketing.conditions import (
     never,
 )
 from smarketing.errors import ValidationError
-from smarketing.leads import Activity, Lead, check_aware
+from smarketing.leads import Activity, Lead, check_aware, rebuilt
 from smarketing.lifecycle import Lifecycle
 from smarketing.playbook import Playbook
 from smarketing.scoring import LetterGrading, Score, ScoringModel, _Fit, _make_score
@@ -209,7 +209,7 @@ class _View:
             if rules_lead is None:
                 rules_lead = Playbook._derived(lead)
             elif rules_lead.stage != lead.stage:
-                rules_lead = attrs.evolve(rules_lead, stage=lead.stage, high_water=lead.high_water)
+                rules_lead = rebuilt(rules_lead, stage=lead.stage, high_water=lead.high_water)
             self.rules_lead = rules_lead
             self.fit = fit = engine.model._fit_of(rules_lead)
             # The facts the playbook layers over the lead, without the moving ones.

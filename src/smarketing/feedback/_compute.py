@@ -7,6 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import attrs
@@ -15,7 +16,14 @@ from smarketing import _validate as _v
 from smarketing._calendar import WallClock
 from smarketing.errors import ValidationError
 from smarketing.funnel import DEFAULT_TOUCH_KINDS
-from smarketing.leads import Activity, Lead, check_aware, checked_activities, group_by_lead
+from smarketing.leads import (
+    Activity,
+    Lead,
+    check_aware,
+    checked_activities,
+    group_by_lead,
+    rebuilt,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     pass
@@ -173,7 +181,7 @@ def _as_of(lead: Lead, at: datetime, stage: str) -> Lead:
     """The lead as marketing knew it at `at`: fields learned by then, in `stage`."""
     fields = {name: fv for name, fv in lead.fields.items() if fv.learned_at <= at}
     history = tuple(c for c in lead.history if c.at <= at)
-    return attrs.evolve(lead, stage=stage, fields=fields, history=history)
+    return rebuilt(lead, stage=stage, fields=MappingProxyType(fields), history=history)
 
 
 def _handoffs(
