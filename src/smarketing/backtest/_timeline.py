@@ -7,10 +7,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Container, Iterable, Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Final
 
 from smarketing.backtest._moves import _TICK, _Engine, _next_move
-from smarketing.leads import Activity, Lead
+from smarketing.leads import Activity, Lead, rebuilt
 from smarketing.playbook import Playbook
 from smarketing.scoring import Score, _Fit
 
@@ -61,7 +62,9 @@ class _Timeline:
         if known is None:
             lead = self.lead
             fields = {k: fv for k, fv in lead.fields.items() if fv.learned_at <= at}
-            lead = Lead(lead.id, stage, lead.created_at, lead.source, fields, (), stage)
+            lead = rebuilt(
+                lead, stage=stage, fields=MappingProxyType(fields), history=(), high_water=stage
+            )
             known = self.known[key] = (lead, Playbook._derived(lead))
         return known
 
@@ -103,9 +106,7 @@ class _World:
     def refresh(self, known: tuple[Lead, Lead]) -> None:
         """New facts: the lead keeps its stage and history."""
         lead, fields = self.lead, known[0].fields
-        self.lead = Lead(
-            lead.id, lead.stage, lead.created_at, lead.source, fields, lead.history, lead.high_water
-        )
+        self.lead = rebuilt(lead, fields=fields)
         self.view = self.engine.view(self.lead, known[1])
 
     def advance(self, score: Score, at: datetime) -> bool:
@@ -130,9 +131,7 @@ class _World:
                 return True
             stage = dest
             visited.add(dest)
-        self.lead = Lead(
-            lead.id, stage, lead.created_at, lead.source, lead.fields, (), lead.high_water
-        )
+        self.lead = rebuilt(lead, stage=stage, history=())
         self.view = view.restaged(self.lead)
         return False
 
