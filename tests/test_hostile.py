@@ -297,3 +297,10 @@ def test_tz_that_is_a_path_is_one_line(
     captured = capsys.readouterr()
     assert f"--tz {zone!r} is not a time zone" in one_error_line(captured.err)
     assert captured.out == ""
+
+
+def test_a_flag_read_from_data_must_be_true_or_false() -> None:
+    """from_dict never turns the text "no" into True (bool("no") is True)."""
+    with pytest.raises(sm.ValidationError, match="true or false"):
+        sm.from_dict(sm.Stage, {"name": "a", "closed": "no"})
+    assert sm.from_dict(sm.Stage, {"name": "a", "closed": False}) == sm.Stage("a")

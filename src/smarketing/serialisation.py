@@ -244,6 +244,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(relativedelta, _structure_duration)
     conv.register_structure_hook(str, _structure_text)
     conv.register_structure_hook(str | None, _structure_optional_text)
+    # A flag is true or false as written: bool("no") is True, which would invert it.
+    conv.register_structure_hook(bool, _flag)
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, Condition), str
     )
