@@ -404,15 +404,29 @@ def trusted_lead(
         _fv_learned(fv, created_at)
         _fv_source(fv, source)
         fields[name] = fv
+    frozen = MappingProxyType(fields) if fields else _NO_FIELDS
+    return _assembled(lead_id, stage, created_at, source, frozen, (), stage)
+
+
+def _assembled(
+    lead_id: str,
+    stage: str,
+    created_at: datetime,
+    source: str | None,
+    fields: Mapping[str, FieldValue],
+    history: tuple[StageChange, ...],
+    high_water: str,
+) -> Lead:
+    """A lead from its seven parts, set through the slots (nothing checked)."""
     lead: Lead = _new(Lead)
     set_id, set_stage, set_created, set_source, set_fields, set_history, set_high = _lead_slots
     set_id(lead, lead_id)
     set_stage(lead, stage)
     set_created(lead, created_at)
     set_source(lead, source)
-    set_fields(lead, MappingProxyType(fields) if fields else _EMPTY)
-    set_history(lead, ())
-    set_high(lead, stage)
+    set_fields(lead, fields)
+    set_history(lead, history)
+    set_high(lead, high_water)
     return lead
 
 
@@ -431,16 +445,15 @@ def rebuilt(
     (benchmarks/bench_lifecycle.py, four moves) and slowed backtests by a third
     (benchmarks/bench_backtest.py).
     """
-    new: Lead = _new(Lead)
-    set_id, set_stage, set_created, set_source, set_fields, set_history, set_high = _lead_slots
-    set_id(new, lead.id)
-    set_stage(new, lead.stage if stage is None else stage)
-    set_created(new, lead.created_at)
-    set_source(new, lead.source)
-    set_fields(new, lead.fields if fields is None else fields)
-    set_history(new, lead.history if history is None else history)
-    set_high(new, lead.high_water if high_water is None else high_water)
-    return new
+    return _assembled(
+        lead.id,
+        lead.stage if stage is None else stage,
+        lead.created_at,
+        lead.source,
+        lead.fields if fields is None else fields,
+        lead.history if history is None else history,
+        lead.high_water if high_water is None else high_water,
+    )
 
 
 def moved_lead(lead: Lead, change: StageChange, high_water: str) -> Lead:

@@ -206,13 +206,19 @@ def _structure_optional_text(value: object, _type: object) -> str | None:
     return None if value is None else _structure_text(value, str)
 
 
-def _structure_condition(value: object, _type: object) -> Condition:
+def _condition_from(value: object, where: str | None) -> Condition:
+    """A condition from its text; ``where`` (``"$"`` for the whole data) prefixes the error."""
     if isinstance(value, Condition):
         return value
     try:
         return parse_condition(value)  # type: ignore[arg-type]
     except ConfigError as exc:
-        raise _unreadable(exc, value, str(exc), None, "a condition's text") from exc
+        msg = str(exc) if where is None else f"{where}: {exc}"
+        raise _unreadable(exc, value, msg, where, "a condition's text") from exc
+
+
+def _structure_condition(value: object, _type: object) -> Condition:
+    return _condition_from(value, None)
 
 
 def _structure_fact(value: object, _type: object) -> FactValue:
@@ -692,12 +698,7 @@ def from_dict(cls: type[T], data: object) -> T:
     the data (``$.history[0].at``) and the problem.
     """
     if isinstance(cls, type) and issubclass(cls, Condition):
-        if isinstance(data, Condition):
-            return data  # type: ignore[return-value]
-        try:
-            return parse_condition(data)  # type: ignore[arg-type, return-value]
-        except ConfigError as exc:
-            raise _unreadable(exc, data, f"$: {exc}", "$", "a condition's text") from exc
+        return _condition_from(data, "$")  # type: ignore[return-value]
     if cls not in _SUPPORTED and not _reads_itself(cls):
         name = getattr(cls, "__name__", cls)
         msg = f"from_dict() does not know {name!r} (it knows {_KNOWN})."
