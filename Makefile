@@ -44,7 +44,7 @@ imports: install
 
 # Two workers: one per core of the 2-core machines this runs on (keeps make test under 10 min).
 unit: install
-	SMARKETING_EXPECT_INSTALLED=1 $(BIN)/pytest -q -p no:cacheprovider -n 2 \
+	SMARKETING_EXPECT_INSTALLED=1 $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
 		--hypothesis-profile=$(HYPOTHESIS_PROFILE) \
 		--cov=smarketing --cov-branch --cov-report=term-missing:skip-covered
 

@@ -1,0 +1,11 @@
+"""DataFrames and clusters: the playbook's rules run inside pandas, Polars, PyArrow, DuckDB,
+Dask and PySpark, compiled to narwhals expressions (``pip install "smarketing[frames]"``).
+
+The same condition language, the same definitions: ``smf.score`` gives what
+``ScoringModel.score_many`` gives, as a frame, with no per-row Python. Eager frames come back as
+the same kind of frame; lazy ones stay lazy until the caller collects them.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,72 @@
+"""The one way into and out of a user's frame: wrap it, check its columns, hand it back.
+
+Every ``smarketing.frames`` function takes a native frame (pandas, Polars eager or lazy,
+PyArrow, DuckDB, Dask, PySpark), wraps it once with :func:`wrap`, checks the columns it needs
+with :func:`require` (a ``ValidationError`` naming the column, before any work), builds
+narwhals expressions over it, and returns :func:`native` of the result: the same kind of frame,
+lazy when it came in lazy. Nothing here collects a lazy frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias
+
+import narwhals as nw
+import narwhals.dtypes as nw_dtypes
+
+from smarketing import _validate as _v
+
+#: A wrapped frame: eager or lazy, as it came.
+Frame: TypeAlias = nw.DataFrame[Any] | nw.LazyFrame[Any]
+
+#: The families of column types a fact may have, as the condition language reads them.
+TEXT, NUMBER, BOOLEAN, NULL, OTHER = "text", "number", "boolean", "null", "other"
+
+
+def wrap(native: object, where: str) -> Frame:
+    """``native`` as a narwhals frame; a ``ValidationError`` when it is not a frame."""
+    if isinstance(native, nw.DataFrame | nw.LazyFrame):
+        return native
+    try:
+        return nw.from_native(native)
+    except TypeError:
+        msg = (
+            f"{where} must be a DataFrame (pandas, Polars, PyArrow, DuckDB, Dask or PySpark); "
+            f"got {type(native).__name__}."
+        )
+        raise _v.runtime(msg, value=native, where=where, expected="a DataFrame") from None
+
+
+def schema(frame: Frame) -> Mapping[str, nw_dtypes.DType]:
+    """The frame's column types, without collecting it."""
+    return dict(frame.collect_schema())
+
+
+def family(dtype: nw_dtypes.DType) -> str:
+    """Which kind of fact a column of ``dtype`` holds: text, number, boolean, null or other."""
+    if dtype == nw.String or dtype == nw.Categorical or dtype == nw.Enum:
+        return TEXT
+    if dtype == nw.Boolean:
+        return BOOLEAN
+    if dtype.is_numeric():
+        return NUMBER
+    if dtype == nw.Unknown:
+        return NULL
+    return OTHER
+
+
+def require(frame: Frame, columns: Iterable[str], where: str) -> Mapping[str, nw_dtypes.DType]:
+    """The frame's schema, after checking that it has every one of ``columns``."""
+    types = schema(frame)
+    for name in columns:
+        if name not in types:
+            have = ", ".join(sorted(types)) or "none"
+            msg = f"{where} has no {name!r} column (its columns: {have})."
+            raise _v.runtime(msg, value=name, where=where, expected=f"a column {name!r}")
+    return types
+
+
+def native(frame: Frame) -> Any:
+    """The frame as the user's own kind again (a lazy one still lazy)."""
+    return frame.to_native()
