@@ -850,3 +850,28 @@ class TestSerialisation:
         """Bad persona data names the problem instead of being coerced."""
         with pytest.raises(sm.ValidationError, match=problem):
             sm.from_dict(cls, data)
+
+
+@given(
+    weights=st.lists(
+        st.one_of(
+            st.integers(1, 10**6).map(lambda n: n / 2**20),  # on the grid: plain addition
+            st.floats(1e-9, 1e9, allow_nan=False),  # anywhere: fsum
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    known=st.data(),
+)
+def test_confidence_is_the_exact_share_whichever_way_it_is_added(
+    weights: list[float], known: st.DataObject
+) -> None:
+    """The matcher's confidence is fsum(matched weights) / fsum(all weights), whether its
+    persona's weights let it add them plainly (on the grid) or not."""
+    traits = [sm.Trait(sm.field(f"f{i}") == 1, weight=w) for i, w in enumerate(weights)]
+    persona = sm.Persona("P", traits=traits)
+    holds = known.draw(st.lists(st.booleans(), min_size=len(weights), max_size=len(weights)))
+    facts = {f"f{i}": 1 if h else 0 for i, h in enumerate(holds)}
+    (match,) = sm.PersonaMatcher([persona]).rank(facts)
+    matched = math.fsum(w for w, h in zip(weights, holds, strict=True) if h)
+    assert match.confidence == matched / math.fsum(weights)

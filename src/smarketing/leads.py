@@ -15,13 +15,14 @@ the old ones untouched.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final, TypeAlias, TypeVar
 
 import attrs
 
+from smarketing import _trusted
 from smarketing import _validate as _v
 from smarketing.errors import ValidationError
 
@@ -374,13 +375,8 @@ def _learned(
 # The slots' own descriptors set a frozen instance's attributes without going through its
 # ``__setattr__``: 1.0 µs a FieldValue against 1.8 µs with ``object.__setattr__``, and reading
 # 100,000 leads builds 800,000 of them (benchmarks/bench_io.py).
-_new = object.__new__
-
-
-def _setters(cls: type, *names: str) -> tuple[Callable[[object, object], None], ...]:
-    return tuple(vars(cls)[name].__set__ for name in names)
-
-
+_new = _trusted.new
+_setters = _trusted.slot_setters
 _fv_value, _fv_learned, _fv_source = _setters(FieldValue, "value", "learned_at", "source")
 _lead_slots = _setters(
     Lead, "id", "stage", "created_at", "source", "fields", "history", "high_water"
