@@ -1,7 +1,9 @@
 """ProfilePlanner.plan against one ScoringModel.score call on the same lead.
 
 A 30-field catalog, 8 personas and 20 fit rules; each lead knows a few fields and has about
-ten activities. The target: one plan costs at most 20 score calls.
+ten activities. The target: one plan costs at most 20 score calls, counted in score calls
+without activities (the planner reads none, so a score of the lead's facts alone is the
+honest unit; the score with its ten activities is printed beside it).
 
 Run: python benchmarks/bench_profiling.py [--leads N]
 """
@@ -138,12 +140,17 @@ def main() -> None:
     gc.freeze()
 
     score_s = timed(lambda: [model.score(lead, acts, at=AT) for lead, acts in leads], args.repeats)
+    fit_s = timed(lambda: [model.score(lead, at=AT) for lead, _ in leads], args.repeats)
     plan_s = timed(lambda: [planner.plan(lead, at=AT) for lead, _ in leads], args.repeats)
     n = len(leads)
     print(f"catalog {len(CATALOG)} fields, {len(PERSONAS)} personas, {len(FIT)} fit rules")
     print(f"score (10 activities) {score_s / n * 1e6:8.1f} µs/lead")
+    print(f"score (no activities) {fit_s / n * 1e6:8.1f} µs/lead")
     print(f"plan                  {plan_s / n * 1e6:8.1f} µs/lead")
-    print(f"plan / score          {plan_s / score_s:8.1f}x   target <= 20x")
+    print(
+        f"plan / score          {plan_s / fit_s:8.1f}x   target <= 20x (score without activities)"
+    )
+    print(f"plan / score          {plan_s / score_s:8.1f}x   (score with 10 activities)")
     print("\nfirst plan:\n" + sample[0].explain())
 
 

@@ -685,6 +685,19 @@ class TestProperties:
         assert matcher.match(f) == expected
 
     @given(matchers, facts)
+    def test_the_planners_standing_is_rank_without_the_ruled_out(
+        self, matcher: sm.PersonaMatcher, f: dict[str, object]
+    ) -> None:
+        """The planner's fast read of the ranking says what rank says, in rank's order."""
+        plain = facts_module.fact_view(f).plain()
+        expected = [
+            (m.persona, m.confidence, m.upper, m.unknown)
+            for m in matcher.rank(f)
+            if not m.ruled_out
+        ]
+        assert matcher._standing(plain) == expected
+
+    @given(matchers, facts)
     def test_ruled_out_personas_come_last_with_nothing(
         self, matcher: sm.PersonaMatcher, f: dict[str, object]
     ) -> None:

@@ -398,6 +398,27 @@ class PersonaMatcher:
         order = sorted(range(len(plans)), key=lambda n: (scores[n] is None, -(scores[n] or 0.0), n))
         return tuple(_build(plans[n], scores[n], verdicts, facts) for n in order)
 
+    def _standing(
+        self, facts: Mapping[str, object]
+    ) -> list[tuple[Persona, float, float, tuple[Trait, ...]]]:
+        """What the profiling planner reads of ``rank(facts)`` (plain facts, derived already):
+        per persona not ruled out, best first, its confidence, the confidence it could reach,
+        and its unknown traits, without building the matches (benchmarks/bench_profiling.py:
+        building all eight was a third of a plan)."""
+        verdicts = self._program.run(facts)
+        standing = []
+        for n, plan in enumerate(self._plans):
+            score = _score(plan, verdicts)
+            if score is None:
+                continue
+            unknown = tuple(t for at, _w, _r, t in plan.steps if verdicts[at] is None)
+            reachable = math.fsum(w for at, w, _r, _t in plan.steps if verdicts[at] is not False)
+            standing.append((-score, n, plan.persona, score, reachable / plan.total, unknown))
+        standing.sort(key=lambda s: (s[0], s[1]))
+        return [
+            (persona, score, upper, unknown) for _, _, persona, score, upper, unknown in standing
+        ]
+
     def match(self, facts_or_lead: FactsOrLead) -> PersonaMatch | None:
         """The best persona (``rank(...)[0]``), or ``None`` when no persona is confident enough.
 

@@ -181,14 +181,19 @@ class FormPlan:
         return "\n".join(f"{f.label:<{width}}  {f.reason}" for f in self.fields)
 
 
-@attrs.frozen
 class _Worth:
-    """What one field's answer could change, before dividing by friction."""
+    """What one field's answer could change, before dividing by friction.
 
-    persona: float = 0.0
-    points: float = 0.0
-    stages: tuple[str, ...] = ()
-    personas: tuple[str, ...] = ()
+    Private scratch of one ``plan`` call, filled in place by the three kinds of reasons.
+    """
+
+    __slots__ = ("persona", "personas", "points", "stages")
+
+    def __init__(self, points: float = 0.0) -> None:
+        self.persona = 0.0
+        self.points = points
+        self.stages: list[str] = []
+        self.personas: tuple[str, ...] = ()
 
     def total(self, max_points: float) -> float:
         score = self.points / max_points if max_points else 0.0
@@ -337,17 +342,29 @@ class ProfilePlanner:
         chosen = {p.name for p in planned}
         candidates = [f for f in open_fields if not f.always and f.name not in known]
         values = self._inherit(candidates, worth)
+        # Best value per unit of friction first, ties in catalog order; each slot takes the
+        # first field whose requirements are met (the values do not change while choosing).
+        queue = sorted(
+            candidates, key=lambda f: (-values[f.name][0] / f.friction, self._order[f.name])
+        )
         while len(planned) < self.max_fields:
-            ready = [
-                f
-                for f in candidates
-                if f.name not in chosen and all(r in known or r in chosen for r in f.requires)
-            ]
-            if not ready:
+            best = next(
+                (
+                    f
+                    for f in queue
+                    if f.name not in chosen and all(r in known or r in chosen for r in f.requires)
+                ),
+                None,
+            )
+            if best is None:
                 break
-            best = min(ready, key=lambda f: (-values[f.name][0] / f.friction, self._order[f.name]))
-            reasons = values[best.name][1] or ["next in the queue"]
-            planned.append(PlannedField(best.name, best.title, "; ".join(reasons), None))
+            unlocks = values[best.name][1]
+            reasons = [*worth[best.name].reasons(), *(f"needed before {t}" for t in unlocks)]
+            planned.append(
+                PlannedField(
+                    best.name, best.title, "; ".join(reasons or ["next in the queue"]), None
+                )
+            )
             chosen.add(best.name)
         return FormPlan(tuple(planned))
 
@@ -383,13 +400,12 @@ class ProfilePlanner:
         return f.always or not self._fresh(f.name, lead, at)
 
     def _worth(self, lead: Lead, view: Facts, asked: set[str]) -> dict[str, _Worth]:
-        points = dict.fromkeys(asked, 0.0)
+        worth = {name: _Worth() for name in asked}
         if self.scoring is not None:
             for fact, stake in self.scoring.fit_at_stake(view).items():
-                name = DERIVED_FACTS.get(fact, fact)
-                if name in points:
-                    points[name] += stake
-        worth = {name: _Worth(points=p) for name, p in points.items()}
+                w = worth.get(DERIVED_FACTS.get(fact, fact))
+                if w is not None:
+                    w.points += stake
         if self.personas is not None:
             self._persona_worth(self.personas, view, worth)
         self._stage_worth(lead, view, worth)
@@ -398,24 +414,20 @@ class ProfilePlanner:
     def _persona_worth(
         self, matcher: PersonaMatcher, view: Facts, worth: dict[str, _Worth]
     ) -> None:
-        ranked = [m for m in matcher.rank(view) if not m.ruled_out]
         facts = view.plain()
-        best = max((m.confidence for m in ranked), default=0.0)
+        ranked = matcher._standing(facts)  # as rank(view), less what is not read here
+        best = max((confidence for _, confidence, _, _ in ranked), default=0.0)
         # The candidates: personas that could still catch up with the leader.
-        contenders = [m for m in ranked if m.upper >= best][:3]
-        names = tuple(m.persona.name for m in contenders)
-        for m in contenders:
-            total = sum(t.weight for t in m.persona.traits)
-            for trait in m.unknown:
+        contenders = [r for r in ranked if r[2] >= best][:3]
+        names = tuple(persona.name for persona, _, _, _ in contenders)
+        for persona, _, _, unknown in contenders:
+            total = sum(t.weight for t in persona.traits)
+            for trait in unknown:
                 for fact in trait.condition.missing(facts):
-                    name = DERIVED_FACTS.get(fact, fact)
-                    if name in worth:
-                        w = worth[name]
-                        worth[name] = attrs.evolve(
-                            w,
-                            persona=w.persona + trait.weight / total,
-                            personas=names if len(names) > 1 else (m.persona.name,),
-                        )
+                    w = worth.get(DERIVED_FACTS.get(fact, fact))
+                    if w is not None:
+                        w.persona += trait.weight / total
+                        w.personas = names if len(names) > 1 else (persona.name,)
 
     def _stage_worth(self, lead: Lead, view: Facts, worth: dict[str, _Worth]) -> None:
         allowed = self._stages.allowed(lead, view)  # the lifecycle's compiled guards
@@ -423,18 +435,20 @@ class ProfilePlanner:
             if move.trigger in allowed:
                 continue
             for fact in move.when.missing(view.plain()):
-                name = DERIVED_FACTS.get(fact, fact)
-                if name in worth and move.dest not in worth[name].stages:
-                    w = worth[name]
-                    worth[name] = attrs.evolve(w, stages=(*w.stages, move.dest))
+                w = worth.get(DERIVED_FACTS.get(fact, fact))
+                if w is not None and move.dest not in w.stages:
+                    w.stages.append(move.dest)
 
     def _inherit(
         self, candidates: Sequence[FormField], worth: Mapping[str, _Worth]
-    ) -> dict[str, tuple[float, list[str]]]:
-        """Each field's value and reasons; a prerequisite inherits what it unlocks."""
-        values = {
-            f.name: (worth[f.name].total(self._max_points), worth[f.name].reasons())
-            for f in candidates
+    ) -> dict[str, tuple[float, tuple[str, ...]]]:
+        """Each field's value, and the titles of the fields it unlocks (it is needed before).
+
+        A prerequisite inherits the value of what it unlocks and adds "needed before ..." to
+        its own reasons; reasons are written only for the fields chosen.
+        """
+        values: dict[str, tuple[float, tuple[str, ...]]] = {
+            f.name: (worth[f.name].total(self._max_points), ()) for f in candidates
         }
         changed = True
         while changed:  # ends: values only rise, and requirements form no cycle
@@ -443,7 +457,6 @@ class ProfilePlanner:
                 own = values[f.name][0]
                 for needed in f.requires:
                     if needed in values and own > values[needed][0]:
-                        reasons = [*values[needed][1], f"needed before {f.title}"]
-                        values[needed] = (own, reasons)
+                        values[needed] = (own, (*values[needed][1], f.title))
                         changed = True
         return values
