@@ -528,3 +528,41 @@ class TestReplay:
         )
         fresh = attrs.evolve(fresh, fields=lead.fields)
         assert sm.Lifecycle.default().replay(fresh, lead.history) == lead
+
+
+class TestTheMovedLead:
+    """fire builds the moved lead from checked parts; it is the lead the constructors give."""
+
+    @given(
+        actor=st.one_of(st.none(), st.text(max_size=8)),
+        reason=st.one_of(st.none(), st.text(max_size=8)),
+    )
+    def test_it_equals_the_lead_built_by_the_constructors(
+        self, actor: str | None, reason: str | None
+    ) -> None:
+        t = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
+        lead = sm.Lead.new("L-1", at=t, fields={"email": "a@b.io"})
+        kept = None if reason is None or not reason.strip() else reason  # blank: no reason
+        try:
+            change = sm.StageChange("suspect", "prospect", "engage", t + hours(1), actor, kept)
+        except sm.ValidationError:
+            with pytest.raises(sm.ValidationError):
+                sm.Lifecycle.default().fire(
+                    lead, "engage", at=t + hours(1), actor=actor, reason=reason
+                )
+            return
+        moved = sm.Lifecycle.default().fire(
+            lead, "engage", at=t + hours(1), actor=actor, reason=reason
+        )
+        assert moved == sm.Lead("L-1", "prospect", t, None, lead.fields, (change,), "prospect")
+
+    @pytest.mark.parametrize(
+        ("arg", "bad"), [("actor", ""), ("actor", 5), ("reason", 5), ("reason", b"no budget")]
+    )
+    def test_a_bad_actor_or_reason_is_refused_and_the_lead_kept(
+        self, lc: sm.Lifecycle, lead: sm.Lead, t0: datetime, arg: str, bad: object
+    ) -> None:
+        before = attrs.evolve(lead)
+        with pytest.raises(sm.ValidationError, match=f"StageChange.{arg}"):
+            lc.fire(lead, "engage", at=t0 + hours(1), **{arg: bad})  # type: ignore[arg-type]
+        assert lead == before
