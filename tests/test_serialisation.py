@@ -166,7 +166,7 @@ class TestDurations:
 
         from dateutil.relativedelta import relativedelta
 
-        from smarketing.serialisation import _CONVERTER
+        from smarketing._convert import CONVERTER as _CONVERTER
 
         assert _CONVERTER.unstructure(td(hours=4)) == "4h"
         assert _CONVERTER.unstructure(relativedelta(months=12)) == "12mo"
