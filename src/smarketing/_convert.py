@@ -17,6 +17,7 @@ hold, so their shapes are in place before its own hooks are made from them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -70,9 +71,16 @@ def shapes(
         hooks(CONVERTER)
         for cls in types:
             _KNOWN[cls] = how
+        _writes.cache_clear()
         return hooks
 
     return register
+
+
+@functools.cache
+def _writes(cls: type) -> bool:
+    """Whether `to_dict` knows values of ``cls`` (a known type, or a condition's node)."""
+    return issubclass(cls, tuple(_KNOWN))
 
 
 def plain(*types: type) -> None:
@@ -90,7 +98,7 @@ def to_dict(obj: object) -> Any:
     ``from_dict(type(obj), to_dict(obj)) == obj`` holds for every value that is not written
     only.
     """
-    if not any(isinstance(obj, cls) for cls in _KNOWN):
+    if not _writes(type(obj)):
         known = _known()
         msg = f"to_dict() does not know {type(obj).__name__} values (it knows {known})."
         raise ValidationError(msg, value=obj, where="to_dict", expected=known)
