@@ -88,8 +88,9 @@ def plain(*types: type) -> None:
     shapes(*types)(lambda _conv: None)
 
 
-def _known() -> str:
-    return ", ".join(t.__name__ for t in _KNOWN)
+def _known(*, read: bool = False) -> str:
+    """The types `to_dict` knows (``read``: that `from_dict` reads back), by name."""
+    return ", ".join(t.__name__ for t, how in _KNOWN.items() if not read or how is not False)
 
 
 def to_dict(obj: object) -> Any:
@@ -120,8 +121,10 @@ def from_dict(cls: type[T], data: object) -> T:
                 break
     if how is False:
         name = getattr(cls, "__name__", cls)
-        known = _known()
-        msg = f"from_dict() does not know {name!r} (it knows {known})."
+        known = _known(read=True)
+        written_only = isinstance(cls, type) and cls in _KNOWN
+        written = " (it is written only: its data is not read back)" if written_only else ""
+        msg = f"from_dict() does not know {name!r}{written}; it knows {known}."
         raise ValidationError(msg, value=cls, where="from_dict", expected=known)
     if callable(how):
         return how(data)  # type: ignore[no-any-return]
