@@ -219,9 +219,9 @@ class TestRegisteredShapes:
         from smarketing import _convert
 
         monkeypatch.setattr(_convert, "_KNOWN", dict(_convert._KNOWN))
-        _convert._writes.cache_clear()
+        _convert._WRITES.clear()
         yield _convert
-        _convert._writes.cache_clear()
+        _convert._WRITES.clear()
 
     def test_a_registered_shape_is_written_and_read_in_the_vocabulary(self, registry: Any) -> None:
         """A type unknown until it registers: then written with its hooks, durations as '4h'."""

@@ -17,7 +17,6 @@ hold, so their shapes are in place before its own hooks are made from them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -53,6 +52,8 @@ CONVERTER: Final = cattrs.Converter(forbid_extra_keys=True)
 #: Each type `to_dict` knows, in the order registered: how `from_dict` reads it (the
 #: converter: ``None``; a reader of its own; or ``False``: written only, never read back).
 _KNOWN: Final[dict[type, Reader | bool | None]] = {}
+#: Whether `to_dict` knows a value's type, by type (a cache of `_KNOWN`, cleared as it grows).
+_WRITES: Final[dict[type, bool]] = {}
 
 
 def shapes(
@@ -71,16 +72,18 @@ def shapes(
         hooks(CONVERTER)
         for cls in types:
             _KNOWN[cls] = how
-        _writes.cache_clear()
+        _WRITES.clear()
         return hooks
 
     return register
 
 
-@functools.cache
 def _writes(cls: type) -> bool:
     """Whether `to_dict` knows values of ``cls`` (a known type, or a condition's node)."""
-    return issubclass(cls, tuple(_KNOWN))
+    known = _WRITES.get(cls)
+    if known is None:
+        known = _WRITES[cls] = issubclass(cls, tuple(_KNOWN))
+    return known
 
 
 def plain(*types: type) -> None:
