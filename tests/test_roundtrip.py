@@ -102,6 +102,7 @@ def backtest(seed: int) -> sm.Backtest:
 feedbacks = seeds.map(feedback)
 attributions = seeds.map(attribution)
 backtests = seeds.map(backtest)
+sweeps = backtests.map(lambda b: b.sweep("score", [40, 60]))
 
 
 @st.composite
@@ -307,6 +308,11 @@ VALUES: dict[type, st.SearchStrategy[Any]] = {
     sm.BusinessCalendar: calendars,
     sm.DataSpec: data_specs,
     sm.Playbook: playbooks(),
+    sm.Backtest: backtests,
+    sm.PlaybookResult: backtests.map(lambda b: b.candidate),
+    sm.LeadReplay: sampled(backtests, lambda b: b.leads),
+    sm.Sweep: sweeps,
+    sm.SweepRow: sampled(sweeps, lambda s: s.rows),
 }
 #: Reports the converter writes and from_dict refuses: why, and values of each.
 WRITTEN_ONLY: dict[type, tuple[str, st.SearchStrategy[Any]]] = {
@@ -316,9 +322,6 @@ WRITTEN_ONLY: dict[type, tuple[str, st.SearchStrategy[Any]]] = {
              simulations.map(lambda s: sm.attribute(s.leads, s.activities).roi(demo.costs(s)))),
     sm.ModelComparison: ("a table of an attribution's credit under several models",
                          attributions.map(lambda a: a.compare(["linear", "first_touch"]))),
-    sm.Backtest: ("sweep() and by() replay the leads, which its data does not hold", backtests),
-    sm.Sweep: ("a table of a backtest's replays, read as it is written",
-               backtests.map(lambda b: b.sweep("score", [40, 60]))),
 }  # fmt: skip
 NOT_DATA: dict[type, str] = {
     sm.ProfilePlanner: "built from a playbook's parts (pb.planner); the playbook is the data",
@@ -326,11 +329,8 @@ NOT_DATA: dict[type, str] = {
     sm.ReadResult: "the result of reading a file: its records are the data",
     sm.Reject: "a rejected input row, reported with its line and raw text",
     Inputs: "the leads a funnel report was counted from, kept for its breakdowns, never written",
-    sm.Compared: "a backtest's pair of results, written inside the backtest",
-    sm.PlaybookResult: "a backtest's result for one playbook, written inside the backtest",
-    sm.LeadReplay: "a backtest's replay of one lead, written inside the backtest",
-    sm.MQLChange: "a backtest's changed MQL, written inside the backtest",
-    sm.SweepRow: "a sweep's row, written inside the sweep",
+    sm.Compared: "a backtest's figure under both playbooks, a view of its two results",
+    sm.MQLChange: "a backtest's changed MQL, a view of its leads (Backtest.changed)",
 }
 
 
@@ -484,6 +484,27 @@ class TestMalformedParts:
         data = {"stages": "suspect", "initial": "suspect", "transitions": []}
         with pytest.raises(sm.ValidationError, match=r"expected a list of stages.*\$\.stages"):
             sm.from_dict(sm.Lifecycle, data)
+
+    def test_a_backtest_reads_its_figures_as_written(self) -> None:
+        """A count is a whole number, a figure a number, the unknown leads a list of ids."""
+        data = through_json(sm.to_dict(backtest(0)))
+        data["sqls"], data["unknown_leads"] = "3", "L-1"
+        data["leads"][0]["baseline_score"] = True
+        with pytest.raises(sm.ValidationError) as info:
+            sm.from_dict(sm.Backtest, data)
+        message = str(info.value)
+        assert "expected a whole number (got '3') @ $.sqls" in message
+        assert "expected a list (got 'L-1') @ $.unknown_leads" in message
+        assert "expected a number (got True) @ $.leads[0].baseline_score" in message
+
+    def test_a_backtest_read_back_has_no_replays_to_sweep(self) -> None:
+        """Its figures and breakdowns are there; sweep() says it needs the leads."""
+        original = backtest(0)
+        read = sm.from_dict(sm.Backtest, through_json(sm.to_dict(original)))
+        assert read.to_markdown() == original.to_markdown()
+        assert read.by("source") == original.by("source")
+        with pytest.raises(sm.ValidationError, match="rebuilt from data"):
+            read.sweep("score", [40])
 
     def test_the_old_condition_key_is_named_as_unknown(self) -> None:
         """One vocabulary: a rule written with `condition` instead of `when` is refused."""

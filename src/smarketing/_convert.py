@@ -202,6 +202,9 @@ def exactly(expected: str, accepts: Callable[[object], bool]) -> Callable[[objec
 
 whole: Final = exactly("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
 flag: Final = exactly("true or false", lambda v: isinstance(v, bool))
+number: Final = exactly(
+    "a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+)
 a_list: Final = exactly("a list", lambda v: isinstance(v, list))
 
 

@@ -1,7 +1,7 @@
 """Attribution's values as data: costs, credit and ROI tables, for the one converter.
 
-`Attribution`, `ROI` and `ModelComparison` are written only: their methods re-credit the
-journeys, which their data does not hold. Credit is written as ``[channel, credit]`` pairs
+`Attribution` is written only: its methods re-credit the journeys, which its data does not
+hold; so are `ROI` and `ModelComparison`, the tables made from it. Credit is written as ``[channel, credit]`` pairs
 (the channel may be null: no touch), largest first.
 """
 

@@ -240,7 +240,8 @@ class Backtest:
     def to_dict(self) -> dict[str, object]:
         """The backtest as JSON-safe data: times as ISO 8601 text, figures as numbers.
 
-        The same data as ``sm.to_dict(backtest)``, from the one converter."""
+        The same data as ``sm.to_dict(backtest)``, from the one converter;
+        ``sm.from_dict(Backtest, data)`` reads it back (without the replays `sweep` needs)."""
         data: dict[str, object] = _convert.to_dict(self)
         return data
 

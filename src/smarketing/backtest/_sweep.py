@@ -51,7 +51,7 @@ class Sweep:
 
     def to_dict(self) -> dict[str, object]:
         """The sweep as JSON-safe data: the same as ``sm.to_dict(sweep)``, from the one
-        converter."""
+        converter; ``sm.from_dict(Sweep, data)`` reads it back."""
         data: dict[str, object] = _convert.to_dict(self)
         return data
 
