@@ -1,8 +1,8 @@
 """Attribution's values as data: costs, credit and ROI tables, for the one converter.
 
 `Attribution` is written only: its methods re-credit the journeys, which its data does not
-hold; so are `ROI` and `ModelComparison`, the tables made from it. Credit is written as ``[channel, credit]`` pairs
-(the channel may be null: no touch), largest first.
+hold; so are `ROI` and `ModelComparison`, the tables made from it. Credit is written as
+``[channel, credit]`` pairs (the channel may be null: no touch), largest first.
 """
 
 from __future__ import annotations
