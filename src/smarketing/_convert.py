@@ -17,14 +17,16 @@ hold, so their shapes are in place before its own hooks are made from them.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import BaseValidationError
-from cattrs.gen import override
+from cattrs.gen import make_dict_structure_fn, override
 from dateutil.relativedelta import relativedelta
 
 from smarketing import _validate as _v
@@ -35,10 +37,13 @@ __all__ = [
     "CONVERTER",
     "RAW",
     "WHEN",
+    "figures",
     "from_dict",
     "json_safe",
+    "pair",
     "plain",
     "shapes",
+    "texts",
     "to_dict",
     "unreadable",
 ]
@@ -208,6 +213,28 @@ number: Final = exactly(
 a_list: Final = exactly("a list", lambda v: isinstance(v, list))
 
 
+def _optional_number(value: object, _type: object) -> float | None:
+    return None if value is None else number(value, float)
+
+
+#: The hook for each kind of figure in a report: whole numbers, numbers, numbers or null.
+_FIGURES: Final[dict[object, Any]] = {
+    int: override(struct_hook=whole),
+    float: override(struct_hook=number),
+    float | None: override(struct_hook=_optional_number),
+}
+
+
+def figures(cls: type, conv: cattrs.Converter, **more: Any) -> Any:
+    """A structure hook for the attrs class ``cls`` that reads each of its figures (``int``,
+    ``float``, ``float | None`` fields) as written, so that "3" or true is reported."""
+    hints = typing.get_type_hints(cls)
+    found = {
+        a.name: _FIGURES[hints[a.name]] for a in attrs.fields(cls) if hints[a.name] in _FIGURES
+    }
+    return make_dict_structure_fn(cls, conv, **found, **more)
+
+
 def structure_datetime(value: object, _type: object) -> datetime:
     if isinstance(value, datetime):
         return _v.aware(value, "datetime")
@@ -279,6 +306,26 @@ def structure_mapping(value: object, _type: object) -> Mapping[str, Any]:
         msg = f"expected a mapping (got {value!r})"
         raise ValidationError(msg, value=value, expected="a mapping")
     return value
+
+
+StructureHook = Callable[[object, object], Any]
+
+
+def pair(expected: str, first: StructureHook, second: StructureHook) -> StructureHook:
+    """A hook reading a pair the data writes as a two-item list (``[reason, count]``)."""
+
+    def structure(value: object, _type: object) -> tuple[Any, Any]:
+        if not isinstance(value, list) or len(value) != 2:
+            msg = f"expected {expected} (got {value!r})"
+            raise ValidationError(msg, value=value, expected=expected)
+        return (first(value[0], object), second(value[1], object))
+
+    return structure
+
+
+def texts(value: object, _type: object) -> list[str]:
+    """A list of text as written, never text read as its letters."""
+    return CONVERTER.structure(a_list(value, list), list[str])
 
 
 def json_safe(value: object) -> object:

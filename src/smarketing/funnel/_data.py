@@ -15,7 +15,6 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from smarketing import _convert
-from smarketing.errors import ValidationError
 from smarketing.funnel._report import FunnelReport, TimeInStage
 from smarketing.funnel._sla import SLA, SLABreach, SLASummary
 
@@ -109,13 +108,6 @@ def _structure_elapsed(value: object, _type: object) -> timedelta:
     return timedelta(0) if value == "0s" else _convert.structure_timedelta(value, timedelta)
 
 
-def _reason(value: object, _type: object) -> _Reason:
-    if not isinstance(value, list) or len(value) != 2:
-        msg = f"expected [reason, count] (got {value!r})"
-        raise ValidationError(msg, value=value, expected="[reason, count]")
-    return (_convert.structure_optional_text(value[0], str), _Count(_convert.whole(value[1], int)))
-
-
 @_convert.shapes(SLA, SLABreach, SLASummary, TimeInStage, FunnelReport)
 def _as_data(conv: cattrs.Converter) -> None:
     def elapsed(value: timedelta) -> str:
@@ -139,13 +131,10 @@ def _as_data(conv: cattrs.Converter) -> None:
         TimeInStage, make_dict_unstructure_fn(TimeInStage, conv, p50=stay, p90=stay, max=stay)
     )
 
-    def texts(value: object, _type: object) -> list[str]:
-        # A list as written, never text read as its letters.
-        return conv.structure(_convert.a_list(value, list), list[str])
-
-    conv.register_structure_hook_func(lambda t: t == _Reason, _reason)
+    reason = _convert.pair("[reason, count]", _convert.structure_optional_text, _convert.whole)
+    conv.register_structure_hook_func(lambda t: t == _Reason, reason)
     conv.register_unstructure_hook_func(lambda t: t == _Reason, list)
-    lists = override(struct_hook=texts)
+    lists = override(struct_hook=_convert.texts)
     conv.register_structure_hook(
         _FunnelData,
         make_dict_structure_fn(
