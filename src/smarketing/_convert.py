@@ -7,7 +7,7 @@ own shape beside it, with `shapes`, so a domain module calls down into the conve
 never up:
 
     @_convert.shapes(Rule)
-    def _rule_shapes(conv: cattrs.Converter) -> None:
+    def _as_data(conv: cattrs.Converter) -> None:
         conv.register_unstructure_hook(Rule, make_dict_unstructure_fn(Rule, conv, condition=WHEN))
 
 Importing a type registers its shape, and a type's module imports the types its fields
@@ -37,15 +37,24 @@ __all__ = [
     "CONVERTER",
     "RAW",
     "WHEN",
+    "a_list",
     "figures",
+    "flag",
     "from_dict",
     "json_safe",
+    "mapping",
+    "number",
     "pair",
     "plain",
     "shapes",
+    "structure_mapping",
+    "structure_optional_text",
+    "structure_time",
+    "structure_timedelta",
     "texts",
     "to_dict",
     "unreadable",
+    "whole",
 ]
 
 T = TypeVar("T")
