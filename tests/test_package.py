@@ -44,7 +44,8 @@ DOMAIN = {
 DOMAIN["_format"] = set()
 DOMAIN["_validate"] = {"errors", "_format"}
 DOMAIN["feedback"] = {"errors", "leads", "funnel", "_calendar"}
-DOMAIN["funnel"] |= {"serialisation"}  # to_dict/from_dict, lazily
+# The one converter's generic part: every type gives it its shape, beside the type.
+DOMAIN["_convert"] = {"errors", "_durations"}
 DOMAIN["_assessment"] = {"personas", "predictive", "profiling", "scoring"}
 # The facade may reach the file format, lazily, for Playbook.default/from_toml/from_dict.
 DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
@@ -52,6 +53,8 @@ DOMAIN["playbook"] = (set(DOMAIN) - {"playbook"}) | {"config"}
 DOMAIN["backtest"] = set(DOMAIN) - {"config"}
 for _name in set(DOMAIN) - {"errors", "_format", "_validate"}:
     DOMAIN[_name] |= {"_validate", "_format"}
+for _name in set(DOMAIN) - {"errors", "_format", "_validate", "_durations", "_convert"}:
+    DOMAIN[_name] |= {"_convert"}
 #: Standard-library modules that mean I/O, the clock or the environment.
 IMPURE = {
     "os",

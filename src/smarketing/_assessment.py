@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import attrs
 
+from smarketing import _convert
 from smarketing.personas import PersonaMatch
 from smarketing.predictive import Prediction
 from smarketing.profiling import FormPlan
@@ -54,3 +55,6 @@ class Assessment:
             *("  " + line for line in self.next_fields.explain().splitlines()),
         ]
         return "\n".join(lines)
+
+
+_convert.plain(Assessment)

@@ -28,12 +28,14 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
+import cattrs
 from dateutil import rrule
 from dateutil.tz import gettz
 
+from smarketing import _convert
 from smarketing import _validate as _v
 from smarketing.errors import ValidationError
 
@@ -512,3 +514,52 @@ class BusinessCalendar:
 
     def _local_date(self, moment: datetime) -> date:
         return (moment + self._offset(moment)).date()
+
+
+# --- as data ---------------------------------------------------------------------------------
+
+#: Working days as the playbook file names them.
+DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@attrs.frozen
+class _CalendarData:
+    """Business hours as the file writes them (times as text, or already read)."""
+
+    timezone: str = "UTC"
+    days: tuple[str, ...] = DAYS[:5]
+    start: Any = "09:00"
+    end: Any = "17:00"
+    holidays: tuple[date, ...] = ()
+
+
+@_convert.shapes(BusinessCalendar)
+def _as_data(conv: cattrs.Converter) -> None:
+    """A calendar names its zone and days (``"Europe/Berlin"``, ``"mon"``) and writes times as
+    ``"09:00"``, as the playbook file does."""
+
+    def structure(value: object, _type: object) -> BusinessCalendar:
+        data = conv.structure(_convert.structure_mapping(value, _type), _CalendarData)
+        unknown = [d for d in data.days if d.lower() not in DAYS]
+        if unknown:
+            msg = f"{unknown[0]!r} is not a day (days: {', '.join(DAYS)})"
+            raise ValidationError(msg, value=unknown[0], expected="a day name")
+        clock = {n: _convert.structure_time(getattr(data, n), time) for n in ("start", "end")}
+        return BusinessCalendar(
+            tz=data.timezone,
+            days=[DAYS.index(d.lower()) for d in data.days],
+            holidays=data.holidays,
+            **clock,
+        )
+
+    conv.register_unstructure_hook(
+        BusinessCalendar,
+        lambda c: {
+            "timezone": zone_name(c.tz),
+            "days": [DAYS[d] for d in c.days],
+            "start": c.start.isoformat("minutes"),
+            "end": c.end.isoformat("minutes"),
+            "holidays": [d.isoformat() for d in sorted(c.holidays)],
+        },
+    )
+    conv.register_structure_hook(BusinessCalendar, structure)

@@ -71,6 +71,7 @@ from typing import Any, Final, NamedTuple, TypeAlias
 
 import attrs
 
+from smarketing import _convert
 from smarketing.errors import ValidationError
 
 __all__ = [
@@ -771,3 +772,6 @@ def _read(words: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
     if general_manager and rank < _VP_RANK:
         rank = _CHIEF_RANK
     return _SENIORITY_OF_RANK[rank], department, function
+
+
+_convert.plain(JobTitle)

@@ -16,7 +16,10 @@ from types import MappingProxyType
 from typing import Final
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn
 
+from smarketing import _convert
 from smarketing.errors import ConfigError
 
 __all__ = ["COLUMN_TYPES", "DataSpec"]
@@ -121,3 +124,11 @@ class DataSpec:
     def fact(self, column: str) -> str:
         """The fact name a file column is read as (renamed, or its own name)."""
         return self.rename.get(column, column)
+
+
+@_convert.shapes(DataSpec)
+def _as_data(conv: cattrs.Converter) -> None:
+    # A data spec writes only what differs from reading files plainly.
+    conv.register_unstructure_hook(
+        DataSpec, make_dict_unstructure_fn(DataSpec, conv, _cattrs_omit_if_default=True)
+    )

@@ -21,8 +21,9 @@ from types import MappingProxyType
 from typing import Final, TypeAlias, TypeVar
 
 import attrs
+import cattrs
 
-from smarketing import _trusted
+from smarketing import _convert, _trusted
 from smarketing import _validate as _v
 from smarketing.errors import ValidationError
 
@@ -547,3 +548,34 @@ def not_an_activity(item: object, owner: str, index: int | None = None) -> Valid
     where = "activities" if index is None else f"activities[{index}]"
     msg = f"{owner} needs Activity values; {where} must be an Activity (got {item!r})."
     return ValidationError(msg, value=item, where=where, expected="Activity")
+
+
+# --- as data ---------------------------------------------------------------------------------
+
+
+def fact_data(value: FactValue) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+@_convert.shapes(Lead, FieldValue, Activity, StageChange)
+def _as_data(conv: cattrs.Converter) -> None:
+    # FieldValue's own converter checks a value; lists come back as tuples.
+    conv.register_structure_hook(FactValue, lambda value, _type: value)
+    conv.register_structure_hook(FactValue | None, lambda value, _type: value)
+    conv.register_unstructure_hook(
+        FieldValue,
+        lambda fv: {
+            "value": fact_data(fv.value),
+            "learned_at": fv.learned_at.isoformat(),
+            "source": fv.source,
+        },
+    )
+    conv.register_unstructure_hook(
+        Activity,
+        lambda a: {
+            "lead_id": a.lead_id,
+            "kind": a.kind,
+            "at": a.at.isoformat(),
+            "properties": _convert.json_safe(dict(a.properties)),
+        },
+    )

@@ -28,9 +28,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, NamedTuple, cast
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-from smarketing import _format, _trusted
+from smarketing import _convert, _format, _trusted
 from smarketing import _validate as _v
+from smarketing._convert import RAW, WHEN
 from smarketing._titles import DEPARTMENTS, SENIORITIES, JobTitle, parse_title
 from smarketing.conditions import Condition, Program, compile_all
 from smarketing.errors import ConfigError, ValidationError
@@ -505,3 +508,19 @@ def _unknown_fields(unknown: list[Trait], facts: Mapping[str, object]) -> tuple[
         if source is not None and facts.get(source) is None:
             names.add(source)
     return tuple(sorted(names))
+
+
+@_convert.shapes(Trait, Persona, PersonaMatcher, PersonaMatch)
+def _as_data(conv: cattrs.Converter) -> None:
+    # Weights, shares and flags reach the classes as they are in the data (RAW), so that "3"
+    # or "no" is reported there instead of being coerced by float() or bool().
+    conv.register_unstructure_hook(Trait, make_dict_unstructure_fn(Trait, conv, condition=WHEN))
+    conv.register_structure_hook(
+        Trait, make_dict_structure_fn(Trait, conv, condition=WHEN, weight=RAW, required=RAW)
+    )
+    conv.register_structure_hook(
+        PersonaMatch, make_dict_structure_fn(PersonaMatch, conv, confidence=RAW)
+    )
+    conv.register_structure_hook(
+        PersonaMatcher, make_dict_structure_fn(PersonaMatcher, conv, min_confidence=RAW)
+    )

@@ -22,9 +22,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
+import cattrs
 
+from smarketing import (
+    _convert,
+    config,  # the file format: it builds the parts, the class assembles
+)
 from smarketing import _validate as _v
-from smarketing import config  # the file format: it builds the parts, the class assembles
 from smarketing._assessment import Assessment
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
 from smarketing.dataspec import DataSpec
@@ -133,8 +137,11 @@ class Playbook:
         return config.from_dict(data, source=source, into=cls)
 
     def to_dict(self) -> dict[str, Any]:
-        """The playbook as data shaped like the file: ``from_dict(pb.to_dict()) == pb``."""
-        return config.to_dict(self)
+        """The playbook as data shaped like the file: ``from_dict(pb.to_dict()) == pb``.
+
+        The same data as ``sm.to_dict(pb)``, from the one converter."""
+        data: dict[str, Any] = _convert.to_dict(self)
+        return data
 
     # --- using it ---------------------------------------------------------------------------
 
@@ -264,3 +271,19 @@ def _outcome_facts(score: Score, prediction: Prediction | None) -> dict[str, obj
 def _with_outcomes(view: Facts, score: Score, prediction: Prediction | None) -> Facts:
     """The lead's fact view (its title read once) with its score and prediction on top."""
     return view.layered(_outcome_facts(score, prediction))
+
+
+def _read(data: object) -> Playbook:
+    """A playbook from data shaped like its file, for ``sm.from_dict``: runtime input, so a
+    bad one is a ``ValidationError`` naming the key."""
+    checked = _convert.mapping(data, Playbook.__name__)
+    try:
+        return Playbook.from_dict(checked)
+    except ConfigError as exc:
+        raise _convert.unreadable(exc, data, str(exc), exc.key or "$", exc.expected) from exc
+
+
+@_convert.shapes(Playbook, read=_read)
+def _as_data(conv: cattrs.Converter) -> None:
+    # The file's sections, each part written by the converter (config places them).
+    conv.register_unstructure_hook(Playbook, config.to_dict)

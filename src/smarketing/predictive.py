@@ -32,8 +32,12 @@ from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn
 
+from smarketing import _convert
 from smarketing import _validate as _v
+from smarketing._convert import RAW
 from smarketing.errors import SmarketingError
 from smarketing.leads import Activity, Lead
 
@@ -443,3 +447,18 @@ class PredictiveModel:
             z += points
         probability = _sigmoid(z)
         return Prediction(probability, contributions, self.base, self.grade(probability))
+
+
+@_convert.shapes(Bins, Shape, Pair, Prediction, PredictiveModel)
+def _as_data(conv: cattrs.Converter) -> None:
+    # Numbers reach the classes as they are in the data (RAW), so that "0.3" is reported.
+    conv.register_structure_hook(Bins, make_dict_structure_fn(Bins, conv, edges=RAW, levels=RAW))
+    conv.register_structure_hook(Shape, make_dict_structure_fn(Shape, conv, scores=RAW))
+    conv.register_structure_hook(Pair, make_dict_structure_fn(Pair, conv, scores=RAW))
+    conv.register_structure_hook(
+        Prediction,
+        make_dict_structure_fn(Prediction, conv, probability=RAW, contributions=RAW, base=RAW),
+    )
+    conv.register_structure_hook(
+        PredictiveModel, make_dict_structure_fn(PredictiveModel, conv, base=RAW, grades=RAW)
+    )

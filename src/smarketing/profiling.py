@@ -27,14 +27,16 @@ from datetime import datetime, timedelta
 from typing import Final
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn
 from dateutil.relativedelta import relativedelta
 
-from smarketing import _format
+from smarketing import _convert, _format
 from smarketing import _validate as _v
 from smarketing._durations import parse_duration
 from smarketing.errors import ConfigError, ValidationError
 from smarketing.facts import DERIVED_FACTS, Facts, fact_view
-from smarketing.leads import FactValue, Lead
+from smarketing.leads import FactValue, Lead, fact_data
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import PersonaMatcher
 from smarketing.scoring import ScoringModel
@@ -460,3 +462,20 @@ class ProfilePlanner:
                         values[needed] = (own, (*values[needed][1], f.title))
                         changed = True
         return values
+
+
+@_convert.shapes(FormField, PlannedField, FormPlan)
+def _as_data(conv: cattrs.Converter) -> None:
+    # A form field writes only what differs from its defaults, as the playbook file does.
+    conv.register_unstructure_hook(
+        FormField, make_dict_unstructure_fn(FormField, conv, _cattrs_omit_if_default=True)
+    )
+    conv.register_unstructure_hook(
+        PlannedField,
+        lambda p: {
+            "name": p.name,
+            "label": p.label,
+            "reason": p.reason,
+            "value": None if p.value is None else fact_data(p.value),
+        },
+    )

@@ -36,6 +36,7 @@ not a simulation), and the Shapley values of the coverage game in closed form:
 {'A': 2.0, 'B': 1.0}
 """
 
+from smarketing.attribution import _data as _data  # the values' shapes, for the converter
 from smarketing.attribution._attribute import attribute
 from smarketing.attribution._checks import MODELS, check_model, check_stage
 from smarketing.attribution._checks import Paths as Paths

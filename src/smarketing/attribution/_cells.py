@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TypeAlias
 
@@ -25,11 +24,6 @@ def _unit_order(unit: object) -> tuple[str, bool, str]:
     if isinstance(unit, tuple):
         return _key_order(unit)
     return (str(unit), False, "")
-
-
-def _pairs(credit: Mapping[str | None, float]) -> list[list[object]]:
-    ordered = sorted(credit.items(), key=lambda kv: (-kv[1], _channel_order(kv[0])))
-    return [[channel, share] for channel, share in ordered]
 
 
 def _when(moment: datetime | None) -> str:

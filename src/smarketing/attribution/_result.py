@@ -8,13 +8,13 @@ from types import MappingProxyType
 
 import attrs
 
+from smarketing import _convert
 from smarketing.attribution._cells import (
     _channel_cell,
     _channel_order,
     _count,
     _Key,
     _money,
-    _pairs,
     _when,
 )
 from smarketing.attribution._checks import check_model
@@ -37,13 +37,11 @@ class ModelComparison:
     credit: Mapping[str, Mapping[str | None, float]]
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-safe: ``credit`` as ``{model: [[channel, credit], ...]}`` (channel may be null)."""
-        return {
-            "milestone": self.milestone,
-            "models": list(self.models),
-            "channels": list(self.channels),
-            "credit": {m: [[c, v] for c, v in self.credit[m].items()] for m in self.models},
-        }
+        """JSON-safe: ``credit`` as ``{model: [[channel, credit], ...]}`` (channel may be null).
+
+        The same data as ``sm.to_dict(comparison)``, from the one converter."""
+        data: dict[str, object] = _convert.to_dict(self)
+        return data
 
     def to_markdown(self) -> str:
         """The table as Markdown, a row per channel and a column per model."""
@@ -172,23 +170,10 @@ class Attribution:
 
     def to_dict(self) -> dict[str, object]:
         """The numbers as JSON-safe data; credit as ``[channel, credit]`` pairs (channel may be
-        null: no touch), largest first."""
-        return {
-            "model": self.model,
-            "milestone": self.milestone,
-            "start": None if self.start is None else self.start.isoformat(),
-            "end": None if self.end is None else self.end.isoformat(),
-            "conversions": self.conversions,
-            "no_touch": self.no_touch,
-            "journeys": self.journeys,
-            "revenue": self.revenue,
-            "conversion_credit": _pairs(self.conversion_credit),
-            "revenue_credit": None if self.revenue_credit is None else _pairs(self.revenue_credit),
-            "campaign_credit": [
-                [channel, campaign, credit]
-                for (channel, campaign), credit in self.campaign_credit.items()
-            ],
-        }
+        null: no touch), largest first. The same data as ``sm.to_dict(attribution)``, from the
+        one converter."""
+        data: dict[str, object] = _convert.to_dict(self)
+        return data
 
     def to_markdown(self) -> str:
         """The credit table as Markdown: credited conversions (and revenue) and their share."""

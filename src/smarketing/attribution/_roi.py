@@ -8,6 +8,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from smarketing import _convert
 from smarketing._format import cell as _cell
 from smarketing.attribution._cells import _count, _Key, _money, _unit_order
 from smarketing.attribution._checks import _check_amount, _check_channel
@@ -145,13 +146,11 @@ class ROI(Mapping[str, ChannelROI]):
         return len(self.channels)
 
     def to_dict(self) -> dict[str, object]:
-        """The table as JSON-safe data: one record per channel (and per campaign)."""
-        return {
-            "model": self.model,
-            "milestone": self.milestone,
-            "channels": [_row_data(r) for r in self.channels],
-            "campaigns": [_row_data(r) for r in self.campaigns],
-        }
+        """The table as JSON-safe data: one record per channel (and per campaign), its
+        `ChannelROI`'s data and the figures derived from it (``cost_per_lead``, ..., ``roi``).
+        The same data as ``sm.to_dict(roi)``, from the one converter."""
+        data: dict[str, object] = _convert.to_dict(self)
+        return data
 
     def to_markdown(self) -> str:
         """The table as Markdown: cost, credited conversions, cost per conversion, ROI."""
@@ -171,12 +170,6 @@ class ROI(Mapping[str, ChannelROI]):
             cells.append("—" if row.roi is None else f"{row.roi:.0%}")
             lines.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
-
-
-def _row_data(row: ChannelROI) -> dict[str, object]:
-    return {"channel": row.channel, "campaign": row.campaign} | {
-        f: getattr(row, f) for f in _FIGURES
-    }
 
 
 def _spent(

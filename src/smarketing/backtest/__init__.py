@@ -23,6 +23,7 @@ Compared(baseline=1, candidate=1)
 True
 """
 
+from smarketing.backtest import _data as _data  # the results' shapes, for the converter
 from smarketing.backtest._moves import AutoMoves, next_move
 from smarketing.backtest._replay import backtest
 from smarketing.backtest._result import Backtest, Compared, LeadReplay, MQLChange, PlaybookResult

@@ -9,9 +9,10 @@ from typing import Final, Generic, Literal, TypeAlias, TypeVar
 
 import attrs
 
+from smarketing import _convert
 from smarketing._format import when as _when
 from smarketing.backtest._sweep import Sweep, SweepRow, _swept, _threshold
-from smarketing.backtest._text import _data, compared_rows
+from smarketing.backtest._text import compared_rows
 from smarketing.backtest._timeline import _first_mqls, _Timeline
 from smarketing.errors import ValidationError
 from smarketing.playbook import Playbook
@@ -237,8 +238,12 @@ class Backtest:
         return Sweep(fact, rows)
 
     def to_dict(self) -> dict[str, object]:
-        """The backtest as JSON-safe data: times as ISO 8601 text, figures as numbers."""
-        return _data(self)
+        """The backtest as JSON-safe data: times as ISO 8601 text, figures as numbers.
+
+        The same data as ``sm.to_dict(backtest)``, from the one converter;
+        ``sm.from_dict(Backtest, data)`` reads it back (without the replays `sweep` needs)."""
+        data: dict[str, object] = _convert.to_dict(self)
+        return data
 
     def to_markdown(self, *, limit: int = 10) -> str:
         """The backtest as Markdown: the two playbooks side by side, then the moved leads."""

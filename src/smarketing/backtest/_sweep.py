@@ -6,10 +6,10 @@ import math
 
 import attrs
 
+from smarketing import _convert
 from smarketing._format import number as _number
 from smarketing._format import percent as _rate
 from smarketing.backtest._moves import _Engine
-from smarketing.backtest._text import _data
 from smarketing.backtest._timeline import MQL
 from smarketing.conditions import Compare, Condition, Not, _Junction
 from smarketing.errors import ValidationError
@@ -50,8 +50,10 @@ class Sweep:
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, object]:
-        """The sweep as JSON-safe data."""
-        return _data(self)
+        """The sweep as JSON-safe data: the same as ``sm.to_dict(sweep)``, from the one
+        converter; ``sm.from_dict(Sweep, data)`` reads it back."""
+        data: dict[str, object] = _convert.to_dict(self)
+        return data
 
 
 def _threshold(value: object) -> float:

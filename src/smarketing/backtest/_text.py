@@ -1,14 +1,9 @@
-"""The backtest's figures as Markdown cells and as JSON-safe data, and the comparison table
-both pages show.
-"""
+"""The backtest's figures as Markdown cells, and the comparison table both pages show."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
-
-import attrs
 
 from smarketing._format import number as _number
 from smarketing._format import percent as _rate
@@ -65,17 +60,3 @@ def compared_rows(
         )
         rows.append(row)
     return rows
-
-
-def _plain(_instance: object, field: attrs.Attribute[object], value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def _data(value: object) -> dict[str, object]:
-    return attrs.asdict(
-        value,  # type: ignore[arg-type]
-        filter=lambda a, _v: not a.name.startswith("_"),
-        value_serializer=_plain,
-    )

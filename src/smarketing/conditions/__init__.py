@@ -37,6 +37,7 @@ from smarketing.conditions._compile import (
     compile_all,
     compile_condition,
 )
+from smarketing.conditions._data import condition_from as condition_from  # the text, as data
 from smarketing.conditions._parse import parse_condition
 from smarketing.conditions._tree import (
     MAX_DEPTH as MAX_DEPTH,

@@ -9,7 +9,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from smarketing import _convert
+from smarketing._convert import WHEN
 from smarketing._format import NONE, cell, left_out, percent, plural, when
 from smarketing.errors import ValidationError
 from smarketing.funnel import SLA
@@ -362,3 +366,14 @@ def outcomes_of(
     )
     reactions = tuple(Reaction(stage, reason, n) for (stage, reason), n in ordered if n)
     return Outcomes(handoffs, accepted, pending, reactions)
+
+
+@_convert.shapes(Reaction, Outcomes, Group, Comparison, Definition, Suggestion, FeedbackReport)
+def _as_data(conv: cattrs.Converter) -> None:
+    # A way into a stage names its guard `when`, as a transition does.
+    conv.register_unstructure_hook(
+        Definition, make_dict_unstructure_fn(Definition, conv, condition=WHEN)
+    )
+    conv.register_structure_hook(
+        Definition, make_dict_structure_fn(Definition, conv, condition=WHEN)
+    )

@@ -28,6 +28,7 @@ Counting rules, stated once here and in the funnel guide:
 
 from __future__ import annotations
 
+from smarketing.funnel import _data as _data  # the report's shape, for the converter
 from smarketing.funnel._compute import funnel_report
 from smarketing.funnel._report import Dimension as Dimension  # what `by` takes
 from smarketing.funnel._report import FunnelReport, TimeInStage

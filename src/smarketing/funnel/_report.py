@@ -1,7 +1,7 @@
 """The funnel report: its numbers, asked for by stage, and its breakdowns into sub-reports.
 
 `FunnelReport` is a frozen value; `funnel_report` (in `_compute`) builds it, `_markdown` renders
-it, and `smarketing.serialisation` turns it into data and back.
+it, and `_data` gives its shape to the one converter, which turns it into data and back.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
+from smarketing import _convert
 from smarketing._calendar import describe
 from smarketing.errors import ValidationError
 from smarketing.funnel._markdown import markdown
@@ -242,10 +243,7 @@ class FunnelReport:
         ``{stage: {target: count}}``; ``time_in_stage`` holds `durations`; ``reasons`` holds
         ``[reason, count]`` pairs (``reason`` may be ``null``), most common first.
         """
-        # The converter is the library's edge; the domain reaches it only when asked to.
-        from smarketing.serialisation import to_dict
-
-        data: dict[str, object] = to_dict(self)
+        data: dict[str, object] = _convert.to_dict(self)
         return data
 
     @classmethod
@@ -254,9 +252,7 @@ class FunnelReport:
 
         Malformed data is a `ValidationError` naming the path inside the data and the problem.
         """
-        from smarketing.serialisation import from_dict
-
-        return from_dict(cls, data)
+        return _convert.from_dict(cls, data)
 
     def to_markdown(self, *, limit: int = 10) -> str:
         """The report as Markdown tables: the funnel, the SLA, the reasons and the stale leads.

@@ -15,6 +15,7 @@ attached to a lead: leads are plain frozen values and ``fire`` returns a new one
 
 from __future__ import annotations
 
+from smarketing.lifecycle import _data as _data  # the parts' shapes, for the converter
 from smarketing.lifecycle._lifecycle import DEFAULT_MQL, DEFAULT_SQL, Lifecycle
 from smarketing.lifecycle._parts import Stage, Transition
 

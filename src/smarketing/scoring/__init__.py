@@ -26,6 +26,7 @@ score 30 = fit 15 + engagement 15, grade C
 
 from __future__ import annotations
 
+from smarketing.scoring import _data as _data  # the values' shapes, for the converter
 from smarketing.scoring._common import DEFAULT_GRADES as DEFAULT_GRADES  # kept importable
 from smarketing.scoring._common import LETTER_GRADES as LETTER_GRADES  # kept importable
 from smarketing.scoring._common import ContributionKind as ContributionKind  # smarketing.typing
