@@ -29,20 +29,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import narwhals as nw
 import narwhals.dtypes as nw_dtypes
 
 from smarketing import _validate as _v
 from smarketing._calendar import WallClock, describe
-from smarketing.frames._frame import NUMBER, TEXT, Frame, family, require, wrap
+from smarketing.frames._frame import NUMBER, TEXT, family, require, wrap
 from smarketing.funnel._compute import _percentile, _Plan, _plan
 from smarketing.funnel._report import FunnelReport, TimeInStage, most_common
 from smarketing.funnel._sla import SLA, SLABreach, SLASummary
 from smarketing.lifecycle import Lifecycle
 
 __all__ = ["HISTORY_COLUMNS", "LEAD_COLUMNS", "funnel_report"]
+
+#: A narwhals frame, eager or lazy. Their methods are shared, but `join` and `concat` take
+#: frames of one kind, which a union of the two cannot say: typed loosely here on purpose.
+Frame: TypeAlias = Any
 
 #: The columns the funnel reads from each frame (``reason`` is optional in the history).
 HISTORY_COLUMNS: Final = ("lead_id", "from_stage", "to_stage", "at")
@@ -109,15 +113,16 @@ class _Frames:
 
     @classmethod
     def read(
-        cls, history: object, leads: object, activities: object | None, order: str | None
+        cls, history: object, leads: object, activities: object | None, given: object
     ) -> _Frames:
         h = wrap(history, "history")
         lf = wrap(leads, "leads")
         a = None if activities is None else wrap(activities, "activities")
         _same_engine(h, lf, a)
-        if order is not None and not isinstance(order, str):
-            msg = f"order must be a column name or None (got {order!r})."
-            raise _v.runtime(msg, value=order, where="order", expected="a column name")
+        if given is not None and not isinstance(given, str):
+            msg = f"order must be a column name or None (got {given!r})."
+            raise _v.runtime(msg, value=given, where="order", expected="a column name")
+        order = given
         wanted = (*HISTORY_COLUMNS, *(() if order is None else (order,)))
         types = require(h, wanted, "history")
         _kinds(types, ("lead_id", "from_stage", "to_stage"), TEXT, "history")
@@ -284,13 +289,16 @@ def _distinct_index(frame: Frame) -> Frame:
 
 
 def _kept(frame: Frame) -> Frame:
-    """`frame` worked out once where the engine would otherwise redo it for every later use:
-    Dask re-runs a shared part of the graph per use (``persist`` keeps it, still a Dask
-    frame); the other engines plan shared parts themselves."""
-    if frame.implementation is not nw.Implementation.DASK:
-        return frame
-    out: Frame = nw.from_native(frame.to_native().persist())
-    return out
+    """`frame` worked out once where the engine would otherwise redo it for every later query:
+    Dask and Spark re-run a shared part of the plan per query (``persist`` and ``cache`` keep
+    it, still a Dask or Spark frame); the other engines are left as they are."""
+    if frame.implementation is nw.Implementation.DASK:
+        persisted: Frame = nw.from_native(frame.to_native().persist())
+        return persisted
+    if frame.implementation is nw.Implementation.PYSPARK:
+        cached: Frame = nw.from_native(frame.to_native().cache())
+        return cached
+    return frame
 
 
 def _events(plan: _Plan, frames: _Frames) -> Frame:
