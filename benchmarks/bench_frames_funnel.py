@@ -16,10 +16,8 @@ Run: python benchmarks/bench_frames_funnel.py [--leads N] [--repeats R]
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ import smarketing as sm
 import smarketing.frames as smf
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_funnel import END, LC, START, make_activities, make_leads
+from bench_funnel import END, LC, START, best_seconds, make_activities, make_leads
 
 SLA = sm.SLA(first_touch=timedelta(hours=4))
 
@@ -67,16 +65,6 @@ def to_frames(
         }
     )
     return history, people, acts
-
-
-def best_seconds(fn: Callable[[], object], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        gc.collect()
-        began = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - began)
-    return best
 
 
 def main() -> None:
