@@ -9,8 +9,7 @@ each of its conditions once, when its definition is built, never per lead.
 
 ``compile_all(cs)`` compiles several conditions into one :class:`Program` that evaluates each
 distinct condition once per call. Conditions are told
-apart by their text form: it round-trips exactly, so equal text is equal behaviour (unlike
-``==``, for which ``x == 1`` and ``x == True`` are alike).
+apart by their text form: it round-trips exactly, so equal text is equal behaviour.
 """
 
 from __future__ import annotations

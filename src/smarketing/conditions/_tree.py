@@ -101,17 +101,31 @@ def _render_value(value: Scalar) -> str:
 
 
 def _render_set(values: Iterable[Scalar]) -> str:
-    items = sorted(values, key=_scalar_key)
+    items = sorted(values, key=_scalar_key)  # an IsIn's values are in this order already
     if len(items) == 1:
         return f"({_render_value(items[0])},)"
     return "(" + ", ".join(_render_value(v) for v in items) + ")"
 
 
-def _to_values(values: object, where: str) -> frozenset[Scalar]:
+def _to_values(values: object, where: str) -> tuple[Scalar, ...]:
+    """The distinct values of a collection, in the text form's order.
+
+    Values are told apart by family as well as by value: ``1``, ``True`` and ``1.0`` are
+    equal in Python (a ``frozenset`` would keep one of them), but ``True`` is no number here,
+    so ``(1, True)`` keeps both; ``1`` and ``1.0`` are the same number and kept once.
+    """
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         msg = f"{where} must be a collection of strings, numbers or booleans (got {values!r})."
         raise ValidationError(msg, value=values, where=where, expected="a set, list or tuple")
-    return frozenset(_check_scalar(v, f"{where} item") for v in values)
+    distinct: dict[tuple[str, Scalar], Scalar] = {}
+    for v in values:
+        distinct.setdefault(_scalar_key(_check_scalar(v, f"{where} item")), v)
+    return tuple(distinct[k] for k in sorted(distinct))
+
+
+def _keys_of(values: Iterable[Scalar]) -> tuple[tuple[str, Scalar], ...]:
+    """What tells a node's values apart (their eq key): family and value, in order."""
+    return tuple(_scalar_key(v) for v in values)
 
 
 def _fact_name(name: str) -> str:
@@ -119,12 +133,12 @@ def _fact_name(name: str) -> str:
     return _check_name(name, "field name")
 
 
-def _is_in_values(values: Iterable[Scalar]) -> frozenset[Scalar]:
+def _is_in_values(values: Iterable[Scalar]) -> tuple[Scalar, ...]:
     return _to_values(values, "is_in values")
 
 
 def _contains_any_texts(values: Iterable[str]) -> frozenset[str]:
-    return _to_values(values, "contains_any texts")  # type: ignore[return-value]
+    return frozenset(_to_values(values, "contains_any texts"))  # type: ignore[arg-type]
 
 
 # --- the condition tree ---------------------------------------------------------------------
@@ -301,7 +315,8 @@ class Compare(_Leaf):
 
     name: str = attrs.field(converter=_fact_name)
     op: str = attrs.field(converter=_operator)
-    value: Scalar = attrs.field(converter=_compared_value)
+    # Told apart by family too: ``x == 1`` and ``x == True`` answer differently.
+    value: Scalar = attrs.field(converter=_compared_value, eq=_scalar_key)
     _fn: Callable[[Any, Any], Any] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _kind: str | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -328,10 +343,14 @@ class Compare(_Leaf):
 
 @attrs.frozen(repr=False)
 class IsIn(_Leaf):
-    """``name in (a, b, ...)``: the fact equals one of the values."""
+    """``name in (a, b, ...)``: the fact equals one of the values.
+
+    ``values`` holds each distinct value once, in the text form's order; ``True`` and ``1``
+    are distinct (a boolean is no number), ``1`` and ``1.0`` are not.
+    """
 
     name: str = attrs.field(converter=_fact_name)
-    values: frozenset[Scalar] = attrs.field(converter=_is_in_values)
+    values: tuple[Scalar, ...] = attrs.field(converter=_is_in_values, eq=_keys_of)
     _keys: frozenset[tuple[str, Scalar]] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     @_keys.default
@@ -762,7 +781,7 @@ def deciding_values(conditions: Iterable[Condition], name: str) -> tuple[Scalar,
             if isinstance(leaf, Compare):
                 literals: Iterable[Scalar] = (leaf.value,)
             elif isinstance(leaf, IsIn):
-                literals = sorted(leaf.values, key=_scalar_key)
+                literals = leaf.values
             elif isinstance(leaf, Between):
                 literals = (leaf.low, leaf.high)
             elif isinstance(leaf, Contains):
