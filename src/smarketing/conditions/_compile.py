@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, TypeAlias
 
+from smarketing.conditions._limits import MAX_MATCH_LENGTH
 from smarketing.conditions._tree import (
     Always,
     And,
@@ -179,13 +180,13 @@ def _contains_any(c: ContainsAny) -> Compiled:
 
 
 def _matches(c: Matches) -> Compiled:
-    name, search = c.name, c._regex.search
+    name, search, end = c.name, c._regex.search, MAX_MATCH_LENGTH
 
     def matches(facts: Mapping[str, object]) -> Verdict:
         v = facts.get(name)
         if v is None:
             return None
-        return isinstance(v, str) and search(v) is not None
+        return isinstance(v, str) and search(v, 0, end) is not None
 
     return matches
 
