@@ -272,7 +272,7 @@ class TestNamesAsWritten:
 
     @given(st.text(min_size=1, max_size=12).filter(lambda t: not t.isascii()))
     def test_a_backquoted_name_is_kept_as_written(self, name: str) -> None:
-        """`ｘ` stays 'ｘ' (never 'x'): built or read, written and read back, unchanged."""
+        """A full-width x stays itself (never 'x'): built, written and read back unchanged."""
         try:
             c = F(name) == 1
         except sm.ValidationError:
@@ -339,10 +339,11 @@ class TestLimits:
     def test_flattening_cannot_grow_past_the_bound(self) -> None:
         """a & b & ... flattens into one and; its text is bounded at every step."""
         c: sm.Condition = F("a") == "x" * 990
-        with pytest.raises(sm.ValidationError, match="at most 20000"):
-            for _ in range(30):
-                c = c & (F("a") == "x" * 990)
+        for _ in range(19):
+            c = c & (F("a") == "x" * 990)
         assert len(str(c)) <= L.MAX_TEXT_LENGTH
+        with pytest.raises(sm.ValidationError, match="at most 20000"):
+            c & (F("a") == "x" * 990)
         assert parse_condition(str(c)) == c
 
     @pytest.mark.parametrize("build", [lambda d: chain(d), lambda d: _nots(d)])
@@ -424,9 +425,9 @@ class TestLimits:
             else math.nextafter(bound, math.copysign(math.inf, bound))
         )
         with pytest.raises(sm.ValidationError, match="at most 1000000000000000") as info:
-            F("a") >= past
+            Compare("a", ">=", past)
         assert (info.value.value, info.value.where) == (past, "compared value")
-        with pytest.raises(sm.ConfigError, match="larger than|finite number"):
+        with pytest.raises(sm.ConfigError, match=r"larger than|finite number"):
             parse_condition(f"a >= {past!r}")
         with pytest.raises(sm.ValidationError, match="at most 1000000000000000"):
             F("a").between(0, past) if past > 0 else F("a").between(past, 0)
