@@ -26,6 +26,7 @@ there; with the bound above, that caps the time of any accepted pattern on any t
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final
@@ -39,12 +40,9 @@ from smarketing.conditions._limits import (
 )
 from smarketing.errors import ValidationError
 
-try:  # Python 3.11+ names the parser re._parser; sre_parse is its deprecated alias.
-    import re._constants as _c
-    import re._parser as _parser
-except ImportError:  # pragma: no cover - before 3.11
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _parser  # type: ignore[no-redef]
+# The stdlib's own parser of regular expressions (sre_parse, deprecated, is its old name).
+_parser: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
 
 __all__ = ["safe_regex"]
 
@@ -66,7 +64,7 @@ def _add(a: _Poly, b: _Poly) -> _Poly:
 
 def _value(p: _Poly, length: int = MAX_MATCH_LENGTH) -> int:
     """The bound at a text of ``length`` characters."""
-    return p[1] * (length + 1) ** p[0]
+    return int(p[1] * (length + 1) ** p[0])
 
 
 class _UnsafeError(Exception):
@@ -97,6 +95,14 @@ _CATEGORIES: Final = {
 _Reads = Callable[[str], bool]
 
 
+def _any_char(ch: str) -> bool:
+    return True
+
+
+def _not_newline(ch: str) -> bool:
+    return ch != "\n"
+
+
 def _reads(op: Any, arg: Any, flags: int) -> _Reads:
     """The membership test of one single-character part, as the engine reads it (no case
     folding: callers do not refine under IGNORECASE)."""
@@ -105,18 +111,21 @@ def _reads(op: Any, arg: Any, flags: int) -> _Reads:
     if op is _c.NOT_LITERAL:
         return lambda ch: ord(ch) != arg
     if op is _c.ANY:
-        return (lambda ch: True) if flags & re.DOTALL else (lambda ch: ch != "\n")
+        return _any_char if flags & re.DOTALL else _not_newline
     negate = bool(arg) and arg[0][0] is _c.NEGATE
-    tests: list[_Reads] = []
-    for item_op, item in arg[negate:]:
-        if item_op is _c.LITERAL:
-            tests.append(lambda ch, x=item: ord(ch) == x)
-        elif item_op is _c.RANGE:
-            tests.append(lambda ch, r=item: r[0] <= ord(ch) <= r[1])
-        else:  # a category (\d, \w, \s and their negations)
-            probe = re.compile(_CATEGORIES[item], flags & re.ASCII)
-            tests.append(lambda ch, p=probe: p.fullmatch(ch) is not None)
-    return lambda ch: any(t(ch) for t in tests) != negate
+    items = arg[negate:]
+    # A category (\d, \w, \s and their negations) as the engine reads it, with the flags.
+    probes = [re.compile(_CATEGORIES[i], flags & re.ASCII) for o, i in items if o is _c.CATEGORY]
+
+    def reads(ch: str) -> bool:
+        code = ord(ch)
+        hit = any(
+            (o is _c.LITERAL and code == i) or (o is _c.RANGE and i[0] <= code <= i[1])
+            for o, i in items
+        ) or any(p.fullmatch(ch) is not None for p in probes)
+        return hit != negate
+
+    return reads
 
 
 def _finite(op: Any, arg: Any) -> frozenset[str] | None:
