@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import smarketing as sm
@@ -151,6 +151,8 @@ EVIL = [
     "a*a*a*x",
     ".*.*=.*",
     "\\d*\\d*x",
+    ".*\\d+$",
+    "[^@]+[a-z]+!",
     "(a|a){1,30}",
     "(a{1,50}){1,50}$",
 ]
@@ -501,3 +503,191 @@ class TestTextAlwaysReadsBack:
         except sm.ValidationError:
             return
         assert parse_condition(str(c)) == c
+
+
+# --- the regex check against an independent oracle: a backtracking matcher that counts steps ----
+
+#: A tiny regex syntax tree: ("chr", text, test) | ("seq", parts) | ("alt", parts)
+#: | ("rep", part, low, high or None, lazy) | ("bol",) | ("eol",).
+ATOMS = [
+    ("a", lambda ch: ch == "a"),
+    ("b", lambda ch: ch == "b"),
+    ("x", lambda ch: ch == "x"),
+    (".", lambda ch: ch != "\n"),
+    ("[ab]", lambda ch: ch in "ab"),
+    ("[^a]", lambda ch: ch != "a"),
+    ("\\d", lambda ch: ch.isdigit()),
+]
+
+
+def render(node: tuple) -> str:  # type: ignore[type-arg]
+    kind = node[0]
+    if kind == "chr":
+        return node[1]  # type: ignore[no-any-return]
+    if kind == "seq":
+        return "".join(render(p) for p in node[1])
+    if kind == "alt":
+        return "(" + "|".join(render(p) for p in node[1]) + ")"
+    if kind == "rep":
+        _, part, low, high, lazy = node
+        body = render(part) if part[0] in ("chr", "alt") else f"(?:{render(part)})"
+        count = {(0, None): "*", (1, None): "+", (0, 1): "?"}.get((low, high))
+        if count is None:
+            count = f"{{{low},}}" if high is None else f"{{{low},{high}}}"
+        return body + count + ("?" if lazy else "")
+    return "^" if kind == "bol" else "$"
+
+
+def regex_trees() -> st.SearchStrategy[tuple]:  # type: ignore[type-arg]
+    leaves = st.one_of(
+        st.sampled_from(ATOMS).map(lambda a: ("chr", *a)),
+        st.sampled_from([("bol",), ("eol",)]),
+    )
+    counts = st.sampled_from([(0, None), (1, None), (0, 1), (2, 3), (1, 4), (2, None)])
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=2, max_size=4).map(lambda ps: ("seq", ps)),
+            st.lists(inner, min_size=2, max_size=3).map(lambda ps: ("alt", ps)),
+            st.tuples(inner, counts, st.booleans()).map(lambda t: ("rep", t[0], *t[1], t[2])),
+        ),
+        max_leaves=8,
+    )
+
+
+def _chr(text: str) -> tuple:  # type: ignore[type-arg]
+    return ("chr", *next(a for a in ATOMS if a[0] == text))
+
+
+def _rep(text: str, low: int = 0, *, lazy: bool = False) -> tuple:  # type: ignore[type-arg]
+    return ("rep", _chr(text), low, None, lazy)
+
+
+class OutOfSteps(Exception):  # noqa: N818 - a signal, not an error
+    pass
+
+
+def backtrack(tree: tuple, text: str, cap: int) -> tuple[bool, int]:  # type: ignore[type-arg]
+    """Search ``text`` for ``tree`` as a backtracking engine does, counting one step per part
+    entered and per character read; OutOfSteps past ``cap``."""
+    steps = 0
+    n = len(text)
+
+    def tick() -> None:
+        nonlocal steps
+        steps += 1
+        if steps > cap:
+            raise OutOfSteps
+
+    def match(node: tuple, pos: int, k: object) -> bool:  # type: ignore[type-arg]
+        tick()
+        kind = node[0]
+        if kind == "chr":
+            return pos < n and node[2](text[pos]) and k(pos + 1)  # type: ignore[operator,no-any-return]
+        if kind == "bol":
+            return pos == 0 and k(pos)  # type: ignore[operator,no-any-return]
+        if kind == "eol":
+            at_end = pos == n or (pos == n - 1 and text[pos] == "\n")
+            return at_end and k(pos)  # type: ignore[operator,no-any-return]
+        if kind == "alt":
+            return any(match(p, pos, k) for p in node[1])
+        if kind == "seq":
+            parts = node[1]
+
+            def run(i: int, p: int) -> bool:
+                if i == len(parts):
+                    return k(p)  # type: ignore[operator,no-any-return]
+                return match(parts[i], p, lambda q: run(i + 1, q))
+
+            return run(0, pos)
+        _, part, low, high, lazy = node
+
+        def again(count: int, p: int) -> bool:
+            tick()
+            more = high is None or count < high
+            go_on = more and match(
+                part,
+                p,
+                # An empty pass ends the repeat: the passes still wanted can all be empty.
+                lambda q: again(count + 1, q) if q != p else k(q),  # type: ignore[operator]
+            )
+            stop = count >= low
+            if lazy:
+                return (stop and k(p)) or go_on  # type: ignore[operator]
+            return go_on or (stop and k(p))  # type: ignore[operator]
+
+        return again(0, pos)
+
+    found = any(match(tree, start, lambda p: True) for start in range(n + 1))
+    return found, steps
+
+
+def unbounded_inside(node: tuple) -> bool:  # type: ignore[type-arg]
+    kind = node[0]
+    if kind in ("seq", "alt"):
+        return any(unbounded_inside(p) for p in node[1])
+    if kind == "rep":
+        return node[3] is None or unbounded_inside(node[1])
+    return False
+
+
+def nested_unbounded(node: tuple) -> bool:  # type: ignore[type-arg]
+    kind = node[0]
+    if kind in ("seq", "alt"):
+        return any(nested_unbounded(p) for p in node[1])
+    if kind == "rep":
+        return (node[3] is None and unbounded_inside(node[1])) or nested_unbounded(node[1])
+    return False
+
+
+class TestRegexCheckAgainstABacktrackingOracle:
+    @example(("seq", [_rep("[ab]"), _rep("a"), _chr("x")]), "a")  # backed off into a*
+    @example(("seq", [_rep("[^a]", 1, lazy=True), _chr("[ab]")]), "b")  # [ab] reads b too
+    @example(("seq", [("rep", _rep("[^a]", 1, lazy=True), 1, 4, False), _chr("a")]), "1")
+    @example(("seq", [_rep("."), _rep("\\d", 1), ("eol",)]), "1")
+    @given(regex_trees(), st.text("abx1\n!", min_size=1, max_size=3))
+    def test_accepted_patterns_take_bounded_work(self, tree: tuple, unit: str) -> None:  # type: ignore[type-arg]
+        """Every pattern the check accepts has no nested unbounded repeat, and a backtracking
+        matcher's step count on adversarial texts stays within the check's own bound (times a
+        small constant): the check's count is an upper bound of the work, so the budget it
+        enforces holds. The matcher agrees with re, which keeps the oracle honest."""
+        import re
+        import sys
+
+        from smarketing.conditions import _regex
+
+        pattern = render(tree)
+        try:
+            F("x").matches(pattern)
+        except sm.ValidationError:
+            return
+        assert not nested_unbounded(tree), pattern
+        parsed = _regex._parser.parse(pattern)
+        work, _ = _regex._cost(list(parsed), _regex._TEXT, parsed.state.flags, 0)
+        # The oracle counts the parts it enters a little differently (at most 4.5 times the
+        # check's count on these shapes); a check that forgot a way of backtracking is off
+        # by a power of the length (a broken follow-set rule: 190 times, at 32 characters).
+        length = 32
+        bound = 6 * _regex._value(work, length)
+        texts = [
+            "a" * length,
+            "a" * (length - 1) + "!",
+            "ab" * (length // 2),
+            "1" * length,
+            "1" * (length - 1) + "!",
+            "b" * length,
+            "b" * (length - 1) + "!",
+            (unit * length)[:length],
+        ]
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20_000))
+        try:
+            for text in texts:
+                try:
+                    found, steps = backtrack(tree, text, bound)
+                except OutOfSteps:
+                    pytest.fail(f"{pattern!r} on {text!r}: more than {bound} steps")
+                assert found is (re.search(pattern, text) is not None), (pattern, text)
+                assert steps <= bound
+        finally:
+            sys.setrecursionlimit(limit)
