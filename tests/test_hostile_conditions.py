@@ -4,6 +4,7 @@ tested at its bound and one past it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -691,3 +692,61 @@ class TestRegexCheckAgainstABacktrackingOracle:
                 assert steps <= bound
         finally:
             sys.setrecursionlimit(limit)
+
+
+class TestWhatAPartReads:
+    """The check's view of which characters a part reads agrees with re itself (the oracle):
+    its follow-set rule leans on it to tell repeats apart from what follows them."""
+
+    CLASSES = (
+        "a", "\\.", "\\n", ".", "[ab]", "[a-z]", "[^@]", "[^a-c\\d]", "\\d", "\\D", "\\w", "\\W",
+        "\\s", "\\S", "[\\w.-]", "[^\\s]", "[-]", "[\\x00-\\x1f]",
+    )  # fmt: skip
+    CHARS = "aAbz@.-_ 1٣\n\t\x00\x1féß"
+
+    @pytest.mark.parametrize("flags", [0, re.DOTALL, re.ASCII])
+    @pytest.mark.parametrize("part", CLASSES)
+    def test_reads_and_finite_agree_with_re(self, part: str, flags: int) -> None:
+        from smarketing.conditions import _regex
+
+        [(op, arg)] = list(_regex._parser.parse(part, flags))
+        reads = _regex._reads(op, arg, flags)
+        expected = {ch for ch in self.CHARS if re.fullmatch(part, ch, flags)}
+        assert {ch for ch in self.CHARS if reads(ch)} == expected
+        few = _regex._finite(op, arg)
+        if few is not None:
+            assert {ch for ch in self.CHARS if ch in few} == expected
+
+    @pytest.mark.parametrize(
+        ("pattern", "refined"),
+        [
+            ("[^@]+@", True),
+            ("[a-z]+$", True),
+            ("[a-z]+\\Z", True),
+            ("a+(b)", True),
+            ("\\d+\\.", True),
+            ("[^@]+\\.", False),  # '.' is not '@': the repeat reads it too
+            (".+\\n", True),  # '.' does not read a line break
+            ("(?s).+\\n", False),
+            (".+$", True),
+            ("(?s).+$", False),  # with DOTALL '.' reads the final line break
+            ("(?m)[a-z]+$", False),
+            ("(?i)[a-z]+A", False),  # case folding: not refined
+            ("a+a", False),
+            ("a+b?", False),  # what follows can match empty
+            ("a+[ab]", False),
+            ("\\w+@", True),
+            ("\\w+_", False),
+        ],
+    )
+    def test_the_follow_set_rule(self, pattern: str, refined: bool) -> None:
+        """A repeat is one way on exactly when what follows it cannot start with what it reads
+        (then its search costs a power of the text less)."""
+        from smarketing.conditions import _regex
+
+        parsed = _regex._parser.parse(pattern)
+        items = list(parsed)
+        flags = parsed.state.flags
+        i = next(i for i, (op, _) in enumerate(items) if op in _regex._REPEATS)
+        _, exits = _regex._repeat(items[i][1], _regex._ONE, items[i + 1 :], flags, 0)
+        assert (exits == _regex._ONE) is refined, exits
