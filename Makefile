@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TOOLS := $(VENV)/.dev-tools
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: demo test lint typecheck imports unit docs bench install dev clean
+.PHONY: demo test lint typecheck imports unit docs bench install dev clean mutation
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,5 +56,11 @@ test: lint typecheck imports unit docs
 bench: install
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# Mutation testing of the core modules (slow: not part of `make test`); prints the score per
+# module. Its configuration is pyproject's [tool.mutmut].
+mutation: $(TOOLS)
+	$(BIN)/mutmut run
+	$(PY) scripts/mutation_score.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis site
+	rm -rf $(VENV) mutants .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis site

@@ -21,6 +21,20 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("quick", max_examples=10, deadline=None)
+# `make mutation`: mutmut runs pytest again and again in one process, a mutant at a time; the
+# same examples each time (derandomize), and no complaint about the repeated runs themselves.
+settings.register_profile(
+    "mutation",
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.differing_executors,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 
 @pytest.fixture

@@ -44,11 +44,12 @@ class TestCompiledConditions:
         assert verdicts(Counting(a=2)) == [True, True]
         assert reads == ["a"]
 
-    def test_equal_but_differently_written_conditions_are_kept_apart(self) -> None:
-        """x == 1 and x == True are equal values but not the same condition: both run."""
+    def test_conditions_of_other_families_are_kept_apart(self) -> None:
+        """x == 1 and x == True are different conditions (equal in Python): both run."""
         one, true = sm.field("x") == 1, sm.field("x") == True  # noqa: E712
-        assert one == true
+        assert one != true
         assert compile_all([one, true])({"x": 1}) == [True, False]
+        assert compile_all([one, true]).at == (0, 1)
 
     def test_a_condition_type_of_its_own_runs_its_own_evaluate(self) -> None:
         """A subclass the compiler does not know is run through its evaluate method."""

@@ -38,25 +38,37 @@ from smarketing.conditions._compile import (
     compile_condition,
 )
 from smarketing.conditions._data import condition_from as condition_from  # the text, as data
-from smarketing.conditions._parse import parse_condition
-from smarketing.conditions._tree import (
+from smarketing.conditions._limits import (
     MAX_DEPTH as MAX_DEPTH,
 )
-from smarketing.conditions._tree import (
+from smarketing.conditions._limits import (
     MAX_INT as MAX_INT,
 )
-from smarketing.conditions._tree import (
+from smarketing.conditions._limits import (
+    MAX_MATCH_LENGTH as MAX_MATCH_LENGTH,
+)
+from smarketing.conditions._limits import (
     MAX_NAME_LENGTH as MAX_NAME_LENGTH,
 )
-from smarketing.conditions._tree import (
+from smarketing.conditions._limits import (
+    MAX_PATTERN_LENGTH as MAX_PATTERN_LENGTH,
+)
+from smarketing.conditions._limits import (
+    MAX_REGEX_WORK as MAX_REGEX_WORK,
+)
+from smarketing.conditions._limits import (
+    MAX_REPEAT_COUNT as MAX_REPEAT_COUNT,
+)
+from smarketing.conditions._limits import (
     MAX_SET_SIZE as MAX_SET_SIZE,
 )
-from smarketing.conditions._tree import (
+from smarketing.conditions._limits import (
     MAX_STRING_LENGTH as MAX_STRING_LENGTH,
 )
-from smarketing.conditions._tree import (
+from smarketing.conditions._limits import (
     MAX_TEXT_LENGTH as MAX_TEXT_LENGTH,
 )
+from smarketing.conditions._parse import parse_condition
 from smarketing.conditions._tree import (
     Always,
     And,

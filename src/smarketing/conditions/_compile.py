@@ -9,8 +9,7 @@ each of its conditions once, when its definition is built, never per lead.
 
 ``compile_all(cs)`` compiles several conditions into one :class:`Program` that evaluates each
 distinct condition once per call. Conditions are told
-apart by their text form: it round-trips exactly, so equal text is equal behaviour (unlike
-``==``, for which ``x == 1`` and ``x == True`` are alike).
+apart by their text form: it round-trips exactly, so equal text is equal behaviour.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, TypeAlias
 
+from smarketing.conditions._limits import MAX_MATCH_LENGTH
 from smarketing.conditions._tree import (
     Always,
     And,
@@ -180,13 +180,13 @@ def _contains_any(c: ContainsAny) -> Compiled:
 
 
 def _matches(c: Matches) -> Compiled:
-    name, search = c.name, c._regex.search
+    name, search, end = c.name, c._regex.search, MAX_MATCH_LENGTH
 
     def matches(facts: Mapping[str, object]) -> Verdict:
         v = facts.get(name)
         if v is None:
             return None
-        return isinstance(v, str) and search(v) is not None
+        return isinstance(v, str) and search(v, 0, end) is not None
 
     return matches
 

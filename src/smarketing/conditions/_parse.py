@@ -14,15 +14,17 @@ import warnings
 from collections.abc import Callable
 from typing import Final
 
-from smarketing.conditions._tree import (
-    _ALWAYS,
-    _FLIPPED,
-    _NEVER,
+from smarketing.conditions._limits import (
     MAX_DEPTH,
     MAX_INT,
     MAX_SET_SIZE,
     MAX_STRING_LENGTH,
     MAX_TEXT_LENGTH,
+)
+from smarketing.conditions._tree import (
+    _ALWAYS,
+    _FLIPPED,
+    _NEVER,
     Between,
     Compare,
     Condition,
@@ -119,6 +121,12 @@ class _Parser:
     def condition(self, node: ast.expr, depth: int) -> Condition:
         if depth > MAX_DEPTH:
             raise self.fail(node, f"is nested more than {MAX_DEPTH} levels deep")
+        try:
+            return self.node(node, depth)
+        except ValidationError as exc:  # a limit of the built condition (its depth, its text)
+            raise self.reword(node, exc) from exc
+
+    def node(self, node: ast.expr, depth: int) -> Condition:
         if isinstance(node, ast.BoolOp):
             parts = [self.condition(v, depth + 1) for v in node.values]
             return all_of(*parts) if isinstance(node.op, ast.And) else any_of(*parts)
@@ -183,7 +191,10 @@ class _Parser:
             return quoted
         if node.id.startswith("__"):
             raise self.fail(node, "names starting with '__' are not allowed")
-        return node.id
+        try:
+            return _check_name(node.id, "a fact name")
+        except ValidationError as exc:
+            raise self.reword(node, exc) from exc
 
     def literal(self, node: ast.expr) -> Scalar:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):

@@ -19,20 +19,22 @@ from typing import Any, ClassVar, Final, TypeAlias
 
 import attrs
 
+from smarketing.conditions._limits import (
+    MAX_DEPTH,
+    MAX_INT,
+    MAX_MATCH_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_SET_SIZE,
+    MAX_STRING_LENGTH,
+    MAX_TEXT_LENGTH,
+)
+from smarketing.conditions._regex import safe_regex
 from smarketing.errors import ValidationError
 
 #: A literal a condition may compare a fact with.
 Scalar: TypeAlias = str | int | float | bool
 
-#: Limits that keep the text form safe to parse from untrusted files.
-MAX_TEXT_LENGTH: Final = 20_000
-MAX_STRING_LENGTH: Final = 1_000
-MAX_SET_SIZE: Final = 1_000
-MAX_INT: Final = 10**15
-MAX_DEPTH: Final = 50
-
 _NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-MAX_NAME_LENGTH: Final = 200
 _OPS: Final = ("==", "!=", "<", "<=", ">", ">=")
 _FLIPPED: Final = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
@@ -89,7 +91,22 @@ def _check_scalar(value: object, where: str) -> Scalar:
     if kind == "n" and isinstance(value, float) and not math.isfinite(value):
         msg = f"{where} must be a finite number (got {value!r})."
         raise ValidationError(msg, value=value, where=where, expected="a finite number")
+    if kind == "n" and abs(value) > MAX_INT:  # type: ignore[arg-type]
+        expected = f"a number of at most {MAX_INT} either way"
+        raise ValidationError(
+            f"{where} must be {expected}.", value=value, where=where, expected=expected
+        )
+    if kind == "s":
+        _check_length(value, where)  # type: ignore[arg-type]
     return value  # type: ignore[return-value]
+
+
+def _check_length(text: str, where: str) -> str:
+    if len(text) > MAX_STRING_LENGTH:
+        expected = f"a string of at most {MAX_STRING_LENGTH} characters"
+        msg = f"{where} must be {expected} (got {len(text)} characters)."
+        raise ValidationError(msg, value=text, where=where, expected=expected)
+    return text
 
 
 def _scalar_key(value: Scalar) -> tuple[str, Scalar]:
@@ -101,17 +118,36 @@ def _render_value(value: Scalar) -> str:
 
 
 def _render_set(values: Iterable[Scalar]) -> str:
-    items = sorted(values, key=_scalar_key)
+    items = sorted(values, key=_scalar_key)  # an IsIn's values are in this order already
     if len(items) == 1:
         return f"({_render_value(items[0])},)"
     return "(" + ", ".join(_render_value(v) for v in items) + ")"
 
 
-def _to_values(values: object, where: str) -> frozenset[Scalar]:
+def _to_values(values: object, where: str) -> tuple[Scalar, ...]:
+    """The distinct values of a collection, in the text form's order.
+
+    Values are told apart by family as well as by value: ``1``, ``True`` and ``1.0`` are
+    equal in Python (a ``frozenset`` would keep one of them), but ``True`` is no number here,
+    so ``(1, True)`` keeps both; ``1`` and ``1.0`` are the same number and kept once.
+    """
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         msg = f"{where} must be a collection of strings, numbers or booleans (got {values!r})."
         raise ValidationError(msg, value=values, where=where, expected="a set, list or tuple")
-    return frozenset(_check_scalar(v, f"{where} item") for v in values)
+    items = tuple(values)
+    if len(items) > MAX_SET_SIZE:
+        expected = f"at most {MAX_SET_SIZE} values"
+        msg = f"{where} must hold {expected} (got {len(items)})."
+        raise ValidationError(msg, value=len(items), where=where, expected=expected)
+    distinct: dict[tuple[str, Scalar], Scalar] = {}
+    for v in items:
+        distinct.setdefault(_scalar_key(_check_scalar(v, f"{where} item")), v)
+    return tuple(distinct[k] for k in sorted(distinct))
+
+
+def _keys_of(values: Iterable[Scalar]) -> tuple[tuple[str, Scalar], ...]:
+    """What tells a node's values apart (their eq key): family and value, in order."""
+    return tuple(_scalar_key(v) for v in values)
 
 
 def _fact_name(name: str) -> str:
@@ -119,12 +155,12 @@ def _fact_name(name: str) -> str:
     return _check_name(name, "field name")
 
 
-def _is_in_values(values: Iterable[Scalar]) -> frozenset[Scalar]:
+def _is_in_values(values: Iterable[Scalar]) -> tuple[Scalar, ...]:
     return _to_values(values, "is_in values")
 
 
 def _contains_any_texts(values: Iterable[str]) -> frozenset[str]:
-    return _to_values(values, "contains_any texts")  # type: ignore[return-value]
+    return frozenset(_to_values(values, "contains_any texts"))  # type: ignore[arg-type]
 
 
 # --- the condition tree ---------------------------------------------------------------------
@@ -258,11 +294,38 @@ def never() -> Condition:
     return _NEVER
 
 
+def _checked_text(node: Condition, text: str) -> str:
+    """A node's text form, once it is known to be short enough to be read back."""
+    if len(text) > MAX_TEXT_LENGTH:
+        kind = type(node).__name__
+        expected = f"a condition whose text is at most {MAX_TEXT_LENGTH} characters long"
+        msg = f"{kind}: the condition's text would be {len(text)} characters long; {expected}."
+        raise ValidationError(msg, value=text, where=kind, expected=expected)
+    return text
+
+
+def _depth(condition: Condition) -> int:
+    """How many ``and``/``or``/``not`` nest above the deepest predicate (0 for one)."""
+    return condition._nesting if isinstance(condition, _Junction | Not) else 0
+
+
+def _nested(node: Condition, depth: int) -> int:
+    if depth > MAX_DEPTH:
+        kind = type(node).__name__
+        expected = f"a condition nested at most {MAX_DEPTH} levels deep"
+        msg = f"{kind}: the condition would be nested {depth} levels deep; {expected}."
+        raise ValidationError(msg, value=depth, where=kind, expected=expected)
+    return depth
+
+
 class _Leaf(Condition):
     """A predicate on one fact."""
 
     __slots__ = ()
     name: str
+
+    def __attrs_post_init__(self) -> None:
+        _checked_text(self, self._render())
 
     @property
     def fields(self) -> frozenset[str]:
@@ -301,7 +364,8 @@ class Compare(_Leaf):
 
     name: str = attrs.field(converter=_fact_name)
     op: str = attrs.field(converter=_operator)
-    value: Scalar = attrs.field(converter=_compared_value)
+    # Told apart by family too: ``x == 1`` and ``x == True`` answer differently.
+    value: Scalar = attrs.field(converter=_compared_value, eq=_scalar_key)
     _fn: Callable[[Any, Any], Any] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _kind: str | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -328,10 +392,14 @@ class Compare(_Leaf):
 
 @attrs.frozen(repr=False)
 class IsIn(_Leaf):
-    """``name in (a, b, ...)``: the fact equals one of the values."""
+    """``name in (a, b, ...)``: the fact equals one of the values.
+
+    ``values`` holds each distinct value once, in the text form's order; ``True`` and ``1``
+    are distinct (a boolean is no number), ``1`` and ``1.0`` are not.
+    """
 
     name: str = attrs.field(converter=_fact_name)
-    values: frozenset[Scalar] = attrs.field(converter=_is_in_values)
+    values: tuple[Scalar, ...] = attrs.field(converter=_is_in_values, eq=_keys_of)
     _keys: frozenset[tuple[str, Scalar]] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     @_keys.default
@@ -406,7 +474,7 @@ class Contains(_Leaf):
         if not isinstance(text, str):
             msg = f"contains({_render_name(self.name)}, ...) needs text to look for (got {text!r})."
             raise ValidationError(msg, value=text, where="contains", expected="a string")
-        return text.casefold()
+        return _check_length(text, "contains text").casefold()
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the fact contains the text, ignoring case; ``None`` when unknown."""
@@ -451,7 +519,11 @@ class ContainsAny(_Leaf):
 
 @attrs.frozen(repr=False)
 class Matches(_Leaf):
-    """``matches(name, 'regex')``: the regular expression is found in the text fact."""
+    """``matches(name, 'regex')``: the regular expression is found in the text fact.
+
+    The pattern must be in the safe subset (:mod:`smarketing.conditions._regex`), and a search
+    reads the fact's first :data:`MAX_MATCH_LENGTH` characters, so its time is bounded.
+    """
 
     name: str = attrs.field(converter=_fact_name)
     pattern: str = attrs.field()
@@ -464,22 +536,15 @@ class Matches(_Leaf):
             name = _render_name(self.name)
             msg = f"matches({name}, ...) needs a regular expression (got {pattern!r})."
             raise ValidationError(msg, value=self.pattern, where="matches", expected="a string")
-        try:
-            regex = re.compile(self.pattern)
-        except re.error as exc:
-            name = _render_name(self.name)
-            msg = f"matches({name}, {self.pattern!r}): not a valid regular expression ({exc})."
-            raise ValidationError(
-                msg, value=self.pattern, where="matches", expected="a regular expression"
-            ) from None
-        return regex
+        return safe_regex(pattern, f"matches({_render_name(self.name)}, {pattern!r})")
 
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
-        """Whether the pattern is found in the text fact; ``None`` when it is unknown."""
+        """Whether the pattern is found in the first :data:`MAX_MATCH_LENGTH` characters of
+        the text fact; ``None`` when it is unknown."""
         v = facts.get(self.name)
         if v is None:
             return None
-        return isinstance(v, str) and self._regex.search(v) is not None
+        return isinstance(v, str) and self._regex.search(v, 0, MAX_MATCH_LENGTH) is not None
 
     def _render(self) -> str:
         return f"matches({_render_name(self.name)}, {_render_value(self.pattern)})"
@@ -552,10 +617,21 @@ class _Junction(Condition):
         converter=attrs.Converter(_joined, takes_self=True)  # type: ignore[misc]
     )
     _fields: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _nesting: int = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _text: str = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     @_fields.default
     def _read(self) -> frozenset[str]:
         return frozenset().union(*(p.fields for p in self.parts))
+
+    @_nesting.default
+    def _nest(self) -> int:
+        return _nested(self, 1 + max(_depth(p) for p in self.parts))
+
+    @_text.default
+    def _write(self) -> str:
+        parts = (p._wrapped(self._precedence + 1) for p in self.parts)
+        return _checked_text(self, f" {self._word} ".join(parts))
 
     @property
     def fields(self) -> frozenset[str]:
@@ -563,7 +639,7 @@ class _Junction(Condition):
         return self._fields
 
     def _render(self) -> str:
-        return f" {self._word} ".join(p._wrapped(self._precedence + 1) for p in self.parts)
+        return self._text
 
 
 @attrs.frozen(repr=False)
@@ -614,18 +690,35 @@ class Or(_Junction):
         return tuple(c for p in self.parts for c in p.blame(facts))
 
 
+def _negated(part: object) -> Condition:
+    """Not's part, checked as it is set (a converter), so its derived values can read it."""
+    if not isinstance(part, Condition):
+        msg = f"Not negates a condition (got {part!r})."
+        raise ValidationError(msg, value=part, where="Not", expected="a Condition")
+    return part
+
+
 @attrs.frozen(repr=False)
 class Not(Condition):
     """The part does not hold; unknown stays unknown."""
 
     _precedence: ClassVar[int] = _P_NOT
-    part: Condition = attrs.field()
+    part: Condition = attrs.field(converter=_negated)
+    _nesting: int = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _text: str = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    @part.validator
-    def _check_part(self, _attribute: object, part: object) -> None:
-        if not isinstance(part, Condition):
-            msg = f"Not negates a condition (got {part!r})."
-            raise ValidationError(msg, value=part, where="Not", expected="a Condition")
+    @_nesting.default
+    def _nest(self) -> int:
+        return _nested(self, 1 + _depth(self.part))
+
+    @_text.default
+    def _write(self) -> str:
+        part = self.part
+        if isinstance(part, IsIn):
+            text = f"{_render_name(part.name)} not in {_render_set(part.values)}"
+        else:
+            text = "not " + part._wrapped(_P_NOT)
+        return _checked_text(self, text)
 
     @property
     def fields(self) -> frozenset[str]:
@@ -642,10 +735,7 @@ class Not(Condition):
         return None if r is None else not r
 
     def _render(self) -> str:
-        part = self.part
-        if isinstance(part, IsIn):
-            return f"{_render_name(part.name)} not in {_render_set(part.values)}"
-        return "not " + part._wrapped(_P_NOT)
+        return self._text
 
 
 def all_of(*conditions: Condition) -> Condition:
@@ -762,7 +852,7 @@ def deciding_values(conditions: Iterable[Condition], name: str) -> tuple[Scalar,
             if isinstance(leaf, Compare):
                 literals: Iterable[Scalar] = (leaf.value,)
             elif isinstance(leaf, IsIn):
-                literals = sorted(leaf.values, key=_scalar_key)
+                literals = leaf.values
             elif isinstance(leaf, Between):
                 literals = (leaf.low, leaf.high)
             elif isinstance(leaf, Contains):
