@@ -176,13 +176,13 @@ def score_columns(
     _v.aware(at, "smf.score(at=...)")
     names = _contribution_names(model) if contributions else {}
     facts = _schema_for(model_fields(model), types)
-    frame = frame.with_columns(*_fit_points(model, facts))
+    frame = _with(frame, _fit_points(model, facts))
     engagement = _engagement_frame(frame, types, model, activities, at)
     if engagement is not None:
         lead_column, lead_type = engagement
         frame = _joined(frame, types, lead_column, lead_type)
-    frame = frame.with_columns(*_engagement_points(model, joined=engagement is not None))
-    frame = frame.with_columns(*_adjusted(model))
+    frame = _engagement_points(frame, model, joined=engagement is not None)
+    frame = _adjusted(frame, model)
     frame = frame.with_columns(_grade(model, facts).alias(f"{_P}grade"))
     columns = {
         "fit": f"{_P}fit",
@@ -223,6 +223,11 @@ def _fit_points(model: ScoringModel, facts: Mapping[str, Any]) -> list[nw.Expr]:
         points = _snap(rule.points)
         out.append(nw.when(holds).then(nw.lit(points)).otherwise(nw.lit(0.0)).alias(_fit(index)))
     return out
+
+
+def _with(frame: Any, exprs: Sequence[nw.Expr]) -> Any:
+    """``frame.with_columns(*exprs)``, which narwhals refuses for no expressions."""
+    return frame.with_columns(*exprs) if exprs else frame
 
 
 def _fit(index: int) -> str:
@@ -279,7 +284,10 @@ def _engagement_frame(
         ~nw.col("lead_id").is_null() & ~nw.col("at").is_null() & nw.col("kind").is_in(kinds)
     ).with_columns(age.alias(_AGE))
     acts = acts.filter(nw.col(_AGE) >= 0.0)
-    matches = [_matches(rule, where_schema) for rule in model.engagement]
+    acts = acts.with_columns(
+        _matches(rule, where_schema).alias(_match(i)) for i, rule in enumerate(model.engagement)
+    )
+    matches = [nw.col(_match(i)) for i in range(len(model.engagement))]
     plain = [i for i, r in enumerate(model.engagement) if r.max_count is None]
     parts: list[Any] = []
     sums, counts = _sum_names(model)
@@ -367,6 +375,10 @@ def _matches(rule: EngagementRule, where_schema: Mapping[str, Any]) -> nw.Expr:
     return match
 
 
+def _match(index: int) -> str:
+    return f"{_P}match_{index}"
+
+
 def _worth(rule: EngagementRule, age: nw.Expr) -> nw.Expr:
     """What one activity of this age is worth, as ``EngagementRule._total`` adds it up."""
     mode, scale = rule._decay
@@ -447,19 +459,18 @@ def _joined(
     return frame.join(per_lead, left_on=f"{_P}key", right_on=_LEAD, how="left")
 
 
-def _engagement_points(model: ScoringModel, *, joined: bool) -> list[nw.Expr]:
+def _engagement_points(frame: Any, model: ScoringModel, *, joined: bool) -> Any:
     """Each engagement rule's points, snapped to the grid (0 for a rule that counted none)."""
+    if not joined:
+        return _with(frame, [nw.lit(0.0).alias(_rule(i)) for i in range(len(model.engagement))])
     sums, counts = _sum_names(model)
-    out = []
+    points = []
     for index, rule in enumerate(model.engagement):
-        if not joined:
-            out.append(nw.lit(0.0).alias(_rule(index)))
-            continue
         count = nw.col(counts[index]).fill_null(0.0)
         total = count * rule.points if rule._decay[0] == _NO_DECAY else nw.col(sums[index])
-        points = nw.when(count > 0.0).then(_snap_expr(total)).otherwise(0.0)
-        out.append(points.alias(_rule(index)))
-    return out
+        snapped = _snap_expr(total.fill_null(0.0))
+        points.append(nw.when(count > 0.0).then(snapped).otherwise(0.0).alias(_rule(index)))
+    return frame.with_columns(*points)
 
 
 def _rule(index: int) -> str:
@@ -485,45 +496,56 @@ def _sum(exprs: Sequence[nw.Expr]) -> nw.Expr:
     return out
 
 
-def _adjusted(model: ScoringModel) -> list[nw.Expr]:
-    """Fit, engagement, total and the adjustments the caps and the floor make."""
+def _adjusted(frame: Any, model: ScoringModel) -> Any:
+    """Fit, engagement, total and the adjustments the caps and the floor make.
+
+    Three steps, each reading the sums the step before wrote as columns, so that no backend
+    computes a sum more than once per use (pandas and Dask do not share common
+    sub-expressions, and Dask's optimiser slows down with every step of a plan).
+    """
     fit_cap, engagement_cap, floor = model._bounds
-    fit_points = _sum([nw.col(_fit(i)) for i in range(len(model.fit))])
-    fit_adjustment = (
-        nw.lit(0.0)
-        if fit_cap is None
-        else nw.when(fit_points > fit_cap).then(fit_cap - fit_points).otherwise(0.0)
-    )
-    rules = [nw.col(_rule(i)) for i in range(len(model.engagement))]
-    group_adjustments = []
-    for group, cap in model._snapped_group_caps:
-        in_group = _sum(
-            [nw.col(_rule(i)) for i, r in enumerate(model.engagement) if r.group == group]
+    raw_fit, raw_engagement = nw.col(f"{_P}raw_fit"), nw.col(f"{_P}raw_engagement")
+    groups = [
+        (
+            f"{_P}adj_group_{index}",
+            _sum([nw.col(_rule(i)) for i, r in enumerate(model.engagement) if r.group == group]),
+            cap,
         )
-        group_adjustments.append(nw.when(in_group > cap).then(cap - in_group).otherwise(0.0))
-    engagement = _sum([*rules, *group_adjustments])
-    cap_adjustment = (
-        nw.lit(0.0)
-        if engagement_cap is None
-        else nw.when(engagement > engagement_cap).then(engagement_cap - engagement).otherwise(0.0)
+        for index, (group, cap) in enumerate(model._snapped_group_caps)
+    ]
+    frame = frame.with_columns(
+        _sum([nw.col(_fit(i)) for i in range(len(model.fit))]).alias(f"{_P}raw_fit"),
+        *(_clamp(in_group, cap, upper=True).alias(name) for name, in_group, cap in groups),
     )
-    capped = engagement + cap_adjustment
-    floor_adjustment = (
-        nw.lit(0.0)
-        if floor is None
-        else nw.when(capped < floor).then(floor - capped).otherwise(0.0)
-    )
-    fit = fit_points + fit_adjustment
-    engaged = capped + floor_adjustment
-    return [
+    fit_adjustment = _clamp(raw_fit, fit_cap, upper=True)
+    frame = frame.with_columns(
         fit_adjustment.alias(f"{_P}adj_fit_cap"),
-        *(a.alias(f"{_P}adj_group_{i}") for i, a in enumerate(group_adjustments)),
+        (raw_fit + fit_adjustment).alias(f"{_P}fit"),
+        _sum(
+            [
+                *(nw.col(_rule(i)) for i in range(len(model.engagement))),
+                *(nw.col(name) for name, _, _ in groups),
+            ]
+        ).alias(f"{_P}raw_engagement"),
+    )
+    cap_adjustment = _clamp(raw_engagement, engagement_cap, upper=True)
+    capped = raw_engagement + cap_adjustment
+    floor_adjustment = _clamp(capped, floor, upper=False)
+    engagement = capped + floor_adjustment
+    return frame.with_columns(
         cap_adjustment.alias(f"{_P}adj_engagement_cap"),
         floor_adjustment.alias(f"{_P}adj_floor"),
-        fit.alias(f"{_P}fit"),
-        engaged.alias(f"{_P}engagement"),
-        (fit + engaged).alias(f"{_P}total"),
-    ]
+        engagement.alias(f"{_P}engagement"),
+        (nw.col(f"{_P}fit") + engagement).alias(f"{_P}total"),
+    )
+
+
+def _clamp(value: nw.Expr, bound: float | None, *, upper: bool) -> nw.Expr:
+    """The adjustment that brings ``value`` back to ``bound`` (a cap, or a floor), or 0."""
+    if bound is None:
+        return nw.lit(0.0)
+    past = value > bound if upper else value < bound
+    return nw.when(past).then(bound - value).otherwise(0.0)
 
 
 def _contribution_names(model: ScoringModel) -> dict[str, str]:
