@@ -379,3 +379,23 @@ def test_import_smarketing_does_not_import_narwhals() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert isinstance((sm.field("x") == 1).to_expr(), nw.Expr)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"@(gmail|yahoo)\.", r"\(x\)", "[(]a", "[]()]", "[^](]x(y)", "(?P<n>a)b", "(?i)(a)",
+        "(?:a)(b)", r"a\\(b)", "((a)|b)+c", "[a-c(]+", r"\[(a)\]",
+    ],
+)  # fmt: skip
+def test_groups_become_non_capturing_and_search_alike(pattern: str) -> None:
+    """pandas warns about capturing groups: the patterns it is given have none, same answers."""
+    import re
+
+    from smarketing.conditions._expr import _uncaptured
+
+    rewritten = _uncaptured(pattern)
+    assert re.compile(rewritten).groups == 0
+    texts = ["a@gmail.com", "(x)", "(a", "]", "x(y", "ab", "A", "b", "a\\b", "aabc", "c(", "[a]"]
+    for text in texts:
+        assert (re.search(pattern, text) is None) == (re.search(rewritten, text) is None)
