@@ -132,7 +132,7 @@ class TestToExprEqualsEvaluate:
 
 @pytest.mark.xdist_group("spark")
 class TestToExprOnSpark:
-    @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         conditions=st.lists(CONDITIONS, min_size=4, max_size=8),
         rows=st.lists(ROWS, min_size=5, max_size=30),

@@ -177,7 +177,7 @@ def test_score_equals_score_many(backend: str) -> None:
 
 @pytest.mark.xdist_group("spark")
 class TestOnSpark:
-    @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(model=MODELS, given_data=data(max_leads=15, max_activities=60))
     def test_score_equals_score_many(
         self, model: sm.ScoringModel, given_data: tuple[Any, Any]
