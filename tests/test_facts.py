@@ -115,6 +115,16 @@ class TestFactView:
         assert fact_view(learned, view)["department"] == "sales"  # a new profile: read again
         assert count_titles == ["CFO", "Head of Sales"]
 
+    def test_guards_after_a_stage_change_still_read_the_derived_facts(self, t0: datetime) -> None:
+        """advance's second step reads the view it was handed as its first step did."""
+        lc = sm.Lifecycle.default(mql=sm.parse_condition("department == 'marketing'"))
+        lead = sm.Lead.new("L-1", at=t0, fields={"job_title": "VP Marketing"})
+        view = fact_view(lead, {"engagement": 5})
+        moved = lc.fire(lead, "engage", at=t0, facts=view)
+        assert fact_view(moved, view, derive=False)["department"] == "marketing"
+        assert lc.advance(lead, at=t0, facts=view).stage == "mql"
+        assert "department" not in fact_view(moved, {"engagement": 5}, derive=False)
+
     def test_layering_more_facts_keeps_the_derivation(
         self, t0: datetime, count_titles: list[object]
     ) -> None:

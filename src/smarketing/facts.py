@@ -181,6 +181,7 @@ def fact_view(
         if isinstance(inner, Lead) and isinstance(subject, Lead):
             if inner.fields is subject.fields:  # the same profile: the same derivation
                 derived = given._derived
+            derive = derive or given._derive  # handed a view that derives: so does this one
             given = given._given
     elif type(subject) is Facts:  # a view with more on top: its layers, and the new ones
         if not given and (subject._derive or not derive):

@@ -9,5 +9,6 @@ the same kind of frame; lazy ones stay lazy until the caller collects them.
 from __future__ import annotations
 
 from smarketing.frames._funnel import funnel_report
+from smarketing.frames._score import score
 
-__all__: list[str] = ["funnel_report"]
+__all__: list[str] = ["funnel_report", "score"]
