@@ -271,16 +271,18 @@ def test_a_column_that_cannot_be_a_fact_is_an_error_naming_it(dtype: Any) -> Non
 @pytest.mark.parametrize(
     ("pattern", "what"),
     [
-        ("a(?=b)", "look-ahead"), ("a(?!b)", "look-ahead"), ("(?<=a)b", "look-behind"),
-        ("(?<!a)b", "look-behind"), (r"(a)\1", "back-reference"),
-        ("(?P<x>a)(?P=x)", "back-reference"),
+        ("a(?=b)", "lookahead"), ("a(?!b)", "lookahead"), ("(?<=a)b", "lookbehind"),
+        ("(?<!a)b", "lookbehind"), (r"(a)\1", "backreference"),
+        ("(?P<x>a)(?P=x)", "backreference"),
         ("(a)?(?(1)b|c)", "conditional"), ("(?>ab)", "atomic"), ("a++", "possessive"),
-        ("(x|(?=y))", "look-ahead"), ("[ab]*(c(?!d))", "look-ahead"),
+        ("(x|(?=y))", "lookahead"), ("[ab]*(c(?!d))", "lookahead"),
     ],
 )  # fmt: skip
-def test_a_regex_not_every_backend_runs_is_an_error(pattern: str, what: str) -> None:
+def test_a_regex_not_every_backend_runs_is_refused_when_built(pattern: str, what: str) -> None:
+    """What the frame engines do not share with Python is outside the one safe subset, so no
+    condition that could be compiled to an expression holds it."""
     with pytest.raises(sm.ValidationError, match=what):
-        sm.field("email").matches(pattern).to_expr()
+        sm.field("email").matches(pattern)
 
 
 def test_portable_regexes_are_accepted() -> None:

@@ -33,7 +33,9 @@ How the language maps onto columns:
 - **Regular expressions.** ``matches`` runs the backend's own regex engine (Rust ``regex`` in
   Polars, RE2 in PyArrow and DuckDB, Java in Spark, Python ``re`` in pandas and Dask). The
   constructs these engines do not share (look-ahead and look-behind, back-references, atomic
-  groups, possessive repeats, conditional groups) are a ``ValidationError`` here. Within what is
+  groups, possessive repeats, conditional groups) are outside the safe subset every
+  ``matches`` is built in (:mod:`smarketing.conditions._regex`), so no condition holds one.
+  Within what is
   accepted, ``\\d``, ``\\w``, ``\\s`` and ``\\b`` follow each engine's own Unicode rules (RE2 and
   Java read them as ASCII) and ``$`` in Python also matches before a final newline: keep
   patterns to literal text, classes of explicit characters, ``^``, ``$``, groups, alternation
@@ -42,7 +44,6 @@ How the language maps onto columns:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, Final, TypeAlias
@@ -183,33 +184,6 @@ def _folded(column: nw.Expr, needles: Iterable[str]) -> nw.Expr:
 
 # --- regular expressions ----------------------------------------------------------------------
 
-#: Python's own regex parser (no stubs: typed as Any), which reads a pattern as ``re`` does.
-_sre: Any = importlib.import_module("re._parser")
-
-_NOT_PORTABLE: Final = {
-    _sre.ASSERT: "a look-ahead or look-behind",
-    _sre.ASSERT_NOT: "a negative look-ahead or look-behind",
-    _sre.GROUPREF: "a back-reference",
-    _sre.GROUPREF_EXISTS: "a conditional group",
-    _sre.ATOMIC_GROUP: "an atomic group",
-    _sre.POSSESSIVE_REPEAT: "a possessive repeat",
-}
-
-
-def _portable(pattern: str, name: str) -> str:
-    """``pattern``, after checking it uses only what every backend's regex engine has."""
-    found = _unportable(_sre.parse(pattern))
-    if found is not None:
-        msg = (
-            f"matches({name!r}, {pattern!r}) uses {found}, which the DataFrame backends' regex "
-            "engines (Rust regex, RE2, Java) do not share with Python: rewrite the pattern "
-            "without it to run it on frames."
-        )
-        raise ValidationError(
-            msg, value=pattern, where="matches", expected="a pattern without " + found
-        )
-    return _uncaptured(pattern)
-
 
 def _uncaptured(pattern: str) -> str:
     """``pattern`` with its groups made non-capturing (``(a|b)`` -> ``(?:a|b)``).
@@ -247,22 +221,6 @@ def _uncaptured(pattern: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
-
-
-def _unportable(tree: Any) -> str | None:
-    """The first construct of a parsed pattern that not every engine has, if any."""
-    for op, arg in tree:
-        if op in _NOT_PORTABLE:
-            return _NOT_PORTABLE[op]
-        parts = arg if isinstance(arg, tuple | list) else ()
-        for part in parts:
-            nested = part if isinstance(part, list) else [part]  # a branch: its alternatives
-            for sub in nested:
-                if isinstance(sub, _sre.SubPattern):
-                    found = _unportable(sub)
-                    if found is not None:
-                        return found
-    return None
 
 
 # --- the builder ------------------------------------------------------------------------------
@@ -420,7 +378,7 @@ class _Builder:
         return self._leaf(c, self._family(c.name, TEXT), TEXT, test)
 
     def matches(self, c: Matches) -> Rails:
-        pattern = _portable(c.pattern, c.name)
+        pattern = _uncaptured(c.pattern)  # built in the safe subset: every engine runs it
 
         def test(column: nw.Expr) -> Rails:
             hit = column.str.contains(pattern)

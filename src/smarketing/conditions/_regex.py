@@ -10,7 +10,9 @@ dependency, so a pattern is checked when its condition is built, with the stdlib
 - a counted repeat (``{m,n}``) counts to at most :data:`MAX_REPEAT_COUNT`;
 - no backreference (``\\1``, ``(?P=name)``), no conditional group (``(?(1)a|b)``), and no
   lookahead or lookbehind (``(?=``, ``(?!``, ``(?<=``, ``(?<!``): each can take time the rest
-  of the check cannot bound; write ``matches(x, 'a') and not matches(x, 'b')`` instead;
+  of the check cannot bound; write ``matches(x, 'a') and not matches(x, 'b')`` instead; and no
+  atomic group or possessive repeat (``(?>a)``, ``a++``), which the DataFrame engines lack, so
+  that every accepted pattern runs the same in Python and on frames;
 - no repeat without bound of a part that can itself match in more than one way: ``(a+)+``,
   ``(a*)*``, ``(a|aa)+`` (a nested unbounded repeat, or an ambiguous one);
 - and the work of a search, counted by :func:`_cost` as a polynomial in the length of the text
@@ -72,12 +74,16 @@ class _UnsafeError(Exception):
 
 
 _SINGLE: Final = frozenset({_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN})
-_REPEATS: Final = frozenset({_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT})
+_REPEATS: Final = frozenset({_c.MAX_REPEAT, _c.MIN_REPEAT})
 _REFUSED: Final = {
     _c.GROUPREF: "a backreference",
     _c.GROUPREF_EXISTS: "a conditional group",
     _c.ASSERT: "a lookahead or lookbehind",
     _c.ASSERT_NOT: "a negative lookahead or lookbehind",
+    # Bounded in time, but not in the engines the DataFrame target runs patterns in (Rust
+    # regex, RE2, Java, DuckDB's RE2): refused so that a condition means the same everywhere.
+    _c.ATOMIC_GROUP: "an atomic group",
+    _c.POSSESSIVE_REPEAT: "a possessive repeat",
 }
 _CATEGORIES: Final = {
     _c.CATEGORY_DIGIT: r"\d",
@@ -201,9 +207,6 @@ def _cost(items: Sequence[Any], entries: _Poly, flags: int, depth: int) -> tuple
         elif op is _c.SUBPATTERN:
             w, entries = _cost(list(arg[3]), entries, (flags | arg[1]) & ~arg[2], depth + 1)
             work = _add(work, w)
-        elif op is _c.ATOMIC_GROUP:
-            w, entries = _cost(list(arg), entries, flags, depth + 1)
-            work = _add(work, w)
         elif op is _c.BRANCH:
             exits: _Poly = (0, 0)
             for alternative in arg[1]:
@@ -268,10 +271,8 @@ def _unbounded_inside(items: Sequence[Any]) -> bool:
         if op in _REPEATS:
             if arg[1] is _c.MAXREPEAT or _unbounded_inside(arg[2]):
                 return True
-        elif (
-            (op is _c.SUBPATTERN and _unbounded_inside(arg[3]))
-            or (op is _c.ATOMIC_GROUP and _unbounded_inside(arg))
-            or (op is _c.BRANCH and any(_unbounded_inside(a) for a in arg[1]))
+        elif (op is _c.SUBPATTERN and _unbounded_inside(arg[3])) or (
+            op is _c.BRANCH and any(_unbounded_inside(a) for a in arg[1])
         ):
             return True
     return False
