@@ -170,6 +170,18 @@ class Condition:
         """
         return () if self.evaluate(facts) is True else (self,)
 
+    def to_expr(self, schema: Mapping[str, Any] | None = None) -> Any:
+        """The condition as a narwhals expression: true, false, or null where undetermined.
+
+        ``schema`` (column name to narwhals dtype) gives each column's type, and with it the
+        family its values compare in; without it a column is taken to be of the family of
+        the literal it is compared with. Needs the ``frames`` extra (narwhals); see
+        :mod:`smarketing.conditions._expr`.
+        """
+        from smarketing.conditions._expr import to_expr  # narwhals only when asked for
+
+        return to_expr(self, schema)
+
     def _render(self) -> str:
         raise NotImplementedError
 

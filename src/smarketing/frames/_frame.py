@@ -17,11 +17,17 @@ import narwhals.dtypes as nw_dtypes
 
 from smarketing import _validate as _v
 
+# The families of column types a fact may have live with the condition compiler, which reads
+# them; the frames functions check columns with the same ones.
+from smarketing.conditions._expr import BOOLEAN as BOOLEAN
+from smarketing.conditions._expr import NULL as NULL
+from smarketing.conditions._expr import NUMBER as NUMBER
+from smarketing.conditions._expr import OTHER as OTHER
+from smarketing.conditions._expr import TEXT as TEXT
+from smarketing.conditions._expr import family as family
+
 #: A wrapped frame: eager or lazy, as it came.
 Frame: TypeAlias = nw.DataFrame[Any] | nw.LazyFrame[Any]
-
-#: The families of column types a fact may have, as the condition language reads them.
-TEXT, NUMBER, BOOLEAN, NULL, OTHER = "text", "number", "boolean", "null", "other"
 
 
 def wrap(native: object, where: str) -> Frame:
@@ -41,19 +47,6 @@ def wrap(native: object, where: str) -> Frame:
 def schema(frame: Frame) -> Mapping[str, nw_dtypes.DType]:
     """The frame's column types, without collecting it."""
     return dict(frame.collect_schema())
-
-
-def family(dtype: nw_dtypes.DType) -> str:
-    """Which kind of fact a column of ``dtype`` holds: text, number, boolean, null or other."""
-    if dtype == nw.String or dtype == nw.Categorical or dtype == nw.Enum:
-        return TEXT
-    if dtype == nw.Boolean:
-        return BOOLEAN
-    if dtype.is_numeric():
-        return NUMBER
-    if dtype == nw.Unknown:
-        return NULL
-    return OTHER
 
 
 def require(frame: Frame, columns: Iterable[str], where: str) -> Mapping[str, nw_dtypes.DType]:
