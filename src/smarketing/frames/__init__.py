@@ -8,4 +8,6 @@ the same kind of frame; lazy ones stay lazy until the caller collects them.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from smarketing.frames._assess import assess
+
+__all__: list[str] = ["assess"]
