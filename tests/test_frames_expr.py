@@ -340,6 +340,8 @@ class TestCaseFolding:
         table = dict(_folds())
         assert table["ß"] == "ss" and table["ς"] == "σ" and table["ﬁ"] == "fi"
         assert all(k.casefold() == v and k.lower() == k for k, v in table.items())
+        beyond = (chr(c) for c in range(0x1F000, sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+        assert all(c.lower() == c == c.casefold() for c in beyond)
 
 
 def test_to_rails_are_never_null() -> None:

@@ -9,5 +9,6 @@ the same kind of frame; lazy ones stay lazy until the caller collects them.
 from __future__ import annotations
 
 from smarketing.frames._assess import assess
+from smarketing.frames._score import score
 
-__all__: list[str] = ["assess"]
+__all__: list[str] = ["assess", "score"]
