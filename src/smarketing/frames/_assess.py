@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
 import narwhals as nw
@@ -38,9 +38,10 @@ from smarketing import _validate as _v
 from smarketing.conditions import Condition
 from smarketing.conditions._expr import to_rails
 from smarketing.errors import ConfigError
-from smarketing.frames._facts import derive_facts
+from smarketing.facts import DERIVED_FACTS
+from smarketing.frames._facts import derived_columns
 from smarketing.frames._frame import NULL, TEXT, Frame, family, native, require, wrap
-from smarketing.frames._score import score_columns
+from smarketing.frames._score import model_fields, score_columns
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import Persona, PersonaMatcher
 from smarketing.playbook import Playbook
@@ -59,7 +60,8 @@ _TIMES: Final = ("updated_at", "created_at")
 
 
 def assess(playbook: Playbook, leads: Any, activities: Any = None, *, at: datetime) -> Any:
-    """The leads assessed at ``at``: the score's columns, ``persona``, ``confidence``, ``qualifies``.
+    """The leads assessed at ``at``: the score's columns, ``persona``, ``confidence`` and
+    ``qualifies``.
 
     ``leads`` has an ``id`` column and one column per fact; ``stage`` is the lead's stage (the
     lifecycle's initial stage where it is missing or null). ``activities`` is as
@@ -79,7 +81,9 @@ def assess(playbook: Playbook, leads: Any, activities: Any = None, *, at: dateti
     lifecycle = playbook.lifecycle
     moves = _automatic_moves(lifecycle, playbook)
     _check_columns(types, where)
-    frame, types = _prepared(frame, types, lifecycle, where)
+    read = _read(playbook, moves, types)
+    frame = frame.select(*read)
+    frame, types = _prepared(frame, {name: types[name] for name in read}, lifecycle, where)
     frame = _matched(frame, types, playbook.personas)
     eager = isinstance(frame, nw.DataFrame)
     if isinstance(frame, nw.DataFrame):  # rows come back in the leads' order
@@ -99,6 +103,20 @@ def assess(playbook: Playbook, leads: Any, activities: Any = None, *, at: dateti
     )
 
 
+def _read(
+    playbook: Playbook, moves: Sequence[_Move], types: Mapping[str, nw_dtypes.DType]
+) -> list[str]:
+    """The leads' columns the assessment reads (the frame is narrowed to them first)."""
+    names = {"id", _STAGE, *_TIMES, *DERIVED_FACTS.values(), *DERIVED_FACTS}
+    names |= model_fields(playbook.scoring)
+    for persona in playbook.personas.personas:
+        for trait in persona.traits:
+            names |= trait.condition.fields
+    for _source, _dest, condition in moves:
+        names |= condition.fields
+    return [name for name in types if name in names]
+
+
 def _prepared(
     frame: Frame, types: Mapping[str, nw_dtypes.DType], lifecycle: Lifecycle, where: str
 ) -> tuple[Frame, dict[str, nw_dtypes.DType]]:
@@ -106,16 +124,8 @@ def _prepared(
     initial = nw.lit(lifecycle.initial, dtype=nw.String())
     given = _STAGE in types and family(types[_STAGE]) == TEXT
     stage = nw.coalesce(nw.col(_STAGE).cast(nw.String()), initial) if given else initial
-    frame = frame.with_columns(stage.alias(_STAGE))
-    return derive_facts(frame, {**types, _STAGE: nw.String()}, where)
-
-
-def _matched(frame: Frame, types: Mapping[str, nw_dtypes.DType], matcher: PersonaMatcher) -> Frame:
-    """The frame with the best persona and its confidence (in columns of the step's own)."""
-    if matcher.personas:
-        frame = frame.with_columns(*_confidences(matcher, types))
-    frame = frame.with_columns(_best(len(matcher.personas)))
-    return frame.with_columns(*_persona(matcher))
+    derived, types = derived_columns(frame, types, where)
+    return frame.with_columns(stage.alias(_STAGE), *derived), {**types, _STAGE: nw.String()}
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -138,11 +148,9 @@ def _check_columns(types: Mapping[str, nw_dtypes.DType], where: str) -> None:
             raise _v.runtime(msg, value=name, where=where, expected="a time zone aware column")
 
 
-def _automatic_moves(
-    lifecycle: Lifecycle, playbook: Playbook
-) -> dict[str, tuple[tuple[str, Condition], ...]]:
-    """Per stage, its automatic transitions in definition order: (destination, condition)."""
-    moves: dict[str, tuple[tuple[str, Condition], ...]] = {}
+def _automatic_moves(lifecycle: Lifecycle, playbook: Playbook) -> list[_Move]:
+    """The automatic moves, by source stage and, from each, in definition order."""
+    moves: list[_Move] = []
     for stage in lifecycle.stage_names:
         auto = [t for t in lifecycle.transitions_from(stage) if t.is_auto]
         for t in auto:
@@ -160,8 +168,7 @@ def _automatic_moves(
                     "Playbook.assess_many for it)."
                 )
                 raise ConfigError(msg, key=f"transitions.{t.trigger}", piece=t.trigger)
-        if auto:
-            moves[stage] = tuple((t.dest, t.auto_condition()) for t in auto)
+        moves.extend((stage, t.dest, t.auto_condition()) for t in auto)
     return moves
 
 
@@ -170,8 +177,8 @@ def _automatic_moves(
 _PERSONA, _CONFIDENCE, _BEST = f"{_PREFIX}persona", f"{_PREFIX}confidence", f"{_PREFIX}best"
 
 
-def _confidence_column(n: int) -> str:
-    return f"{_PREFIX}persona_{n}"
+def _column(kind: str, n: int) -> str:
+    return f"{_PREFIX}{kind}_{n}"
 
 
 class _Rails:
@@ -191,57 +198,98 @@ class _Rails:
         return rails
 
 
-def _confidences(matcher: PersonaMatcher, types: Mapping[str, nw_dtypes.DType]) -> list[Any]:
-    """Each persona's confidence as a column: 0 where a required trait is known not to hold."""
-    rails = _Rails(types)
+def _matched(frame: Frame, types: Mapping[str, nw_dtypes.DType], matcher: PersonaMatcher) -> Frame:
+    """The frame with the best persona and its confidence (in columns of the step's own).
+
+    Each step is materialised before the next reads it: pandas and Dask share no
+    sub-expressions, so a trait's condition is evaluated once, not once per table entry.
+    """
+    personas = matcher.personas
+    if personas:
+        rails = _Rails(types)
+        frame = frame.with_columns(*(e for p in enumerate(personas) for e in _tally(p, rails)))
+        frame = frame.with_columns(*(_confidence(n, p) for n, p in enumerate(personas)))
+    frame = frame.with_columns(_best(len(personas)))
+    return frame.with_columns(*_persona(matcher))
+
+
+def _tally(numbered: tuple[int, Persona], rails: _Rails) -> list[Any]:
+    """A persona's matched traits, whether a required trait is known not to hold, its total.
+
+    The matched traits are their weight where summing it in trait order is exact (see
+    :func:`_summed_exactly`) or the persona has more than :data:`EXACT_TRAITS` traits, else a
+    bit mask of them.
+    """
+    n, persona = numbered
+    hits = [rails(t.condition)[0] for t in persona.traits]
+    if _by_sum(persona):
+        tally = nw.lit(0.0)
+        for hit, trait in zip(hits, persona.traits, strict=True):
+            tally = tally + hit.cast(nw.Float64()) * nw.lit(trait.weight)
+    else:
+        tally = nw.lit(0)
+        for bit, hit in enumerate(hits):
+            tally = tally + hit.cast(nw.Int64()) * nw.lit(1 << bit)
+    out = nw.lit(False)
+    for trait in persona.traits:
+        if trait.required:
+            out = out | rails(trait.condition)[1]
+    # The total as a column: Polars reads a division by a literal as a product with its
+    # reciprocal, which may differ from Python's quotient in the last bit.
+    total = nw.lit(persona.total_weight, dtype=nw.Float64())
     return [
-        _confidence(persona, rails).alias(_confidence_column(n))
-        for n, persona in enumerate(matcher.personas)
+        tally.alias(_column("tally", n)),
+        out.alias(_column("out", n)),
+        total.alias(_column("total", n)),
     ]
 
 
-def _confidence(persona: Persona, rails: _Rails) -> Any:
-    traits = persona.traits
-    weights = [t.weight for t in traits]
-    matched = [rails(t.condition)[0] for t in traits]
-    if len(traits) <= EXACT_TRAITS:
-        share = _share_table(matched, weights, persona.total_weight)
-    else:  # too many subsets to list: the sum in trait order (it may differ in the last bit)
-        summed = nw.lit(0.0)
-        for hit, weight in zip(matched, weights, strict=True):
-            summed = summed + nw.when(hit).then(nw.lit(weight)).otherwise(nw.lit(0.0))
-        share = summed / nw.lit(persona.total_weight)
-    out = [rails(t.condition)[1] for t in traits if t.required]
-    if not out:
-        return share
-    ruled_out = out[0]
-    for failed in out[1:]:
-        ruled_out = ruled_out | failed
-    return nw.when(ruled_out).then(nw.lit(0.0)).otherwise(share)
+def _by_sum(persona: Persona) -> bool:
+    weights = [t.weight for t in persona.traits]
+    return len(weights) > EXACT_TRAITS or _summed_exactly(weights)
 
 
-def _share_table(matched: Sequence[Any], weights: Sequence[float], total: float) -> Any:
-    """The matched share read from the exact share of each subset of traits (by bit mask)."""
-    mask = nw.lit(0)
-    for bit, hit in enumerate(matched):
-        mask = mask + nw.when(hit).then(nw.lit(1 << bit)).otherwise(nw.lit(0))
-    by_share: dict[float, list[int]] = {}
-    for m in range(1, 1 << len(weights)):
-        share = math.fsum(w for bit, w in enumerate(weights) if m >> bit & 1) / total
-        by_share.setdefault(share, []).append(m)
-    (share, masks), *rest = sorted(by_share.items())
-    chain = nw.when(mask.is_in(masks)).then(nw.lit(share))
-    for share, masks in rest:
-        chain = chain.when(mask.is_in(masks)).then(nw.lit(share))
-    return chain.otherwise(nw.lit(0.0))
+def _summed_exactly(weights: Sequence[float]) -> bool:
+    """Whether every running sum of the weights is exact, so that it equals ``math.fsum``.
+
+    True when the weights are whole multiples of one power of two and their total is below
+    2**53 of those: whole numbers, halves, quarters ..., as playbooks write them.
+    """
+    ratios = [w.as_integer_ratio() for w in weights]
+    grid = max(denominator for _, denominator in ratios)  # every denominator is a power of two
+    return sum(numerator * (grid // denominator) for numerator, denominator in ratios) < 2**53
+
+
+def _confidence(n: int, persona: Persona) -> Any:
+    """The persona's confidence: 0 where it is ruled out, else its matched share.
+
+    A share is exactly Python's (``math.fsum`` of the matched weights over the total): an exact
+    sum divided by the total, or read from the table of every subset's share.
+    """
+    tally = nw.col(_column("tally", n))
+    if _by_sum(persona):
+        share = tally / nw.col(_column("total", n))
+    else:
+        weights, total = [t.weight for t in persona.traits], persona.total_weight
+        by_share: dict[float, list[int]] = {}
+        for mask in range(1, 1 << len(weights)):
+            value = math.fsum(w for bit, w in enumerate(weights) if mask >> bit & 1) / total
+            by_share.setdefault(value, []).append(mask)
+        (first, masks), *rest = sorted(by_share.items())
+        chain = nw.when(tally.is_in(masks)).then(nw.lit(first))
+        for value, masks in rest:
+            chain = chain.when(tally.is_in(masks)).then(nw.lit(value))
+        share = chain.otherwise(nw.lit(0.0))
+    ruled_out = nw.col(_column("out", n))
+    return nw.when(ruled_out).then(nw.lit(0.0)).otherwise(share).alias(_column("share", n))
 
 
 def _best(count: int) -> Any:
     """The highest confidence of any persona (0 when there is none)."""
-    if count == 0:
+    shares = [nw.col(_column("share", n)) for n in range(count)]
+    if not shares:
         return nw.lit(0.0).alias(_BEST)
-    columns = [nw.col(_confidence_column(n)) for n in range(count)]
-    return (columns[0] if count == 1 else nw.max_horizontal(*columns)).alias(_BEST)
+    return (shares[0] if count == 1 else nw.max_horizontal(*shares)).alias(_BEST)
 
 
 def _persona(matcher: PersonaMatcher) -> list[Any]:
@@ -252,10 +300,10 @@ def _persona(matcher: PersonaMatcher) -> list[Any]:
     name: Any = nw.lit(None, dtype=nw.String())
     if matcher.personas:
         (first, persona), *rest = list(enumerate(matcher.personas))
-        chain = nw.when(confident & (nw.col(_confidence_column(first)) == best))
+        chain = nw.when(confident & (nw.col(_column("share", first)) == best))
         chain = chain.then(nw.lit(persona.name, dtype=nw.String()))
         for n, persona in rest:
-            chain = chain.when(confident & (nw.col(_confidence_column(n)) == best))
+            chain = chain.when(confident & (nw.col(_column("share", n)) == best))
             chain = chain.then(nw.lit(persona.name, dtype=nw.String()))
         name = chain.otherwise(nw.lit(None, dtype=nw.String()))
     confidence = nw.when(confident).then(best).otherwise(nw.lit(None, dtype=nw.Float64()))
@@ -264,54 +312,75 @@ def _persona(matcher: PersonaMatcher) -> list[Any]:
 
 # --- qualifies ------------------------------------------------------------------------------
 
-_START, _QUALIFIES = f"{_PREFIX}start", f"{_PREFIX}qualifies"
+_QUALIFIES: Final = f"{_PREFIX}qualifies"
 
-
-def _visited_column(stage: str) -> str:
-    return f"{_PREFIX}visited_{stage}"
+#: An automatic move: from a stage to another, when a condition holds.
+_Move: TypeAlias = tuple[str, str, Condition]
 
 
 def _qualifies(
     frame: Frame,
     types: Mapping[str, nw_dtypes.DType],
     lifecycle: Lifecycle,
-    moves: Mapping[str, tuple[tuple[str, Condition], ...]],
+    moves: Sequence[_Move],
     at: datetime,
 ) -> Frame:
     """``frame`` with the stage each lead qualifies for, walking the automatic transitions.
 
-    The ``stage`` column holds where each lead stands as the walk goes (conditions that read
-    ``stage`` read it there); the start is kept aside and ``stage`` is put back at the end.
+    Each move's condition is read once into a column, with ``stage`` being the move's source
+    (the only stage it is taken from). The walk is then one step per stage that can be left
+    automatically, each step a column of where the lead stands: a move is taken when the lead
+    stands at its source, its condition holds, its destination is none of the steps before and
+    no earlier move from that source is taken.
     """
-    rails = _Rails(types)
-    dests = sorted({dest for out in moves.values() for dest, _ in out})
-    stage = nw.col(_STAGE)
-    frame = frame.with_columns(
-        stage.alias(_START), *((stage == nw.lit(d)).alias(_visited_column(d)) for d in dests)
-    )
-    for _ in range(min(len(moves), len(lifecycle.stage_names) - 1)):
-        branches = [
-            (stage == nw.lit(source)) & rails(condition)[0] & ~nw.col(_visited_column(dest))
-            for source, out in moves.items()
-            for dest, condition in out
-        ]
-        targets = [dest for out in moves.values() for dest, _ in out]
-        step = nw.when(branches[0]).then(nw.lit(targets[0], dtype=nw.String()))
-        for test, dest in zip(branches[1:], targets[1:], strict=True):
-            step = step.when(test).then(nw.lit(dest, dtype=nw.String()))
-        frame = frame.with_columns(step.otherwise(stage).alias(_STAGE))
-        frame = frame.with_columns(
-            *(
-                (nw.col(_visited_column(d)) | (stage == nw.lit(d))).alias(_visited_column(d))
-                for d in dests
-            )
-        )
-    start = nw.col(_START)
+    frame = _holds(frame, types, moves)
+    steps = [_STAGE]
+    for k in range(min(len({source for source, _, _ in moves}), len(lifecycle.stage_names) - 1)):
+        here = nw.col(steps[-1])
+        step: Any = None
+        for i, (source, dest, _condition) in enumerate(moves):
+            unseen = [nw.col(s) != nw.lit(dest) for s in steps]
+            test = (here == nw.lit(source)) & nw.col(_column("holds", i))
+            for fresh in unseen:
+                test = test & fresh
+            then = nw.lit(dest, dtype=nw.String())
+            step = nw.when(test).then(then) if step is None else step.when(test).then(then)
+        steps.append(_column("step", k))
+        frame = frame.with_columns(step.otherwise(here).alias(steps[-1]))
+    start = nw.col(_STAGE)
     known = start.is_in(list(lifecycle.stage_names))
     late = _assessed_before_last_change(types, at)
-    qualifies = nw.when(known & late).then(start).when(known).then(stage)
-    qualifies = qualifies.otherwise(nw.lit(None, dtype=nw.String()))
-    return frame.with_columns(qualifies.alias(_QUALIFIES), start.alias(_STAGE))
+    qualifies = nw.when(known & late).then(start).when(known).then(nw.col(steps[-1]))
+    return frame.with_columns(
+        qualifies.otherwise(nw.lit(None, dtype=nw.String())).alias(_QUALIFIES)
+    )
+
+
+def _holds(frame: Frame, types: Mapping[str, nw_dtypes.DType], moves: Sequence[_Move]) -> Frame:
+    """Each move's condition as a column: true where it holds for a lead at the move's source.
+
+    Conditions that read ``stage`` read it with ``stage`` set to the source, one source at a
+    time; the others are read in one step.
+    """
+    rails = _Rails(types)
+    plain = [(i, c) for i, (_s, _d, c) in enumerate(moves) if _STAGE not in c.fields]
+    if plain:
+        frame = frame.with_columns(*(rails(c)[0].alias(_column("holds", i)) for i, c in plain))
+    sources = sorted({s for s, _d, c in moves if _STAGE in c.fields})
+    for source in sources:
+        frame = frame.with_columns(
+            nw.col(_STAGE).alias(_column("stage", 0)),
+            nw.lit(source, dtype=nw.String()).alias(_STAGE),
+        )
+        frame = frame.with_columns(
+            *(
+                rails(c)[0].alias(_column("holds", i))
+                for i, (s, _d, c) in enumerate(moves)
+                if s == source and _STAGE in c.fields
+            ),
+            nw.col(_column("stage", 0)).alias(_STAGE),
+        )
+    return frame
 
 
 def _assessed_before_last_change(types: Mapping[str, nw_dtypes.DType], at: datetime) -> Any:
