@@ -36,7 +36,7 @@ from backends import BACKENDS, rows_by, to_backend
 from title_corpus import CORPUS
 
 #: Examples per backend: the in-process ones are cheap, Dask and Spark run a job per example.
-EXAMPLES = {"pandas": 6, "pyarrow": 8, "duckdb": 6, "dask": 3, "pyspark": 2}
+EXAMPLES = {"pandas": 6, "pyarrow": 8, "duckdb": 6, "dask": 2, "pyspark": 2}
 FAST = 12
 
 TITLES = sorted({title for title, _, _ in CORPUS})
@@ -300,6 +300,7 @@ def assessed(
     acts = to_backend(backend, activity_columns(activities), schema=ACTIVITY_TYPES)
     out = smf.assess(pb, frame, acts, at=AT)
     assert type(out) is type(frame)  # eager stays eager, lazy stays lazy, of the same kind
+    assert nw.from_native(out).collect_schema().names() == OUTPUT
     return rows_by(out)
 
 
@@ -313,7 +314,6 @@ def test_assess_equals_assess_many(backend: str) -> None:
         pb = data.draw(playbooks())
         leads, stages, activities = data.draw(populations(pb.lifecycle))
         got = assessed(backend, pb, leads, stages, activities)
-        assert list(got.values()) == [] or list(next(iter(got.values()))) == OUTPUT
         assert_rows_equal(got, expected_rows(pb, leads, activities))
 
     check()
