@@ -132,7 +132,7 @@ class TestToExprEqualsEvaluate:
 
 @pytest.mark.xdist_group("spark")
 class TestToExprOnSpark:
-    @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         conditions=st.lists(CONDITIONS, min_size=4, max_size=8),
         rows=st.lists(ROWS, min_size=5, max_size=30),
@@ -379,3 +379,23 @@ def test_import_smarketing_does_not_import_narwhals() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert isinstance((sm.field("x") == 1).to_expr(), nw.Expr)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"@(gmail|yahoo)\.", r"\(x\)", "[(]a", "[]()]", "[^](]x(y)", "(?P<n>a)b", "(?i)(a)",
+        "(?:a)(b)", r"a\\(b)", "((a)|b)+c", "[a-c(]+", r"\[(a)\]",
+    ],
+)  # fmt: skip
+def test_groups_become_non_capturing_and_search_alike(pattern: str) -> None:
+    """pandas warns about capturing groups: the patterns it is given have none, same answers."""
+    import re
+
+    from smarketing.conditions._expr import _uncaptured
+
+    rewritten = _uncaptured(pattern)
+    assert re.compile(rewritten).groups == 0
+    texts = ["a@gmail.com", "(x)", "(a", "]", "x(y", "ab", "A", "b", "a\\b", "aabc", "c(", "[a]"]
+    for text in texts:
+        assert (re.search(pattern, text) is None) == (re.search(rewritten, text) is None)

@@ -5,6 +5,7 @@ the total exactly."""
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -176,7 +177,7 @@ def test_score_equals_score_many(backend: str) -> None:
 
 @pytest.mark.xdist_group("spark")
 class TestOnSpark:
-    @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(model=MODELS, given_data=data(max_leads=15, max_activities=60))
     def test_score_equals_score_many(
         self, model: sm.ScoringModel, given_data: tuple[Any, Any]
@@ -186,6 +187,18 @@ class TestOnSpark:
         native_leads, native_acts = frames("pyspark", leads, acts)
         out = smf.score(model, native_leads, native_acts, at=AT, contributions=True)
         assert_equal(out, python_scores(model, leads, acts), model)
+
+    def test_the_guides_spark_job_runs(self) -> None:
+        """docs/frames.md's PySpark example (fenced "py", which the docs page test leaves out)."""
+        need("pyspark")
+        from backends import spark
+
+        spark()  # the test run's one session: the example's getOrCreate() finds it
+        page = Path(__file__).resolve().parent.parent / "docs" / "frames.md"
+        text = page.read_text(encoding="utf-8")
+        blocks = re.findall(r"^```py\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
+        assert len(blocks) == 1 and "SparkSession" in blocks[0]
+        exec(compile(blocks[0], f"{page}:spark", "exec"), {"__name__": "docs_frames_spark"})
 
     def test_the_default_playbook_runs_as_spark_sql_without_python_udfs(self) -> None:
         need("pyspark")

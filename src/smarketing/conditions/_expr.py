@@ -208,7 +208,45 @@ def _portable(pattern: str, name: str) -> str:
         raise ValidationError(
             msg, value=pattern, where="matches", expected="a pattern without " + found
         )
-    return pattern
+    return _uncaptured(pattern)
+
+
+def _uncaptured(pattern: str) -> str:
+    """``pattern`` with its groups made non-capturing (``(a|b)`` -> ``(?:a|b)``).
+
+    A search does not depend on what groups capture, and pandas warns about every pattern
+    with a capturing group it is asked to search with.
+    """
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            i += 1
+            for lead in ("^", "]"):  # "[]...]" and "[^]...]": a first "]" is a character
+                if i < n and pattern[i] == lead:
+                    out.append(lead)
+                    i += 1
+            continue
+        elif c == "(" and not pattern.startswith("?", i + 1):
+            out.append("(?:")
+            i += 1
+            continue
+        elif c == "(" and pattern.startswith("?P<", i + 1):
+            out.append("(?:")
+            i = pattern.index(">", i) + 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _unportable(tree: Any) -> str | None:

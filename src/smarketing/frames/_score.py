@@ -135,8 +135,16 @@ def score(
     eager = isinstance(frame, nw.DataFrame)
     if isinstance(frame, nw.DataFrame):  # rows come back in the leads' order
         frame = frame.with_row_index(_ROW)
+    planned = eager and frame.implementation is nw.Implementation.POLARS
+    if planned:  # one optimised Polars query instead of a dozen eager steps
+        frame = frame.lazy()
+        if activities is not None:
+            acts = wrap(activities, "smf.score(activities)")
+            activities = acts.lazy() if isinstance(acts, nw.DataFrame) else acts
     scored = score_columns(frame, types, model, activities, at=at, contributions=contributions)
     out = scored.frame
+    if isinstance(out, nw.LazyFrame) and planned:
+        out = out.collect()
     if eager:
         out = out.sort(_ROW)
     return native(
