@@ -40,7 +40,7 @@ from smarketing.conditions._expr import to_rails
 from smarketing.errors import ConfigError
 from smarketing.facts import DERIVED_FACTS
 from smarketing.frames._facts import derived_columns
-from smarketing.frames._frame import NULL, TEXT, Frame, family, native, require, wrap
+from smarketing.frames._frame import NULL, TEXT, Frame, Planned, family, native, require, wrap
 from smarketing.frames._score import model_fields, score_columns
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import Persona, PersonaMatcher
@@ -52,7 +52,6 @@ __all__ = ["EXACT_TRAITS", "assess"]
 EXACT_TRAITS: Final = 8
 
 _PREFIX: Final = "__smarketing_assess_"
-_ROW: Final = f"{_PREFIX}row"
 _STAGE: Final = "stage"
 _SCORE_FACTS: Final = ("score", "fit", "engagement", "grade")
 _PREDICTION_FACTS: Final = frozenset({"probability", "predictive_grade"})
@@ -83,15 +82,11 @@ def assess(playbook: Playbook, leads: Any, activities: Any = None, *, at: dateti
     _check_columns(types, where)
     read = _read(playbook, moves, types)
     frame = frame.select(*read)
-    frame, types = _prepared(frame, {name: types[name] for name in read}, lifecycle, where)
+    plan = Planned(frame, activities, "smf.assess(activities)")
+    frame, types = _prepared(plan.frame, {name: types[name] for name in read}, lifecycle, where)
     frame = _matched(frame, types, playbook.personas)
-    eager = isinstance(frame, nw.DataFrame)
-    if isinstance(frame, nw.DataFrame):  # rows come back in the leads' order
-        frame = frame.with_row_index(_ROW)
-    frame, types, scored = _scored(frame, types, playbook, activities, at)
-    frame = _qualifies(frame, types, lifecycle, moves, at)
-    if eager:
-        frame = frame.sort(_ROW)
+    frame, types, scored = _scored(frame, types, playbook, plan.activities, at)
+    frame = plan.finish(_qualifies(frame, types, lifecycle, moves, at))
     return native(
         frame.select(
             nw.col("id"),
