@@ -35,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from backends import BACKENDS, rows_by, to_backend
 from title_corpus import CORPUS
 
-#: Examples per backend: the in-process ones are cheap, Dask and Spark run a job per example.
-EXAMPLES = {"pandas": 6, "pyarrow": 8, "duckdb": 6, "dask": 2, "pyspark": 2}
+#: Examples per backend: the in-process ones are cheap; Dask plans slowly (its optimiser walks
+#: the whole expression graph) and Spark runs jobs, so they get one example each.
+EXAMPLES = {"pandas": 6, "pyarrow": 8, "duckdb": 6, "dask": 1, "pyspark": 1}
 FAST = 12
 
 TITLES = sorted({title for title, _, _ in CORPUS})
@@ -83,9 +84,12 @@ def profile_columns(rows: Sequence[Mapping[str, object]], given: Sequence[str]) 
     return columns
 
 
-@pytest.mark.parametrize("backend", spark_marked(BACKENDS))
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b not in ("dask", "pyspark")])
 def test_derived_facts_are_what_the_fact_view_reads(backend: str) -> None:
-    """seniority and department on the frame equal the fact view's, given columns winning."""
+    """seniority and department on the frame equal the fact view's, given columns winning.
+
+    (Dask and Spark derive them in the assess test below, whose playbooks read them.)
+    """
 
     @examples(backend)
     @given(rows=profiles, given_columns=st.sampled_from([(), ("seniority",), DERIVED]))

@@ -295,11 +295,11 @@ def _persona(matcher: PersonaMatcher) -> list[Any]:
     name: Any = nw.lit(None, dtype=nw.String())
     if matcher.personas:
         (first, persona), *rest = list(enumerate(matcher.personas))
-        chain = nw.when(confident & (nw.col(_column("share", first)) == best))
-        chain = chain.then(nw.lit(persona.name, dtype=nw.String()))
+        top = confident & (nw.col(_column("share", first)) == best)
+        chain = nw.when(top).then(nw.lit(persona.name, dtype=nw.String()))
         for n, persona in rest:
-            chain = chain.when(confident & (nw.col(_column("share", n)) == best))
-            chain = chain.then(nw.lit(persona.name, dtype=nw.String()))
+            top = confident & (nw.col(_column("share", n)) == best)
+            chain = chain.when(top).then(nw.lit(persona.name, dtype=nw.String()))
         name = chain.otherwise(nw.lit(None, dtype=nw.String()))
     confidence = nw.when(confident).then(best).otherwise(nw.lit(None, dtype=nw.Float64()))
     return [name.alias(_PERSONA), confidence.alias(_CONFIDENCE)]
