@@ -13,14 +13,19 @@ What ``Playbook.assess`` answers per lead, as expressions over the frame (no per
   the score's facts (``score``, ``fit``, ``engagement``, ``grade``) layered over the lead's, as
   :meth:`Lifecycle.advance <smarketing.Lifecycle.advance>` takes them: the first automatic
   transition (in definition order) whose condition holds, repeated from the new stage, never
-  entering a stage twice. The walk is unrolled into one step per stage that can be left
-  automatically, the ``stage`` column holding where each lead stands, so conditions that read
-  ``stage`` read it as they do in Python.
+  entering a stage twice. Each move's condition is read once, into a column, with ``stage``
+  set to the move's source (the only stage it is taken from, so a condition reading ``stage``
+  reads it as in Python); the walk is then unrolled into one step per stage that can be left
+  automatically, each step a column of where each lead stands.
 
 Confidences equal Python's to the last bit: a persona's matched weight is summed in trait order
 when that sum is exact for every set of matched traits (whole-number weights, halves, ...),
-and otherwise read from a table of the exact sums (``math.fsum``) of its traits' subsets, for
+and otherwise read from a table of the exact shares (``math.fsum``) of its traits' subsets, for
 personas of up to :data:`EXACT_TRAITS` traits; so ties between personas break as in Python.
+
+Every step is materialised as columns before the next reads it (pandas and Dask share no
+sub-expressions). The frame is first narrowed to the columns the playbook reads; an eager
+Polars frame runs as one lazy query (:class:`~smarketing.frames._frame.Planned`).
 """
 
 from __future__ import annotations
@@ -53,7 +58,6 @@ EXACT_TRAITS: Final = 8
 
 _PREFIX: Final = "__smarketing_assess_"
 _STAGE: Final = "stage"
-_SCORE_FACTS: Final = ("score", "fit", "engagement", "grade")
 _PREDICTION_FACTS: Final = frozenset({"probability", "predictive_grade"})
 _TIMES: Final = ("updated_at", "created_at")
 
