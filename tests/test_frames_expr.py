@@ -399,3 +399,21 @@ def test_groups_become_non_capturing_and_search_alike(pattern: str) -> None:
     texts = ["a@gmail.com", "(x)", "(a", "]", "x(y", "ab", "A", "b", "a\\b", "aabc", "c(", "[a]"]
     for text in texts:
         assert (re.search(pattern, text) is None) == (re.search(rewritten, text) is None)
+
+
+def test_a_numeric_in_without_a_schema_and_with_one() -> None:
+    """Without the column's type each value is its own test; with it, one is_in of its type."""
+    pl = pytest.importorskip("polars")
+    native = nw.from_native(pl.DataFrame({"i": [1, 2, None], "f": [1.0, 2.5, math.nan]}))
+    schema = dict(native.collect_schema())
+    conditions = {
+        "i in (1, 2.5)": [True, False, None],
+        "i in (2.5,)": [False, False, None],
+        "f in (1, 2.5)": [True, True, None],
+    }
+    for text, expected in conditions.items():
+        condition = sm.parse_condition(text)
+        for types in (None, schema):
+            got = native.select(condition.to_expr(types).alias("c")).to_native()["c"].to_list()
+            # without a schema NaN is still unknown in a number column (is_nan on every type)
+            assert got == expected, (text, types)
