@@ -8,7 +8,8 @@ the same kind of frame; lazy ones stay lazy until the caller collects them.
 
 from __future__ import annotations
 
+from smarketing.frames._assess import assess
 from smarketing.frames._funnel import funnel_report
 from smarketing.frames._score import score
 
-__all__: list[str] = ["funnel_report", "score"]
+__all__: list[str] = ["assess", "funnel_report", "score"]

@@ -25,7 +25,7 @@ from smarketing._titles import parse_title
 from smarketing.facts import DERIVED_FACTS
 from smarketing.frames._frame import NULL, TEXT, Frame, family
 
-__all__ = ["derive_facts", "distinct_titles"]
+__all__ = ["derive_facts", "derived_columns", "distinct_titles"]
 
 _TITLE = "job_title"
 
@@ -43,13 +43,24 @@ def derive_facts(
 ) -> tuple[Frame, dict[str, nw_dtypes.DType]]:
     """``frame`` with ``seniority`` and ``department`` as the fact view reads them, and its types.
 
-    A frame without a text ``job_title`` column derives nothing and is returned as it is (a
-    title that is not text says nothing, as :func:`~smarketing.parse_title` reads it). A given
-    ``seniority`` or ``department`` column must be text (or all null) when there is a title to
-    fill it from: the derived values are text.
+    See :func:`derived_columns`.
     """
-    if _TITLE not in types or family(types[_TITLE]) not in (TEXT,):
-        return frame, dict(types)
+    columns, out = derived_columns(frame, types, where)
+    return (frame.with_columns(*columns) if columns else frame), out
+
+
+def derived_columns(
+    frame: Frame, types: Mapping[str, nw_dtypes.DType], where: str
+) -> tuple[list[Any], dict[str, nw_dtypes.DType]]:
+    """The expressions of the ``seniority`` and ``department`` columns, and the types after.
+
+    A frame without a text ``job_title`` column derives nothing (no expressions; a title that is
+    not text says nothing, as :func:`~smarketing.parse_title` reads it). A given ``seniority``
+    or ``department`` column must be text (or all null) when there is a title to fill it from:
+    the derived values are text.
+    """
+    if _TITLE not in types or family(types[_TITLE]) != TEXT:
+        return [], dict(types)
     for name in DERIVED_FACTS:
         if name in types and family(types[name]) not in (TEXT, NULL):
             msg = (
@@ -71,7 +82,7 @@ def derive_facts(
         columns.append(expr.alias(name))
     out = dict(types)
     out.update(dict.fromkeys(derived, nw.String()))
-    return frame.with_columns(*columns), out
+    return columns, out
 
 
 def _mapped(title: Any, answers: Mapping[str, str | None]) -> Any:

@@ -10,7 +10,7 @@ lazy when it came in lazy. Nothing here collects a lazy frame.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import narwhals as nw
 import narwhals.dtypes as nw_dtypes
@@ -63,3 +63,36 @@ def require(frame: Frame, columns: Iterable[str], where: str) -> Mapping[str, nw
 def native(frame: Frame) -> Any:
     """The frame as the user's own kind again (a lazy one still lazy)."""
     return frame.to_native()
+
+
+#: The column that numbers an eager frame's rows while it is worked on (see :class:`Planned`).
+ROW: Final = "__smarketing_row"
+
+
+class Planned:
+    """A leads frame made ready for a plan of steps, and the way back to the caller's kind.
+
+    An eager frame's rows are numbered (``ROW``), so that they come back in their order; an
+    eager Polars frame is worked on as one lazy query (one optimised plan instead of a dozen
+    eager steps), and so is an eager Polars ``activities`` frame that goes with it.
+    :meth:`finish` collects what was made lazy here and puts the rows back in order.
+    """
+
+    def __init__(self, frame: Frame, activities: Any, where: str) -> None:
+        self.eager = isinstance(frame, nw.DataFrame)
+        if isinstance(frame, nw.DataFrame):
+            frame = frame.with_row_index(ROW)
+        self.lazy = self.eager and frame.implementation is nw.Implementation.POLARS
+        if self.lazy:
+            frame = frame.lazy()
+            if activities is not None:
+                acts = wrap(activities, where)
+                activities = acts.lazy() if isinstance(acts, nw.DataFrame) else acts
+        self.frame: Frame = frame
+        self.activities: Any = activities
+
+    def finish(self, frame: Frame) -> Frame:
+        """``frame`` (planned from this one) collected if it was made lazy here, rows in order."""
+        if self.lazy and isinstance(frame, nw.LazyFrame):
+            frame = frame.collect()
+        return frame.sort(ROW) if self.eager else frame
