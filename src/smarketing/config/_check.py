@@ -13,6 +13,7 @@ from typing import Any
 from smarketing._durations import parse_duration
 from smarketing._validate import is_utf8
 from smarketing.conditions import Condition, parse_condition
+from smarketing.config._locate import key_lines, line_of
 from smarketing.config._spec import STAGE, Key, Rule
 from smarketing.errors import ConfigError, SmarketingError
 
@@ -26,6 +27,7 @@ class Source:
         self.name = name
         self.text = text
         self.worded: set[int] = set()  # errors already worded for the file, passed on as is
+        self._lines: dict[str, int] | None = None  # each key path's line, found when needed
 
     def error(
         self,
@@ -68,24 +70,12 @@ class Source:
         return self.error(path, text, piece=value, expected=expected)
 
     def line_of(self, path: str) -> int | None:
-        """The line of the last key of ``path`` in the file, when it can be found."""
+        """The line of ``path`` in the file (or of the nearest key above it), when known."""
         if not self.text or not path:
             return None
-        names = [n for n in re.split(r"[.\[\]]", path) if n and not n.isdigit()]
-        lines = self.text.splitlines()
-        start = 0
-        for depth, name in enumerate(names):
-            pattern = re.compile(
-                rf"^\s*\[\[?\s*{re.escape('.'.join(names[: depth + 1]))}\s*\]\]?"
-                rf"|(^|[\s{{,]){re.escape(name)}\s*="
-            )
-            for number in range(start, len(lines)):
-                if pattern.search(lines[number]):
-                    start = number
-                    break
-            else:
-                return None
-        return start + 1
+        if self._lines is None:
+            self._lines = key_lines(self.text)
+        return line_of(self._lines, path)
 
 
 # --- checking data against the description ------------------------------------------------------
