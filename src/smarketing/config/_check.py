@@ -252,4 +252,6 @@ def _type(value: object) -> str:
     names = {str: "text", bool: "a boolean", int: "a number", float: "a number", list: "a list"}
     if isinstance(value, Mapping):
         return "a table"
+    if type(value) is int and value.bit_length() > 64:  # too long to show (or to write)
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     return f"{names.get(type(value), type(value).__name__)} ({value!r})"
