@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,8 @@ from smarketing.config._schema import schema_text
 from smarketing.config._spec import RULES
 
 SCHEMA = config.json_schema()
-VALIDATOR = jsonschema.Draft202012Validator(
-    SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-)
+FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=FORMATS)
 Leaf = Callable[[dict[str, Any]], st.SearchStrategy[Any]]
 
 
@@ -77,10 +76,12 @@ def strict_leaf(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     if schema.get("type") == "object":  # a model's shapes and pairs: any table
         return st.dictionaries(st.text(max_size=5), json_values, max_size=3)
     pattern = schema.get("pattern")
-    if pattern is not None:
+    if pattern is not None:  # from_regex does not hold to lookarounds and formats: filtered
+        takes = jsonschema.Draft202012Validator(schema, format_checker=FORMATS).is_valid
+        if schema.get("format") == "date":
+            return st.dates().map(date.isoformat).filter(takes)
         body = pattern.removeprefix("^(?:").removesuffix(")$(?!\\n)")
-        longest = schema.get("maxLength", 10**6)
-        return st.from_regex(body, fullmatch=True).filter(lambda s: len(s) <= longest)
+        return st.from_regex(body, fullmatch=True).filter(takes)
     return from_schema(schema)
 
 
@@ -285,6 +286,9 @@ class TestWhatLoadsTheSchemaTakes:
         """known_facts = [] is kept through to_dict/from_dict and through TOML."""
         pb = attrs.evolve(
             DEFAULT,
+            lifecycle=sm.Lifecycle.default(
+                mql=sm.parse_condition("score >= 50"), sql=sm.parse_condition("score >= 80")
+            ),
             scoring=sm.ScoringModel(),
             personas=sm.PersonaMatcher([]),
             known_facts=(),

@@ -43,7 +43,9 @@ class Key:
         rule = RULES[self.kind]
         low = rule.low if self.low is None else self.low
         high = rule.high if self.high is None else self.high
-        return attrs.evolve(rule, low=low, high=high, choices=self.choices or rule.choices)
+        expected = f"{rule.expected} or false" if self.falsy else rule.expected
+        choices = self.choices or rule.choices
+        return attrs.evolve(rule, expected=expected, low=low, high=high, choices=choices)
 
 
 @attrs.frozen
@@ -76,6 +78,7 @@ _TEXT = ("string",)
 RULES: Final[Mapping[str, Rule]] = {
     "string": Rule(_TEXT, "text", min_length=1),
     "text": Rule(_TEXT, "text"),
+    "column": Rule(_TEXT, "a column name", min_length=1),
     "stage": Rule(
         _TEXT,
         "text",
@@ -160,7 +163,7 @@ SPEC: Final[Key] = _table(
             "How files are read: the id column, placeholders, column names and types.",
             {
                 "id": _k(
-                    "string",
+                    "column",
                     "The id column's name (id), or false to number the rows 1, 2, ...",
                     falsy=True,
                 ),
