@@ -140,7 +140,7 @@ def _check_leaf(value: object, key: Key, path: str, src: Source) -> Any:
         return value
     if kind == "duration" and not isinstance(value, str):  # a timedelta given in data
         return _duration(value, path, src)
-    value = _of_type(value, rule, path, src)
+    value = _of_type(value, rule, path, src, falsy=key.falsy)
     if isinstance(value, str):
         _text(value, rule, path, src)
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -156,7 +156,7 @@ def _check_leaf(value: object, key: Key, path: str, src: Source) -> Any:
     return value
 
 
-def _of_type(value: object, rule: Rule, path: str, src: Source) -> object:
+def _of_type(value: object, rule: Rule, path: str, src: Source, *, falsy: bool) -> object:
     """``value`` if it is one of the rule's JSON types (a whole float is an integer, as in
     JSON Schema: ``3.0`` is read as ``3``)."""
     for kind in rule.types:
@@ -174,7 +174,8 @@ def _of_type(value: object, rule: Rule, path: str, src: Source) -> object:
             return value
         if kind == "integer" and isinstance(value, float) and value.is_integer():
             return int(value)
-    raise src.error(path, f"expected {rule.expected}, got {_type(value)}", piece=value)
+    expected = f"{rule.expected} or false" if falsy else rule.expected
+    raise src.error(path, f"expected {expected}, got {_type(value)}", piece=value)
 
 
 def _text(value: str, rule: Rule, path: str, src: Source) -> None:

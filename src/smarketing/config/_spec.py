@@ -43,9 +43,8 @@ class Key:
         rule = RULES[self.kind]
         low = rule.low if self.low is None else self.low
         high = rule.high if self.high is None else self.high
-        expected = f"{rule.expected} or false" if self.falsy else rule.expected
         choices = self.choices or rule.choices
-        return attrs.evolve(rule, expected=expected, low=low, high=high, choices=choices)
+        return attrs.evolve(rule, low=low, high=high, choices=choices)
 
 
 @attrs.frozen
