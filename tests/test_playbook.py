@@ -173,7 +173,7 @@ class TestErrors:
              "lifecycle", "no trigger leads from 'a' to the stage 'b'"),
             ({"lifecycle": {"initial": "a", "stages": ["a", "b"],
                             "transitions": [{"trigger": "go on", "dest": "b", "source": ["a"]}]}},
-             "lifecycle.transitions[0]", "trigger must be a name"),
+             "lifecycle.transitions[0].trigger", "'go on' is not a trigger name"),
             ({"personas": {"list": [{"name": "X", "traits": []}]}}, "personas.list[0]",
              "trait"),
             ({"personas": {"list": [{"name": "X", "traits": [{"when": "department == 'hr'",

@@ -25,7 +25,13 @@ from dateutil.relativedelta import relativedelta
 from smarketing._validate import MAX_DURATION, MAX_DURATION_TEXT
 from smarketing.errors import ConfigError
 
-__all__ = ["Duration", "format_duration", "parse_duration"]
+__all__ = [
+    "DURATION_PATTERN",
+    "MAX_DURATION_LENGTH",
+    "Duration",
+    "format_duration",
+    "parse_duration",
+]
 
 #: A length of time: fixed (``timedelta``) or calendar-based (``relativedelta``).
 Duration: TypeAlias = timedelta | relativedelta
@@ -61,14 +67,44 @@ _UNITS: Final[dict[str, str]] = {
     "year": "years",
     "years": "years",
 }
-_PART: Final = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?", re.IGNORECASE)
+_NUMBER: Final = r"[0-9]+(?:\.[0-9]+)?"
+_PART: Final = re.compile(rf" *({_NUMBER}) *([A-Za-z]+) *,?")
 _ISO: Final = re.compile(
     r"P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?\Z",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
+
+
+def _any_case(word: str) -> str:
+    """``word`` in any letter case, as a pattern both Python's re and ECMA 262 read alike."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+def _pattern() -> str:
+    unit = "(?:" + "|".join(_any_case(u) for u in sorted(_UNITS, key=len, reverse=True)) + ")"
+    part = f"{_NUMBER} *{unit}"
+    units = f"{part}(?: *,? *{part})*"
+    p, t = _any_case("p"), _any_case("t")
+    iso = (
+        f"{p}(?! *$)(?:[0-9]+{_any_case('y')})?(?:[0-9]+{_any_case('m')})?"
+        f"(?:[0-9]+{_any_case('w')})?(?:[0-9]+{_any_case('d')})?"
+        f"(?:{t}(?=[0-9])(?:[0-9]+{_any_case('h')})?(?:[0-9]+{_any_case('m')})?"
+        f"(?:{_NUMBER}{_any_case('s')})?)?"
+    )
+    return f" *(?:{iso}|{units}) *"
+
+
+#: The text of every duration :func:`parse_duration` reads (a whole match), written so that
+#: Python's ``re`` and ECMA 262 (JSON Schema) read it alike: the playbook's JSON Schema
+#: takes it from here. Text that matches may still be too long, zero, or give a fractional
+#: number of months: those are errors too.
+DURATION_PATTERN: Final = _pattern()
+_SYNTAX: Final = re.compile(DURATION_PATTERN)
 _FORMS: Final = "'90s', '15m', '4h', '30d', '2w', '12mo', '12 months', or ISO 8601 like 'P30D'"
-_MAX_TEXT: Final = 100
+#: The longest text a duration may be written in.
+MAX_DURATION_LENGTH: Final = 100
+_MAX_TEXT: Final = MAX_DURATION_LENGTH
 #: Seconds per unit, to measure a duration against the bound before it is built (a month is
 #: a twelfth of the bound's 365.25-day year, so "100y" is exactly the bound).
 _SECONDS: Final[dict[str, float]] = {
@@ -104,12 +140,14 @@ def parse_duration(text: object, *, where: str | None = None) -> Duration:
         raise _bad(text, where, "it is not text")
     if len(text) > _MAX_TEXT:
         raise _bad(text[:_MAX_TEXT] + "...", where, "it is too long")
-    stripped = text.strip()
+    stripped = text.strip(" ")
     iso = _ISO.match(stripped)
     if iso:
         amounts = {k: float(v) for k, v in iso.groupdict().items() if v is not None}
     else:
         amounts = _parse_units(stripped, text, where)
+    if not _SYNTAX.fullmatch(text):  # the one description of the text (the JSON Schema's)
+        raise _bad(text, where, f"cannot read {stripped!r}")
     if _seconds(amounts) > _MAX_SECONDS:  # measured before it is built: it could overflow
         raise _bad(text, where, _TOO_LONG)
     months = amounts.get("years", 0.0) * 12 + amounts.get("months", 0.0)

@@ -36,6 +36,7 @@ __all__ = [
     "MAX_POINTS_TEXT",
     "ErrorKind",
     "Validator",
+    "argument_key",
     "aware",
     "checked",
     "definition",
@@ -100,6 +101,12 @@ def _key(where: str) -> str:
         return rest
     head, dot, rest = where.partition(".")
     return rest if dot and head.isidentifier() and head[:1].isupper() else where
+
+
+def argument_key(where: str) -> str:
+    """``where`` without the definition it is inside: ``half_life`` for
+    ``EngagementRule('demo').half_life`` or ``EngagementRule.half_life``."""
+    return _key(where)
 
 
 def runtime(msg: str, *, value: object, where: str, expected: str) -> ValidationError:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Final
@@ -43,7 +44,9 @@ from smarketing.scoring import ScoringModel
 
 __all__ = ["FormField", "FormPlan", "PlannedField", "ProfilePlanner"]
 
-_NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+#: A form field's name (a whole match; the playbook's JSON Schema takes it from here).
+FIELD_NAME_PATTERN: Final = "[A-Za-z0-9_]+"
+_FIELD_NAME_RE: Final = re.compile(FIELD_NAME_PATTERN + r"\Z")
 
 #: How much each kind of value weighs against the others when fields are ranked.
 PERSONA_WEIGHT: Final = 1.0
@@ -52,7 +55,7 @@ STAGE_WEIGHT: Final = 1.0
 
 
 def _check_field_name(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value or not set(value) <= _NAME_CHARS:
+    if not isinstance(value, str) or not _FIELD_NAME_RE.match(value):
         msg = f"{where} must be a field name of letters, digits and '_' (got {value!r})."
         raise ConfigError(msg, key=where, piece=value)
     return value

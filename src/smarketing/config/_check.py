@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from smarketing._durations import parse_duration
+from smarketing._validate import is_utf8
 from smarketing.conditions import Condition, parse_condition
-from smarketing.config._spec import Key
+from smarketing.config._locate import key_lines, line_of
+from smarketing.config._spec import STAGE, Key, Rule
 from smarketing.errors import ConfigError, SmarketingError
 
 # --- errors -----------------------------------------------------------------------------------
@@ -24,6 +27,7 @@ class Source:
         self.name = name
         self.text = text
         self.worded: set[int] = set()  # errors already worded for the file, passed on as is
+        self._lines: dict[str, int] | None = None  # each key path's line, found when needed
 
     def error(
         self,
@@ -66,24 +70,12 @@ class Source:
         return self.error(path, text, piece=value, expected=expected)
 
     def line_of(self, path: str) -> int | None:
-        """The line of the last key of ``path`` in the file, when it can be found."""
+        """The line of ``path`` in the file (or of the nearest key above it), when known."""
         if not self.text or not path:
             return None
-        names = [n for n in re.split(r"[.\[\]]", path) if n and not n.isdigit()]
-        lines = self.text.splitlines()
-        start = 0
-        for depth, name in enumerate(names):
-            pattern = re.compile(
-                rf"^\s*\[\[?\s*{re.escape('.'.join(names[: depth + 1]))}\s*\]\]?"
-                rf"|(^|[\s{{,]){re.escape(name)}\s*="
-            )
-            for number in range(start, len(lines)):
-                if pattern.search(lines[number]):
-                    start = number
-                    break
-            else:
-                return None
-        return start + 1
+        if self._lines is None:
+            self._lines = key_lines(self.text)
+        return line_of(self._lines, path)
 
 
 # --- checking data against the description ------------------------------------------------------
@@ -98,7 +90,7 @@ def check(value: object, key: Key, path: str, src: Source) -> Any:
         return _check_table(value, key, path, src)
     if kind == "stage_entry":
         if isinstance(value, str):
-            return value
+            return _check_leaf(value, STAGE, path, src)
         return _check_table(value, key, path, src)
     if kind == "list":
         if not isinstance(value, list):
@@ -138,73 +130,118 @@ def _check_table(value: object, key: Key, path: str, src: Source) -> dict[str, A
 
 
 def _check_leaf(value: object, key: Key, path: str, src: Source) -> Any:
+    """A leaf checked against its kind's rule (``RULES``, which the JSON Schema is made of),
+    then read as the library holds it (a duration, a condition, a time, a date)."""
     kind = key.kind
-    if kind in ("string", "stage"):
-        if not isinstance(value, str) or not value:
-            raise src.error(path, f"expected text, got {_type(value)}", piece=value)
-        if key.choices and value.lower() not in key.choices:
-            raise src.error(path, f"{value!r} is not one of {', '.join(key.choices)}.", piece=value)
+    rule = key.rule
+    if kind == "clock" and isinstance(value, time):  # a TOML local time: already read
         return value
-    if kind == "text":
-        if not isinstance(value, str):
-            raise src.error(path, f"expected text, got {_type(value)}", piece=value)
+    if kind == "date" and isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if kind == "string_or_false":
-        if value is False:
-            return None
-        if not isinstance(value, str) or not value:
-            raise src.error(
-                path, f"expected a column name or false, got {_type(value)}", piece=value
-            )
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise src.error(path, f"expected true or false, got {_type(value)}", piece=value)
-        return value
-    if kind == "int":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise src.error(path, f"expected a whole number, got {_type(value)}", piece=value)
-        return value
-    if kind == "number":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value):  # type: ignore[arg-type]
-            raise src.error(path, f"expected a number, got {_type(value)}", piece=value)
-        return value
-    if kind == "data":  # checked by the type it is read as (see _predictive)
-        if not isinstance(value, Mapping):
-            raise src.error(path, f"expected a table, got {_type(value)}", piece=value)
-        return value
-    if kind == "condition":
-        return _condition(value, path, src)
-    if kind == "bool_or_condition":
-        return value if isinstance(value, bool) else _condition(value, path, src)
+    if kind == "duration" and not isinstance(value, str):  # a timedelta given in data
+        return _duration(value, path, src)
+    value = _of_type(value, rule, path, src, falsy=key.falsy)
+    if isinstance(value, str):
+        _text(value, rule, path, src)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        _bounded(value, rule, path, src)
     if kind == "duration":
-        try:
-            return parse_duration(value)
-        except ConfigError as exc:
-            raise src.reword(path, exc) from exc
+        return _duration(value, path, src)
+    if kind in ("condition", "bool_or_condition") and isinstance(value, str):
+        return _condition(value, path, src)
     if kind == "clock":
-        if isinstance(value, time):
-            return value
-        try:
-            return time.fromisoformat(str(value))
-        except ValueError:
-            raise src.error(path, f"{value!r} is not a time like '09:00'", piece=value) from None
+        return _parsed(time.fromisoformat, value, rule, path, src)
     if kind == "date":
-        if isinstance(value, date):
+        return _parsed(date.fromisoformat, value, rule, path, src)
+    return value
+
+
+def _of_type(value: object, rule: Rule, path: str, src: Source, *, falsy: bool) -> object:
+    """``value`` if it is one of the rule's JSON types (a whole float is an integer, as in
+    JSON Schema: ``3.0`` is read as ``3``)."""
+    for kind in rule.types:
+        if kind == "string" and isinstance(value, str):
             return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise src.error(
-                path, f"{value!r} is not a date like '2026-12-25'", piece=value
-            ) from None
-    raise AssertionError(kind)  # pragma: no cover - the SPEC uses only the kinds above
+        if kind == "boolean" and isinstance(value, bool):
+            return value
+        if kind == "object" and isinstance(value, Mapping):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if kind == "number" and (isinstance(value, int) or math.isfinite(value)):
+            return value
+        if kind == "integer" and isinstance(value, int):
+            return value
+        if kind == "integer" and isinstance(value, float) and value.is_integer():
+            return int(value)
+    expected = f"{rule.expected} or false" if falsy else rule.expected
+    raise src.error(path, f"expected {expected}, got {_type(value)}", piece=value)
 
 
-def _condition(value: object, path: str, src: Source) -> Condition:
-    if not isinstance(value, str):
-        raise src.error(path, f"expected a condition as text, got {_type(value)}", piece=value)
+def _text(value: str, rule: Rule, path: str, src: Source) -> None:
+    if len(value) < rule.min_length:
+        raise src.error(path, f"expected {rule.expected}, got {_type(value)}", piece=value)
+    if rule.max_length is not None and len(value) > rule.max_length:
+        shown = value[: rule.max_length] + "..."
+        problem = f"{shown!r} is longer than {rule.max_length} characters"
+        raise src.error(path, problem, piece=value)
+    if not is_utf8(value):
+        problem = f"{value!r} cannot be written as UTF-8 (it holds a lone surrogate)"
+        raise src.error(path, problem, piece=value)
+    if rule.choices and value not in rule.choices:
+        close = difflib.get_close_matches(value.lower(), rule.choices, n=1, cutoff=0.6)
+        raise src.error(
+            path,
+            f"{value!r} is not one of {', '.join(rule.choices)}.",
+            piece=value,
+            suggestion=close[0] if close else None,
+        )
+    if rule.pattern is not None and rule.like is not None and not whole_match(rule, value):
+        raise src.error(path, f"{value!r} is not {rule.like}", piece=value)
+
+
+def whole_match(rule: Rule, value: str) -> bool:
+    """Whether ``value`` matches the rule's pattern whole (the pattern the schema holds)."""
+    assert rule.pattern is not None
+    return _compiled(rule.pattern).fullmatch(value) is not None
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _bounded(value: float, rule: Rule, path: str, src: Source) -> None:
+    low, high = rule.low, rule.high
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            bound = f"from {_bound(low)} to {_bound(high)}"
+        elif low is not None:
+            bound = f"of at least {_bound(low)}"
+        else:
+            bound = f"of at most {_bound(high)}"
+        raise src.error(path, f"expected {rule.expected} {bound}, got {_type(value)}", piece=value)
+
+
+def _bound(number: float | None) -> str:
+    return f"{number:g}" if isinstance(number, float) else str(number)
+
+
+def _duration(value: object, path: str, src: Source) -> Any:
+    try:
+        return parse_duration(value)
+    except ConfigError as exc:
+        raise src.reword(path, exc) from exc
+
+
+def _parsed(read: Any, value: object, rule: Rule, path: str, src: Source) -> Any:
+    try:
+        return read(value)
+    except ValueError:
+        raise src.error(path, f"{value!r} is not {rule.like}", piece=value) from None
+
+
+def _condition(value: str, path: str, src: Source) -> Condition:
     try:
         return parse_condition(value)
     except ConfigError as exc:
@@ -216,4 +253,6 @@ def _type(value: object) -> str:
     names = {str: "text", bool: "a boolean", int: "a number", float: "a number", list: "a list"}
     if isinstance(value, Mapping):
         return "a table"
+    if type(value) is int and value.bit_length() > 64:  # too long to show (or to write)
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     return f"{names.get(type(value), type(value).__name__)} ({value!r})"

@@ -14,6 +14,7 @@ from typing import Any, Final, TypeVar
 from dateutil.relativedelta import relativedelta
 
 from smarketing._calendar import BusinessCalendar
+from smarketing._validate import argument_key
 from smarketing.conditions import Condition
 from smarketing.config._check import Source, check
 from smarketing.config._defaults import DEFAULT_FILE, effective_data, packaged
@@ -76,7 +77,24 @@ def loads(text: str, *, source: str | None = None, into: Assemble[P]) -> P:
         where = f"{source or 'playbook'}" + (f":{line}" if line else "")
         msg = f"{where}: not valid TOML ({exc})."
         raise ConfigError(msg, source=source, line=line) from None
+    except (ValueError, RecursionError) as exc:
+        raise _unreadable(source or "playbook", "TOML", exc) from None
     return _build(data, src, into)
+
+
+def _unreadable(where: str, kind: str, exc: ValueError | RecursionError) -> ConfigError:
+    """A file its parser gave up on, past a bound of the parser (not the file's syntax): an
+    integer of more than 4,300 digits (Python's bound on reading one), or nesting deeper than
+    the parser's recursion can follow (about 1,000 levels in ``json``, fewer in ``tomllib``;
+    a playbook needs six)."""
+    problem = (
+        "it is nested too deeply"
+        if isinstance(exc, RecursionError)
+        else "it holds an integer of more than 4300 digits"
+        if "digits" in str(exc)
+        else str(exc)
+    )
+    return ConfigError(f"{where}: not readable as {kind} ({problem}).", source=where)
 
 
 def from_dict(data: Mapping[str, Any], *, source: str | None = None, into: Assemble[P]) -> P:
@@ -98,7 +116,7 @@ def _build(data: Mapping[str, Any], src: Source, into: Assemble[P]) -> P:
     personas = _guarded(src, "personas", partial(_personas, checked.get("personas", {}), src))
     forms = checked.get("forms", {})
     fields = [
-        _guarded(src, f"forms.fields[{i}]", partial(FormField, **_renamed(f)))
+        _guarded(src, f"forms.fields[{i}]", partial(FormField, **_renamed(f)), name=f["name"])
         for i, f in enumerate(forms.get("fields", []))
     ]
     sla, calendar = _sla(checked.get("sla"), src)
@@ -122,7 +140,8 @@ def _build(data: Mapping[str, Any], src: Source, into: Assemble[P]) -> P:
         ),
         fields=index,
     )
-    _check_references(playbook, src)
+    custom = {"initial", "stages", "transitions"} & set(checked.get("lifecycle", {}))
+    _check_references(playbook, src, custom=bool(custom))
     return playbook
 
 
@@ -154,16 +173,26 @@ def _predictive(data: Mapping[str, Any] | None, src: Source) -> PredictiveModel 
             raise src.error(path, problem, piece=data["model"]) from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise src.error(path, f"{file} is not a JSON model ({exc}).", piece=str(file)) from None
+        except (ValueError, RecursionError) as exc:  # past the parser's bounds
+            problem = str(_unreadable(str(file), "JSON", exc)).removesuffix(".")
+            raise src.error(path, f"{problem}.", piece=str(file)) from None
     return _guarded(src, path, partial(structure, PredictiveModel, raw))
 
 
 def _guarded(
-    src: Source, path: str, build: Callable[[], T], fields: Mapping[str, int] | None = None
+    src: Source,
+    path: str,
+    build: Callable[[], T],
+    fields: Mapping[str, int] | None = None,
+    *,
+    name: str | None = None,
 ) -> T:
     """Run a constructor; its own errors become the file's ConfigErrors (`Source.reword`).
 
-    An error already worded for the file passes as is. ``fields`` maps form field names to
-    their index, to name a field's key path.
+    An error already worded for the file passes as is. Its key, relative to what was built
+    (``FormField.name``, ``budget.friction`` for the field ``name`` names, ``tz``), becomes
+    the file's key path below ``path`` (``forms.fields[0].friction``). ``fields`` maps form
+    field names to their index, to name a field's key path in the playbook's own errors.
     """
     fields = fields or {}
     try:
@@ -172,11 +201,20 @@ def _guarded(
         if id(exc) in src.worded:
             raise
         key = exc.key if isinstance(exc, ConfigError) and exc.key else None
+        if key is not None:
+            key = argument_key(key)
+            if name is not None and key.startswith(f"{name}."):
+                key = key[len(name) + 1 :]
+            key = _FILE_KEYS.get(key, key)
         where = path if key is None or key.startswith(path) else f"{path}.{key}"
         if path == "forms" and key is not None and key.split(".")[0] in fields:
-            name, _, rest = key.partition(".")
-            where = f"forms.fields[{fields[name]}]" + (f".{rest}" if rest else "")
+            field, _, rest = key.partition(".")
+            where = f"forms.fields[{fields[field]}]" + (f".{rest}" if rest else "")
         raise src.reword(where, exc) from exc
+
+
+#: Arguments the file names otherwise: a calendar's zone is its `timezone`.
+_FILE_KEYS: Final = {"tz": "timezone"}
 
 
 def _renamed(field: Mapping[str, Any]) -> dict[str, Any]:
@@ -205,7 +243,12 @@ def _lifecycle(data: Mapping[str, Any], src: Source) -> Lifecycle:
             spec = dict(t)
             spec.setdefault("source", [])
             transitions.append(
-                _guarded(src, f"lifecycle.transitions[{i}]", partial(Transition, **spec))
+                _guarded(
+                    src,
+                    f"lifecycle.transitions[{i}]",
+                    partial(Transition, **spec),
+                    name=t["trigger"],
+                )
             )
         return Lifecycle(stages=stages, initial=data["initial"], transitions=transitions)
     return Lifecycle.default(
@@ -284,8 +327,10 @@ def _sla(data: Mapping[str, Any] | None, src: Source) -> tuple[SLA | None, Busin
     return sla, calendar
 
 
-def _check_references(pb: PlaybookParts, src: Source) -> None:
-    """Stages and facts that rules name must exist; a near miss gets a suggestion."""
+def _check_references(pb: PlaybookParts, src: Source, *, custom: bool) -> None:
+    """Stages and facts that rules name must exist; a near miss gets a suggestion.
+
+    ``custom``: the file wrote its own lifecycle (else its guards are `mql` and `sql`)."""
     stages = set(pb.lifecycle.stage_names)
     if pb.sla is not None and pb.sla.stage not in stages:
         raise src.error(
@@ -309,7 +354,11 @@ def _check_references(pb: PlaybookParts, src: Source) -> None:
         for i, p in enumerate(pb.personas.personas)
         for j, t in enumerate(p.traits)
     ]
-    rules += [(f"lifecycle ({t.trigger}).when", t.when) for t in pb.lifecycle.transitions]
+    guards = {} if custom else {"qualify": "lifecycle.mql", "accept": "lifecycle.sql"}
+    rules += [
+        (guards.get(t.trigger, f"lifecycle.transitions[{i}].when"), t.when)
+        for i, t in enumerate(pb.lifecycle.transitions)
+    ]
     if isinstance(pb.scoring.grades, LetterGrading):
         rules += [
             (f"scoring.letter_grading.criteria[{i}].when", c.condition)

@@ -7,8 +7,15 @@ from typing import Any, Final
 
 import attrs
 
+from smarketing._durations import DURATION_PATTERN, MAX_DURATION_LENGTH
+from smarketing._validate import MAX_POINTS
 from smarketing.dataspec import COLUMN_TYPES, DELIMITERS
+from smarketing.lifecycle._parts import STAGE_PATTERN, TRIGGER_PATTERN
+from smarketing.profiling import FIELD_NAME_PATTERN
 from smarketing.serialisation import DAYS
+
+#: The largest float: a number in the file is one a float can hold.
+MAX_NUMBER: Final = 1.7976931348623157e308
 
 # --- the description of the file ----------------------------------------------------------------
 
@@ -26,6 +33,89 @@ class Key:
     choices: tuple[str, ...] = ()
     #: ``false`` switches it off (no cap, no SLA, wall-clock time) in place of the default's.
     falsy: bool = False
+    #: The least and the most a number may be (else the rule of its kind, ``RULES``).
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def rule(self) -> Rule:
+        """What a leaf of this kind may be (``RULES``), with this key's own bounds."""
+        rule = RULES[self.kind]
+        low = rule.low if self.low is None else self.low
+        high = rule.high if self.high is None else self.high
+        choices = self.choices or rule.choices
+        return attrs.evolve(rule, low=low, high=high, choices=choices)
+
+
+@attrs.frozen
+class Rule:
+    """What a leaf of the file may be, for the checks (``_check``) and the JSON Schema
+    (``_schema``) alike: its JSON types, the pattern its text matches whole, its length and its
+    bounds. Patterns are written so that Python's ``re`` and ECMA 262 read them alike
+    (``[0-9]``, not ``\\d``; spaces, not ``\\s``). What no schema can say (a condition's
+    grammar, a duration's length, a date's calendar) the checks add as errors, never the
+    other way round: data that loads is data the schema takes.
+    """
+
+    #: The JSON types it may be: string, integer, number, boolean, object.
+    types: tuple[str, ...]
+    #: What it is, as an error says it is expected ("text", "a whole number").
+    expected: str
+    pattern: str | None = None
+    #: What text of the pattern looks like, for errors ("a time like '09:00'").
+    like: str | None = None
+    min_length: int = 0
+    max_length: int | None = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    #: The JSON Schema format the text has (the pattern says it too).
+    format: str | None = None
+
+
+_TEXT = ("string",)
+RULES: Final[Mapping[str, Rule]] = {
+    "string": Rule(_TEXT, "text", min_length=1),
+    "text": Rule(_TEXT, "text"),
+    "column": Rule(_TEXT, "a column name", min_length=1),
+    "stage": Rule(
+        _TEXT,
+        "text",
+        pattern=STAGE_PATTERN,
+        like="a stage name (letters, digits, '_' or '-', starting with a letter)",
+    ),
+    "trigger": Rule(
+        _TEXT,
+        "text",
+        pattern=TRIGGER_PATTERN,
+        like="a trigger name (letters, digits and '_', not starting with a digit)",
+    ),
+    "field": Rule(
+        _TEXT, "text", pattern=FIELD_NAME_PATTERN, like="a field name of letters, digits and '_'"
+    ),
+    "condition": Rule(_TEXT, "a condition as text", min_length=1),
+    "bool_or_condition": Rule(("boolean", "string"), "true, false or a condition", min_length=1),
+    "duration": Rule(
+        _TEXT, "a duration as text", pattern=DURATION_PATTERN, max_length=MAX_DURATION_LENGTH
+    ),
+    "clock": Rule(
+        _TEXT,
+        "a time as text",
+        pattern="(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?",
+        like="a time like '09:00'",
+    ),
+    "date": Rule(
+        _TEXT,
+        "a date as text",
+        pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}",
+        like="a date like '2026-12-25'",
+        format="date",
+    ),
+    "bool": Rule(("boolean",), "true or false"),
+    "int": Rule(("integer",), "a whole number"),
+    "number": Rule(("number",), "a number", low=-MAX_NUMBER, high=MAX_NUMBER),
+    "data": Rule(("object",), "a table"),
+}
 
 
 def _k(kind: str, doc: str, **kw: Any) -> Key:
@@ -40,8 +130,13 @@ def _list(doc: str, items: Key) -> Key:
     return Key("list", doc, items=items)
 
 
-_STAGE = _k("stage", "a stage name")
-_NAMES = _list("field names", _k("string", "a field name"))
+STAGE: Final = _k("stage", "a stage name")
+_NAMES = _list("field names", _k("field", "a field name"))
+
+
+def _points(doc: str, **kw: Any) -> Key:
+    return _k("number", doc, low=-MAX_POINTS, high=MAX_POINTS, **kw)
+
 
 _PREDICTIVE: Final = _table(
     "A learned score (smarketing.predict): assessments then carry the facts `probability` and "
@@ -67,8 +162,9 @@ SPEC: Final[Key] = _table(
             "How files are read: the id column, placeholders, column names and types.",
             {
                 "id": _k(
-                    "string_or_false",
+                    "column",
                     "The id column's name (id), or false to number the rows 1, 2, ...",
+                    falsy=True,
                 ),
                 "missing": _list(
                     "Cell texts that mean 'not answered', besides an empty cell.",
@@ -126,8 +222,8 @@ SPEC: Final[Key] = _table(
                     _table(
                         "One trigger.",
                         {
-                            "trigger": _k("string", "The trigger's name.", required=True),
-                            "source": _list("The stages it leaves.", _STAGE),
+                            "trigger": _k("trigger", "The trigger's name.", required=True),
+                            "source": _list("The stages it leaves.", STAGE),
                             "dest": _k("stage", "The stage it enters.", required=True),
                             "when": _k("condition", "The guard, checked on every firing."),
                             "auto": _k(
@@ -143,28 +239,24 @@ SPEC: Final[Key] = _table(
         "scoring": _table(
             "Fit and engagement scoring.",
             {
-                "fit_cap": _k(
-                    "number", "The most fit points a lead can have (false: no cap).", falsy=True
+                "fit_cap": _points(
+                    "The most fit points a lead can have (false: no cap).", falsy=True
                 ),
-                "engagement_cap": _k(
-                    "number",
-                    "The most engagement points a lead can have (false: no cap).",
-                    falsy=True,
+                "engagement_cap": _points(
+                    "The most engagement points a lead can have (false: no cap).", falsy=True
                 ),
-                "floor": _k(
-                    "number",
-                    "The least engagement points (default 0; false: no floor).",
-                    falsy=True,
+                "floor": _points(
+                    "The least engagement points (default 0; false: no floor).", falsy=True
                 ),
                 "group_caps": Key(
                     "map",
                     "The most points each engagement group can give.",
-                    values=_k("number", "a cap"),
+                    values=_points("a cap"),
                 ),
                 "grades": Key(
                     "map",
                     "Grade thresholds on fit, e.g. { A = 40, B = 25, C = 10, D = 0 }.",
-                    values=_k("number", "the least fit for the grade"),
+                    values=_points("the least fit for the grade"),
                 ),
                 "letter_grading": _table(
                     "Pardot-style letter grades instead of thresholds.",
@@ -178,7 +270,9 @@ SPEC: Final[Key] = _table(
                                 {
                                     "name": _k("string", "Its name.", required=True),
                                     "when": _k("condition", "The criterion.", required=True),
-                                    "thirds": _k("int", "How many thirds of a letter (1)."),
+                                    "thirds": _k(
+                                        "int", "How many thirds of a letter (1).", low=1, high=12
+                                    ),
                                 },
                             ),
                         ),
@@ -191,7 +285,7 @@ SPEC: Final[Key] = _table(
                         {
                             "name": _k("string", "Its name.", required=True),
                             "when": _k("condition", "When it applies.", required=True),
-                            "points": _k("number", "Its points (may be negative).", required=True),
+                            "points": _points("Its points (may be negative).", required=True),
                         },
                     ),
                 ),
@@ -202,13 +296,13 @@ SPEC: Final[Key] = _table(
                         {
                             "name": _k("string", "Its name.", required=True),
                             "kind": _k("string", "The activity kind.", required=True),
-                            "points": _k("number", "Points per activity.", required=True),
+                            "points": _points("Points per activity.", required=True),
                             "where": _k("condition", "A condition on the activity's properties."),
                             "half_life": _k("duration", "Exponential decay's half-life."),
                             "lose": _k("number", "Linear decay: the share lost per `per`."),
                             "per": _k("duration", "Linear decay's period."),
                             "within": _k("duration", "Count only activities this recent."),
-                            "max_count": _k("int", "Count only the most recent N."),
+                            "max_count": _k("int", "Count only the most recent N.", low=1),
                             "group": _k("string", "A group that group_caps can cap."),
                         },
                     ),
@@ -218,7 +312,9 @@ SPEC: Final[Key] = _table(
         "personas": _table(
             "Buyer personas.",
             {
-                "min_confidence": _k("number", "The least confidence for a match (0 to 1)."),
+                "min_confidence": _k(
+                    "number", "The least confidence for a match (0 to 1).", low=0, high=1
+                ),
                 "list": _list(
                     "The personas, in order (the order breaks ties).",
                     _table(
@@ -245,13 +341,13 @@ SPEC: Final[Key] = _table(
         "forms": _table(
             "The form catalog for progressive profiling.",
             {
-                "max_fields": _k("int", "The most fields on one form (3)."),
+                "max_fields": _k("int", "The most fields on one form (3).", low=1),
                 "fields": _list(
                     "The catalog, in queue order.",
                     _table(
                         "One form field.",
                         {
-                            "name": _k("string", "The field (a fact name).", required=True),
+                            "name": _k("field", "The field (a fact name).", required=True),
                             "label": _k("string", "What the form shows."),
                             "friction": _k("number", "How costly it is to answer (1)."),
                             "requires": _NAMES,
@@ -259,7 +355,7 @@ SPEC: Final[Key] = _table(
                             "until_stage": _k("stage", "Asked up to this stage."),
                             "refresh_after": _k("duration", "Asked again when this old."),
                             "always": _k("bool", "Shown on every form, pre-filled."),
-                            "after_submissions": _k("int", "Shown after this many forms."),
+                            "after_submissions": _k("int", "Shown after this many forms.", low=0),
                         },
                     ),
                 ),

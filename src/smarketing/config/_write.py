@@ -83,7 +83,7 @@ def _as_file(value: object, key: Key) -> object:
     for name in ordered:
         sub = key.keys.get(name)
         if value[name] is None:
-            if sub is not None and (sub.falsy or sub.kind == "string_or_false"):
+            if sub is not None and sub.falsy:
                 out[name] = False
         elif value[name] == "" and sub is not None and sub.kind == "string":
             continue  # no text where the file needs some: the default (a persona's description)

@@ -17,8 +17,11 @@ from smarketing.conditions import (
 )
 from smarketing.errors import ConfigError
 
-_STAGE_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
-_TRIGGER_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+#: A stage name, and a trigger's (a whole match; the playbook's JSON Schema takes them from here).
+STAGE_PATTERN: Final = r"[A-Za-z][A-Za-z0-9_-]*"
+TRIGGER_PATTERN: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+_STAGE_RE: Final = re.compile(STAGE_PATTERN + r"\Z")
+_TRIGGER_RE: Final = re.compile(TRIGGER_PATTERN + r"\Z")
 
 
 def _check_stage_name(name: object, where: str) -> str:

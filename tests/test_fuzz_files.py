@@ -1,0 +1,195 @@
+"""A fuzz of the public file entry points (issue 11): each gives a result or a
+``SmarketingError``, never another exception; the command exits 0, 1 or 2, without a traceback.
+
+``Playbook.from_dict`` on near-miss data is fuzzed in test_schema.py; here are the TOML text
+of a playbook, ``sm.from_dict`` of every public type, and the command on generated files.
+Each runs 400 examples in the ``ci`` profile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import attrs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import smarketing as sm
+from smarketing import config
+from smarketing.cli import main
+
+fuzz = settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+DEFAULT_TEXT = config.commented_default()
+DEFAULT_LINES = DEFAULT_TEXT.splitlines()
+tricky = st.sampled_from(
+    ["", "=", "[", "]", "{", '"', "'", "\\", "#", "\n", "\ud800", "9" * 40, "1e999", "nan",
+     "[[", "true", "-", ".", ",", "ü", "\x00", "\t", '"""', "[scoring]", "[[scoring.fit]]"]
+)  # fmt: skip
+
+
+@st.composite
+def playbook_texts(draw: st.DrawFn) -> str:
+    """The default playbook's text with a few lines dropped, doubled, cut or garbled."""
+    lines = list(DEFAULT_LINES)
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        how = draw(st.sampled_from(("drop", "double", "cut", "insert", "replace")))
+        if how == "drop":
+            del lines[i]
+        elif how == "double":
+            lines.insert(i, lines[i])
+        elif how == "cut":
+            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
+        elif how == "insert":
+            at = draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:at] + draw(tricky) + lines[i][at:]
+        else:
+            lines[i] = draw(st.text(max_size=20) | tricky)
+    return "\n".join(lines) + "\n"
+
+
+def _read(text: str) -> object:
+    try:
+        return config.loads(text, source="pb.toml", into=sm.Playbook)
+    except sm.SmarketingError as exc:
+        return exc
+
+
+class TestPlaybookText:
+    @fuzz
+    @given(playbook_texts())
+    def test_a_garbled_playbook_reads_or_is_a_config_error(self, text: str) -> None:
+        """The default's text, garbled: a playbook or a ConfigError, never a traceback."""
+        result = _read(text)
+        assert isinstance(result, sm.Playbook | sm.ConfigError)
+
+
+# --- sm.from_dict of every public type ---------------------------------------------------------
+
+#: Every public type (sm.__all__'s classes: the values test_roundtrip round-trips, the
+#: reports, the types that are not data, which from_dict refuses by name).
+TYPES = sorted(
+    (t for n in sm.__all__ if isinstance(t := getattr(sm, n), type) and t.__module__ != "builtins"),
+    key=lambda t: t.__name__,
+)
+json_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=6)
+    | tricky
+    | st.sampled_from(["2026-01-05T09:00:00+00:00", "2026-01-05", "4h", "mql", "09:00", "a == 1"])
+)
+json_values = st.recursive(
+    json_leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+
+
+@st.composite
+def typed_data(draw: st.DrawFn) -> tuple[type, object]:
+    """A public type, and data keyed by its own field names (so that it gets past the keys)."""
+    cls = draw(st.sampled_from(TYPES))
+    names = [f.name for f in attrs.fields(cls) if f.init] if attrs.has(cls) else []
+    names = names or ["x"]
+    keys = st.sampled_from(names) | st.text(max_size=4)
+    data = draw(st.dictionaries(keys, json_values, max_size=len(names) + 1) | json_values)
+    return cls, data
+
+
+class TestFromDict:
+    @fuzz
+    @given(typed_data())
+    def test_from_dict_of_every_public_type_gives_a_value_or_an_error(
+        self, case: tuple[type, object]
+    ) -> None:
+        """sm.from_dict(cls, anything JSON): a cls value or a SmarketingError."""
+        cls, data = case
+        try:
+            value = sm.from_dict(cls, data)
+        except sm.SmarketingError:
+            return
+        assert isinstance(value, cls)
+
+
+# --- the command on generated files ------------------------------------------------------------
+
+AT = "2026-03-05T09:00:00+00:00"
+cells = st.sampled_from(
+    ["", "L-1", "software", "VP Marketing", "3", "1e999", "9" * 5000, "\ufeff", '"', "a,b",
+     "2026-01-05", "2026-13-45", "mql", "true", "ü", "\x00"]
+)  # fmt: skip
+
+
+@st.composite
+def lead_files(draw: st.DrawFn) -> tuple[str, str]:
+    """A leads file, CSV or JSONL, with careless rows."""
+    columns = draw(
+        st.lists(
+            st.sampled_from(["id", "industry", "job_title", "stage", "created_at", "size", ""]),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    rows = draw(st.lists(st.lists(cells, min_size=len(columns), max_size=len(columns)), max_size=4))
+    if draw(st.booleans()):
+        text = "\n".join([",".join(columns), *(",".join(r) for r in rows)]) + "\n"
+        return "leads.csv", text
+    lines = []
+    for row in rows:
+        if draw(st.booleans()):
+            lines.append(json.dumps(dict(zip(columns, row, strict=True))))
+        else:
+            lines.append(draw(st.text(max_size=12) | tricky))
+    return "leads.jsonl", "\n".join(lines) + "\n"
+
+
+@st.composite
+def commands(draw: st.DrawFn) -> tuple[list[str], dict[str, str]]:
+    """A command line and the files it reads."""
+    files = {"pb.toml": draw(playbook_texts() | st.just(DEFAULT_TEXT))}
+    name, text = draw(lead_files())
+    files[name] = text
+    command = draw(st.sampled_from(("check", "score", "plan", "check-data")))
+    if command == "check":
+        return ["check", "pb.toml"], files
+    if command == "check-data":
+        return ["check", "pb.toml", name], files
+    return [command, name, "--playbook", "pb.toml", "--at", AT, "-o", "out.csv"], files
+
+
+def run(argv: list[str], files: dict[str, str]) -> tuple[int, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in files.items():
+            Path(tmp, name).write_text(text, encoding="utf-8", errors="surrogatepass")
+        args = [str(Path(tmp, a)) if a in files or a == "out.csv" else a for a in argv]
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            status = main(args)
+        return status, err.getvalue()
+
+
+class TestCommand:
+    @fuzz
+    @given(commands())
+    def test_the_command_on_generated_files_exits_cleanly(
+        self, case: tuple[list[str], dict[str, Any]]
+    ) -> None:
+        """check, score and plan on careless files: exit 0, 1 or 2, and no traceback; a
+        failure (2) is one line."""
+        status, err = run(*case)
+        assert status in (0, 1, 2)
+        assert "Traceback" not in err
+        if status == 2:
+            assert err.strip().splitlines()[-1].startswith("smarketing: error: ")
