@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TOOLS := $(VENV)/.dev-tools
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: demo test lint typecheck imports unit docs bench install dev clean mutation
+.PHONY: demo test lint typecheck imports unit engines docs bench install dev clean mutation
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,13 +45,19 @@ imports: install
 # Two workers: one per core of the 2-core machines this runs on (keeps make test under 10 min).
 unit: install
 	SMARKETING_EXPECT_INSTALLED=1 $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
-		--hypothesis-profile=$(HYPOTHESIS_PROFILE) \
+		--hypothesis-profile=$(HYPOTHESIS_PROFILE) -m "not engines" \
 		--cov=smarketing --cov-branch --cov-report=term-missing:skip-covered
+
+# The Spark and Dask tests (marked `engines` by tests/conftest.py), without coverage's tracer,
+# which doubles their Python-side planning time. One worker starts the one Spark session.
+engines: install
+	SMARKETING_EXPECT_INSTALLED=1 $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
+		--hypothesis-profile=$(HYPOTHESIS_PROFILE) -m engines
 
 docs: $(TOOLS)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
-test: lint typecheck imports unit docs
+test: lint typecheck imports unit engines docs
 
 bench: install
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -13,14 +13,32 @@ if TYPE_CHECKING:
     from smarketing.report import Report
 
 settings.register_profile("default", max_examples=60, deadline=None)
+# 120 examples: with the frames backends in the suite, 200 took make test past nine minutes
+# on the 2-core machine (coverage's tracer doubles the property tests' time on Python 3.11).
 settings.register_profile(
     "ci",
-    max_examples=200,
+    max_examples=120,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("quick", max_examples=10, deadline=None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that run on Spark or Dask as ``engines``.
+
+    Under coverage's tracer (Python 3.11 has no cheaper one) their Python-side planning runs
+    about twice as slow, which took ``make test`` near its ten minutes; ``make test`` runs them
+    in a second pass without coverage (the frames code they reach is covered on the in-process
+    backends too).
+    """
+    for item in items:
+        grouped = item.get_closest_marker("xdist_group") is not None
+        if grouped or "[dask]" in item.nodeid or "[pyspark]" in item.nodeid:
+            item.add_marker(pytest.mark.engines)
+
+
 # `make mutation`: mutmut runs pytest again and again in one process, a mutant at a time; the
 # same examples each time (derandomize), and no complaint about the repeated runs themselves.
 settings.register_profile(
