@@ -481,7 +481,8 @@ def moved_lead(
     set_at(change, at)
     set_actor(change, actor)
     set_reason(change, reason)
-    # _assembled, written out: a call less per move (bench_lifecycle.py (c)).
+    # _assembled, written out: a Python call less per move, about 2,000 of the ~24,000
+    # instructions a move costs (bench_lifecycle.py (c), counted with callgrind).
     moved: Lead = _new(Lead)
     set_id, set_stage, set_created, set_source, set_fields, set_history, set_high = _lead_slots
     set_id(moved, lead.id)

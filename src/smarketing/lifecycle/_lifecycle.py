@@ -335,13 +335,11 @@ class Lifecycle:
         # counted in instructions against the lean floor (e): one look-up per stage and
         # trigger (the move, its compiled guard or None, its rank), checks that write their
         # messages only on failure (building two texts per move was 1.5 µs of a fire's 4),
-        # and _moves/_moved written out (a Python call is about 2,000 instructions).
-        if type(lead) is not Lead:
+        # and _moved written out (a Python call is about 2,000 instructions).
+        steps = self._steps.get(lead.stage) if type(lead) is Lead else None
+        if steps is None:  # not a Lead, or not one of this lifecycle's stages: _moves says so
             self._moves(lead, "fire")
-        steps = self._steps.get(lead.stage)
-        if steps is None:
-            self._moves(lead, "fire")  # raises: the stage is not one of the lifecycle's
-            raise AssertionError  # pragma: no cover - _moves raised
+            steps = self._steps[lead.stage]  # a subclass of Lead in a known stage
         if type(at) is not datetime or at.utcoffset() is None:
             _v.aware(at, f"lead {lead.id!r}: fire(at=...)")
         if type(trigger) is not str:
@@ -364,7 +362,7 @@ class Lifecycle:
         if step is None:
             raise self._not_a_move(lead, trigger, facts)
         move, guard, rank = step
-        if reason is not None and isinstance(reason, str) and reason.isspace():
+        if isinstance(reason, str) and reason.isspace():
             reason = None  # only blanks: no reason, as "" is
         if move.requires_reason and not reason:
             msg = f"lead {lead.id!r}: {trigger!r} needs a reason (got {reason!r})."
