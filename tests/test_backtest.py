@@ -237,6 +237,31 @@ class TestExactness:
         assert first_grid is None or found <= first_grid
 
     @settings(max_examples=60, deadline=None)
+    @given(FACTS, ACTIVITIES, st.sampled_from([10, 30, 45, 60]))
+    def test_a_score_falling_below_a_threshold_is_found_to_the_microsecond(
+        self, facts: dict[str, object], drawn: list[tuple[str, int, bool]], threshold: int
+    ) -> None:
+        """A way out of MQL when the score falls below a threshold: as decay lowers the score,
+        the instant found holds, the microsecond before does not, no point of a fine grid holds
+        earlier (the search splits intervals down to a microsecond near the threshold)."""
+        pb = _cooling(threshold)
+        acts = _activities(drawn)
+        lead = _lead(facts, stage="mql")
+        after = (acts[-1].at if acts else T0) + timedelta(microseconds=1)
+        before = after + timedelta(days=40)
+        found = sm.next_move(pb, lead, acts, after=after, before=before)
+        grid = [after + timedelta(hours=h) for h in range(0, 40 * 24, 2)]
+        first_grid = next((t for t in grid if _moves(pb, lead, acts, t)), None)
+        if found is None:
+            assert first_grid is None
+            return
+        assert after <= found < before
+        assert _moves(pb, lead, acts, found)
+        if found > after:
+            assert not _moves(pb, lead, acts, found - timedelta(microseconds=1))
+        assert first_grid is None or found <= first_grid
+
+    @settings(max_examples=60, deadline=None)
     @given(FACTS, ACTIVITIES, st.sampled_from([30, 45, 60]))
     def test_the_replayed_mql_is_exact(
         self, facts: dict[str, object], drawn: list[tuple[str, int, bool]], threshold: int
@@ -346,6 +371,18 @@ def _wearing_off(mql: str = "score >= 50 and grade in ('A', 'B')") -> sm.Playboo
     pb = sm.Playbook.default()
     lifecycle = sm.Lifecycle.default(mql=sm.parse_condition(mql), sql=sm.field("budget").exists())
     return attrs.evolve(pb, scoring=model, lifecycle=lifecycle)
+
+
+@cache
+def _cooling(threshold: int) -> sm.Playbook:
+    """The default playbook with an automatic way back from MQL to nurture when the score
+    falls below ``threshold``: decay alone moves the lead."""
+    lc = sm.Playbook.default().lifecycle
+    cool = sm.Transition(
+        "cool", source=["mql"], dest="recycled", auto=sm.field("score") < threshold
+    )
+    custom = sm.Lifecycle(stages=lc.stages, initial=lc.initial, transitions=[*lc.transitions, cool])
+    return attrs.evolve(sm.Playbook.default(), lifecycle=custom)
 
 
 class TestDecayCrossings:
