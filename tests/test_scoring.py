@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import smarketing as sm
 from smarketing import _validate as _v
 from smarketing import testing as sst
+from smarketing.conditions import deciding_values
 from smarketing.scoring import DEFAULT_GRADES, LETTER_GRADES
 
 F = sm.field
@@ -964,6 +965,25 @@ class TestProperties:
         for name, points in stake.items():
             reading = [abs(r.points) for r in open_rules if name in r.condition.missing(facts)]
             assert max(reading) <= points <= sum(reading) + 1e-9
+
+    @given(sst.scoring_models(), sst.facts())
+    def test_the_stake_is_the_best_one_answer_leaves_standing(
+        self, m: sm.ScoringModel, facts: dict[str, object]
+    ) -> None:
+        """Each stake is, by brute force over the deciding values and the tree's own
+        evaluation, the most points of the open rules reading the fact that one answer keeps."""
+        open_rules = [r for r in m.fit if r.condition.evaluate(facts) is None]
+        conditions = [r.condition for r in m.fit]
+        expected = {}
+        for name in {f for r in open_rules for f in r.condition.missing(facts)}:
+            reading = [r for r in open_rules if name in r.condition.missing(facts)]
+            best = max(abs(r.points) for r in reading)
+            for value in deciding_values(conditions, name):
+                trial = {**facts, name: value}
+                kept = [abs(r.points) for r in reading if r.condition.evaluate(trial) is not False]
+                best = max(best, math.fsum(kept))
+            expected[name] = float(best)
+        assert m.fit_at_stake(facts) == expected
 
     @given(sst.letter_gradings(), sst.facts())
     def test_letter_grades_stay_on_the_scale(

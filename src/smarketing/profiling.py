@@ -37,7 +37,7 @@ from smarketing import _validate as _v
 from smarketing._durations import parse_duration
 from smarketing.errors import ConfigError, ValidationError
 from smarketing.facts import DERIVED_FACTS, Facts, fact_view
-from smarketing.leads import FactValue, Lead, fact_data
+from smarketing.leads import FactValue, FieldValue, Lead, fact_data
 from smarketing.lifecycle import Lifecycle
 from smarketing.personas import PersonaMatcher
 from smarketing.scoring import ScoringModel
@@ -186,6 +186,19 @@ class FormPlan:
         return "\n".join(f"{f.label:<{width}}  {f.reason}" for f in self.fields)
 
 
+def _fresh(f: FormField, fv: FieldValue | None, at: datetime) -> bool:
+    """Whether the lead's value of field ``f`` is known and not yet due for a refresh."""
+    if fv is None:
+        return False
+    if f.refresh_after is None:
+        return True
+    try:
+        return fv.learned_at + f.refresh_after > at
+    except (OverflowError, ValueError):  # "year 10000 is out of range"
+        # The refresh time lies past datetime.max, so no ``at`` reaches it: never due.
+        return True
+
+
 class _Worth:
     """What one field's answer could change, before dividing by friction.
 
@@ -245,6 +258,8 @@ class ProfilePlanner:
     lifecycle: Lifecycle | None = attrs.field(default=None, validator=_part(Lifecycle))
     _order: dict[str, int] = attrs.field(init=False, repr=False)
     _stages: Lifecycle = attrs.field(init=False, repr=False)
+    # Per field, the ranks its stage gates allow (None: no gate), read once, not per lead.
+    _gates: tuple[tuple[int | None, int | None], ...] = attrs.field(init=False, repr=False)
 
     @_order.default
     def _index_catalog(self) -> dict[str, int]:
@@ -258,6 +273,15 @@ class ProfilePlanner:
     @_stages.default
     def _stages_read(self) -> Lifecycle:
         return self.lifecycle or Lifecycle.default()
+
+    @_gates.default
+    def _gate_ranks(self) -> tuple[tuple[int | None, int | None], ...]:
+        lifecycle = self._stages
+
+        def rank(stage: str | None) -> int | None:  # a stage it lacks fails the check below
+            return lifecycle.rank(stage) if stage in lifecycle.stage_names else None
+
+        return tuple((rank(f.from_stage), rank(f.until_stage)) for f in self.catalog)
 
     @max_fields.validator
     def _check_max(self, _attribute: object, value: object) -> None:
@@ -333,7 +357,22 @@ class ProfilePlanner:
             msg = f"plan(submissions=...) must be a whole number >= 0 (got {submissions!r})."
             raise ValidationError(msg, value=submissions, where="submissions", expected="int >= 0")
         position = self._position(lead)
-        open_fields = [f for f in self.catalog if self._shown(f, lead, at, submissions, position)]
+        # One pass over the catalog: which fields are known and fresh, which this form shows.
+        known: set[str] = set()
+        open_fields: list[FormField] = []
+        given = lead.fields
+        for f, (low, high) in zip(self.catalog, self._gates, strict=True):
+            fresh = _fresh(f, given.get(f.name), at)
+            if fresh:
+                known.add(f.name)
+            if (
+                submissions < f.after_submissions
+                or (low is not None and position < low)
+                or (high is not None and position > high)
+            ):
+                continue
+            if f.always or not fresh:
+                open_fields.append(f)
         if not open_fields:
             return FormPlan(())
         view = fact_view(lead, facts)
@@ -343,7 +382,6 @@ class ProfilePlanner:
             for f in open_fields
             if f.always
         ]
-        known = {name for name in lead.fields if self._fresh(name, lead, at)}
         chosen = {p.name for p in planned}
         candidates = [f for f in open_fields if not f.always and f.name not in known]
         values = self._inherit(candidates, worth)
@@ -379,30 +417,6 @@ class ProfilePlanner:
         if rank is None and lead.high_water in self._stages.stage_names:
             rank = self._stages.rank(lead.high_water)
         return rank or 0
-
-    def _fresh(self, name: str, lead: Lead, at: datetime) -> bool:
-        fv = lead.fields.get(name)
-        if fv is None:
-            return False
-        f = self.catalog[self._order[name]] if name in self._order else None
-        if f is None or f.refresh_after is None:
-            return True
-        try:
-            return fv.learned_at + f.refresh_after > at
-        except (OverflowError, ValueError):  # "year 10000 is out of range"
-            # The refresh time lies past datetime.max, so no ``at`` reaches it: never due.
-            return True
-
-    def _shown(
-        self, f: FormField, lead: Lead, at: datetime, submissions: int, position: int
-    ) -> bool:
-        if submissions < f.after_submissions:
-            return False
-        low = self._stages.rank(f.from_stage) if f.from_stage is not None else None
-        high = self._stages.rank(f.until_stage) if f.until_stage is not None else None
-        if (low is not None and position < low) or (high is not None and position > high):
-            return False
-        return f.always or not self._fresh(f.name, lead, at)
 
     def _worth(self, lead: Lead, view: Facts, asked: set[str]) -> dict[str, _Worth]:
         worth = {name: _Worth() for name in asked}

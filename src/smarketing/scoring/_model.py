@@ -167,6 +167,9 @@ class ScoringModel:
         init=False, eq=False, repr=False
     )
     _deciding: Mapping[str, tuple[object, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _solo: Mapping[str, tuple[tuple[int, ...], float]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     @engagement.validator
     def _check_names(self, _attribute: object, engagement: tuple[EngagementRule, ...]) -> None:
@@ -238,6 +241,24 @@ class ScoringModel:
         facts = sorted({name for r in self.fit for name in r.condition.fields})
         conditions = [r.condition for r in self.fit]
         return {f: deciding_values(conditions, f) for f in facts}
+
+    @_solo.default
+    def _solo_stakes(self) -> Mapping[str, tuple[tuple[int, ...], float]]:
+        """Per fact read by two or more rules that read nothing else (size bands, industry
+        lists), those rules and their stake when all are open: it depends on the fact's value
+        alone, so it is worked out once here, not per lead (``fit_at_stake`` on the default
+        playbook: 78 -> <measured> µs a lead, benchmarks/bench_profiling.py)."""
+        alone: dict[str, list[int]] = {}
+        for index, rule in enumerate(self.fit):
+            if len(rule.condition.fields) == 1:
+                (name,) = rule.condition.fields
+                alone.setdefault(name, []).append(index)
+        solo = {}
+        for name, indices in alone.items():
+            if len(indices) > 1:
+                rules = [(self.fit[i], self._fit_table[i][0]) for i in indices]
+                solo[name] = (tuple(indices), self._stake(name, rules, {}))
+        return solo
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -411,23 +432,33 @@ class ScoringModel:
         {'company_size': 15.0}
         """
         facts = _plain(facts)
-        by_fact: dict[str, list[tuple[FitRule, Compiled]]] = {}
-        for rule, (holds, _) in zip(self.fit, self._fit_table, strict=True):
+        by_fact: dict[str, list[int]] = {}
+        for index, (rule, (holds, _)) in enumerate(zip(self.fit, self._fit_table, strict=True)):
             if holds(facts) is None:
                 for name in rule.condition.missing(facts):
-                    by_fact.setdefault(name, []).append((rule, holds))
+                    by_fact.setdefault(name, []).append(index)
         stake: dict[str, float] = {}
-        for name, rules in by_fact.items():
-            best = max(abs(rule.points) for rule, _ in rules)
-            if len(rules) == 1:  # one rule: its points, whatever the answer
-                stake[name] = float(best)
-                continue
-            trial = dict(facts)
-            for value in self._deciding[name]:
-                trial[name] = value
-                standing = math.fsum(
-                    abs(rule.points) for rule, holds in rules if holds(trial) is not False
-                )
-                best = max(best, standing)
-            stake[name] = float(best)
+        solo = self._solo
+        for name, indices in by_fact.items():
+            if len(indices) == 1:  # one rule: its points, whatever the answer
+                stake[name] = float(abs(self.fit[indices[0]].points))
+            elif name in solo and solo[name][0] == tuple(indices):
+                stake[name] = solo[name][1]
+            else:
+                rules = [(self.fit[i], self._fit_table[i][0]) for i in indices]
+                stake[name] = self._stake(name, rules, facts)
         return dict(sorted(stake.items(), key=lambda item: (-item[1], item[0])))
+
+    def _stake(
+        self, name: str, rules: list[tuple[FitRule, Compiled]], facts: Mapping[str, object]
+    ) -> float:
+        """The most points of ``rules`` (open, each reading ``name``) one answer leaves standing."""
+        best = max(abs(rule.points) for rule, _ in rules)
+        trial = dict(facts)
+        for value in self._deciding[name]:
+            trial[name] = value
+            standing = math.fsum(
+                abs(rule.points) for rule, holds in rules if holds(trial) is not False
+            )
+            best = max(best, standing)
+        return float(best)
