@@ -213,8 +213,8 @@ class TestTomlText:
         for data in (
             {},
             {"sla": False, "scoring": {"engagement_cap": False, "fit_cap": 40}},
-            {"data": {"id": False, "missing": ["Select", ""], "rename": {"a b": 'c"d'}}},
-            {"known_facts": ["x\x7fy", "email", "first_name", "last_name", "owner"]},
+            {"data": {"id": False, "missing": ["Select", "", "x\x7fy"], "rename": {"a b": 'c"d'}}},
+            {"known_facts": ['x"y\\z', "email", "first_name", "last_name", "owner"]},
         ):
             pb = sm.Playbook.from_dict(data)
             assert sm.Playbook.from_dict(tomllib.loads(to_toml(pb.to_dict()))) == pb

@@ -318,12 +318,17 @@ class TestTextForm:
             ("`` == 1", "fact name"),
             ("\uff58 == 1", "beyond ASCII"),
             ("`__x` == 1", "fact name"),
+            ("`a``b` == 1", "touches '`'"),
+            ("`a`b == 1", "touches 'b'"),
+            ("x`a` == 1", "touches 'x'"),
+            ("`a`_1 == 1", "touches '_'"),
         ],
     )
     def test_bad_backquotes_and_look_alike_letters_are_config_errors(
         self, text: str, problem: str
     ) -> None:
-        """An unclosed backquote, an empty name, a full-width x (never folded into 'x')."""
+        """An unclosed backquote, an empty name, a full-width x (never folded into 'x'), a
+        backquoted name run into another name (never read as one made-up name)."""
         with pytest.raises(sm.ConfigError, match=problem):
             sm.parse_condition(text)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import smarketing as sm
+from smarketing import config
 from smarketing.cli import main
 from smarketing.config._locate import key_lines
 
@@ -142,6 +143,34 @@ class TestKeyPaths:
         assert info.value.key == key
         assert info.value.source == str(path)
         assert str(info.value).startswith(f"{path}:{info.value.line}: {key}: ")
+
+    @pytest.mark.parametrize(
+        ("text", "key"),
+        [
+            ('known_facts = ["email", "__class__"]\n', "known_facts[1]"),
+            ('known_facts = ["email", "a`b"]\n', "known_facts[1]"),
+            ('known_facts = ["email", "tab\\there"]\n', "known_facts[1]"),
+            ('[data]\nrename = { "Lead Source" = "`source`" }\n', "data.rename.Lead Source"),
+            ('[data]\ntypes = { "__zip" = "text" }\n', "data.types.__zip"),
+        ],
+    )  # fmt: skip
+    def test_names_the_file_gives_facts_are_fact_names(
+        self, tmp_path: Path, text: str, key: str
+    ) -> None:
+        """known_facts, a rename's target and a type's fact are fact names, as conditions read
+        them: a name no condition could write is an error at its line and key, not a fact."""
+        path = write(tmp_path, "pb.toml", text)
+        with pytest.raises(sm.ConfigError, match="is not a fact name") as info:
+            sm.Playbook.from_toml(path)
+        assert info.value.key == key
+        assert str(info.value).startswith(f"{path}:{info.value.line}: {key}: ")
+
+    def test_names_with_spaces_are_fact_names(self) -> None:
+        """A fact name with spaces, as a CRM column is named, stays allowed everywhere."""
+        text = '[data]\nrename = { "A" = "Lead Score" }\ntypes = { "zip code" = "text" }\n'
+        pb = config.loads(text, into=sm.Playbook)
+        assert pb.data.rename == {"A": "Lead Score"}
+        assert pb.data.types == {"zip code": "text"}
 
 
 # --- files past the parsers' bounds -----------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 
@@ -133,6 +134,13 @@ class TestCustomPlaybooks:
 
 
 class TestErrors:
+    @pytest.mark.parametrize("name", ["__dict__", "a`b", "", "x\ny"])
+    def test_known_facts_built_in_python_are_fact_names(self, name: str) -> None:
+        """Playbook(known_facts=...) holds each name to the rule conditions read names by."""
+        with pytest.raises(sm.ConfigError, match="is not a fact name") as info:
+            attrs.evolve(sm.Playbook.default(), known_facts=("email", name))
+        assert info.value.key == "known_facts[1]"
+
     @pytest.mark.parametrize(
         ("data", "key", "problem"),
         [

@@ -103,7 +103,11 @@ def walk(schema: Mapping[str, Any], leaf: Leaf) -> st.SearchStrategy[Any]:
             optional={k: v for k, v in props.items() if k not in required},
         )
     if schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict):
-        return st.dictionaries(keys, walk(schema["additionalProperties"], leaf), max_size=3)
+        names = keys
+        if "propertyNames" in schema:  # names the schema takes (its own rule for them)
+            takes = jsonschema.Draft202012Validator(schema["propertyNames"]).is_valid
+            names = keys.filter(takes)
+        return st.dictionaries(names, walk(schema["additionalProperties"], leaf), max_size=3)
     return leaf(schema)
 
 

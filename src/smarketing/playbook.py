@@ -31,8 +31,9 @@ from smarketing import (
 from smarketing import _validate as _v
 from smarketing._assessment import Assessment
 from smarketing._calendar import BusinessCalendar, Calendar, WallClock
+from smarketing.conditions import field
 from smarketing.dataspec import DataSpec
-from smarketing.errors import ConfigError
+from smarketing.errors import ConfigError, ValidationError
 from smarketing.facts import DERIVED_FACTS, Facts, fact_view
 from smarketing.funnel import SLA
 from smarketing.leads import Activity, Lead, group_by_lead
@@ -55,7 +56,19 @@ def _fields(values: Iterable[FormField]) -> tuple[FormField, ...]:
 
 
 def _names(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
+    """Known facts: fact names, as a condition reads them (``field(name)``)."""
+    names = tuple(values)
+    for index, name in enumerate(names):
+        try:
+            field(name)
+        except ValidationError as exc:
+            key = f"known_facts[{index}]"
+            msg = (
+                f"Playbook: {key}: {name!r} is not a fact name (printable text, no "
+                "backquotes, no '__' first)."
+            )
+            raise ConfigError(msg, key=key, piece=name, expected="a fact name") from exc
+    return names
 
 
 def _part(name: str, kind: type[T], value: T, *, optional: bool = False) -> T:

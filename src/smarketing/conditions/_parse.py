@@ -167,6 +167,15 @@ class _Parser:
                 if close < 0:
                     raise self.fail(None, f"the backquote at column {i + 1} is never closed")
                 name = text[i + 1 : close]
+                before = text[i - 1] if i else " "
+                after = text[close + 1] if close + 1 < n else " "
+                if _joins(before) or _joins(after):
+                    problem = (
+                        f"the backquoted name at column {i + 1} touches "
+                        f"{(before if _joins(before) else after)!r}: a backquoted name stands "
+                        "on its own, apart from other names"
+                    )
+                    raise self.fail(None, problem)
                 try:
                     _check_name(name, "a backquoted name")
                 except ValidationError as exc:
@@ -265,6 +274,11 @@ class _Parser:
             return build(self, node.args)
         except ValidationError as exc:
             raise self.reword(node, exc) from exc
+
+
+def _joins(c: str) -> bool:
+    """Whether ``c`` would join a backquoted name to what stands beside it."""
+    return c == "`" or c == "_" or c.isalnum()
 
 
 def _string_end(text: str, start: int) -> int:

@@ -12,10 +12,10 @@ from typing import Any
 
 from smarketing._durations import parse_duration
 from smarketing._validate import is_utf8
-from smarketing.conditions import Condition, parse_condition
+from smarketing.conditions import Condition, field, parse_condition
 from smarketing.config._locate import key_lines, line_of
 from smarketing.config._spec import STAGE, Key, Rule
-from smarketing.errors import ConfigError, SmarketingError
+from smarketing.errors import ConfigError, SmarketingError, ValidationError
 
 # --- errors -----------------------------------------------------------------------------------
 
@@ -101,6 +101,9 @@ def check(value: object, key: Key, path: str, src: Source) -> Any:
         if not isinstance(value, Mapping):
             raise src.error(path, f"expected a table, got {_type(value)}", piece=value)
         assert key.values is not None
+        if key.names is not None:
+            for k in value:
+                check(k, key.names, f"{path}.{k}", src)
         return {k: check(v, key.values, f"{path}.{k}", src) for k, v in value.items()}
     return _check_leaf(value, key, path, src)
 
@@ -149,6 +152,12 @@ def _check_leaf(value: object, key: Key, path: str, src: Source) -> Any:
         return _duration(value, path, src)
     if kind in ("condition", "bool_or_condition") and isinstance(value, str):
         return _condition(value, path, src)
+    if kind == "fact":
+        try:
+            field(str(value))  # a fact name as conditions read it: printable text
+        except ValidationError as exc:
+            problem = f"{value!r} is not a fact name (printable text, no backquotes, no '__' first)"
+            raise src.reword(path, exc, problem) from exc
     if kind == "clock":
         return _parsed(time.fromisoformat, value, rule, path, src)
     if kind == "date":
@@ -253,6 +262,8 @@ def _type(value: object) -> str:
     names = {str: "text", bool: "a boolean", int: "a number", float: "a number", list: "a list"}
     if isinstance(value, Mapping):
         return "a table"
+    if value == "":
+        return "empty text"
     if type(value) is int and value.bit_length() > 64:  # too long to show (or to write)
         return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     return f"{names.get(type(value), type(value).__name__)} ({value!r})"

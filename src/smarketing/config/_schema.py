@@ -50,7 +50,12 @@ def _schema(key: Key) -> dict[str, Any]:
         return {**base, "type": "array", "items": _schema(key.items)}
     if kind == "map":
         assert key.values is not None
-        return {**base, "type": "object", "additionalProperties": _schema(key.values)}
+        out = {**base, "type": "object", "additionalProperties": _schema(key.values)}
+        if key.names is not None:
+            names = _leaf(key.names.rule)
+            del names["type"]  # a property name is always text
+            out["propertyNames"] = names
+        return out
     return {**base, **_leaf(key.rule)}
 
 

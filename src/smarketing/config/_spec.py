@@ -9,6 +9,7 @@ import attrs
 
 from smarketing._durations import DURATION_PATTERN, MAX_DURATION_LENGTH
 from smarketing._validate import MAX_POINTS
+from smarketing.conditions import MAX_NAME_LENGTH
 from smarketing.dataspec import COLUMN_TYPES, DELIMITERS
 from smarketing.lifecycle._parts import STAGE_PATTERN, TRIGGER_PATTERN
 from smarketing.profiling import FIELD_NAME_PATTERN
@@ -29,6 +30,8 @@ class Key:
     keys: Mapping[str, Key] | None = None
     items: Key | None = None
     values: Key | None = None
+    #: What the names of a map are (None: any text).
+    names: Key | None = None
     required: bool = False
     choices: tuple[str, ...] = ()
     #: ``false`` switches it off (no cap, no SLA, wall-clock time) in place of the default's.
@@ -78,6 +81,16 @@ RULES: Final[Mapping[str, Rule]] = {
     "string": Rule(_TEXT, "text", min_length=1),
     "text": Rule(_TEXT, "text"),
     "column": Rule(_TEXT, "a column name", min_length=1),
+    # The schema says what a pattern can; the checks add what it cannot (printable text, as
+    # `field()` requires of a fact name).
+    "fact": Rule(
+        _TEXT,
+        "a fact name",
+        pattern="(?!__)[^`]*",
+        like="a fact name (no backquotes, not starting with '__')",
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+    ),
     "stage": Rule(
         _TEXT,
         "text",
@@ -173,13 +186,14 @@ SPEC: Final[Key] = _table(
                 "rename": Key(
                     "map",
                     'File column name = fact name, e.g. { "Lead Source" = "source" }.',
-                    values=_k("string", "the fact name"),
+                    values=_k("fact", "the fact name"),
                 ),
                 "types": Key(
                     "map",
                     "Fact name = its type; without one a cell is a number only when the number "
                     "writes back to the same text.",
                     values=_k("string", "a column type", choices=COLUMN_TYPES),
+                    names=_k("fact", "a fact name"),
                 ),
                 "dayfirst": _k("bool", "Read 03/04/2026 as 3 April (false)."),
                 "delimiter": _k(
@@ -190,7 +204,7 @@ SPEC: Final[Key] = _table(
         ),
         "known_facts": _list(
             "Facts leads may have that no form asks (enrichment, CRM fields); rules may read them.",
-            _k("string", "a fact name"),
+            _k("fact", "a fact name"),
         ),
         "lifecycle": _table(
             "The stages and triggers. Give mql/sql (and max_age) for the default lifecycle, or "
