@@ -15,7 +15,7 @@ the old ones untouched.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final, TypeAlias, TypeVar
@@ -534,14 +534,6 @@ def group_by_lead(
         else:
             group.append(activity)
     return groups
-
-
-def checked_activities(activities: object, owner: str) -> Iterator[Activity]:
-    """The items of ``activities``, one at a time, each checked to be an :class:`Activity`."""
-    for i, activity in enumerate(_v.iterable(activities, "activities")):
-        if not isinstance(activity, Activity):
-            raise not_an_activity(activity, owner, i)
-        yield activity
 
 
 def not_an_activity(item: object, owner: str, index: int | None = None) -> ValidationError:

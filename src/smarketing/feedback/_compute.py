@@ -20,7 +20,6 @@ from smarketing.leads import (
     Activity,
     Lead,
     check_aware,
-    checked_activities,
     group_by_lead,
     rebuilt,
 )
@@ -116,7 +115,7 @@ def feedback_report(
         msg = f"stage must be a main-path stage before the last ({', '.join(path[:-1])})."
         raise ValidationError(msg, value=stage, where="stage", expected=", ".join(path[:-1]))
     later = frozenset(path[path.index(stage) + 1 :])
-    grouped = group_by_lead(checked_activities(activities, "feedback_report"))
+    grouped = group_by_lead(_v.iterable(activities, "activities"), owner="feedback_report")
     handoffs = list(
         _handoffs(playbook, _checked_leads(leads), grouped, stage, later, begin, finish)
     )

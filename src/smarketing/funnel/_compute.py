@@ -15,7 +15,7 @@ from smarketing._calendar import Calendar, describe
 from smarketing.errors import ValidationError
 from smarketing.funnel._report import FunnelReport, Inputs, TimeInStage, most_common
 from smarketing.funnel._sla import SLA, WALL, SLABreach, SLASummary
-from smarketing.leads import Activity, Lead, check_aware, checked_activities, group_by_lead
+from smarketing.leads import Activity, Lead, check_aware, group_by_lead
 from smarketing.lifecycle import Lifecycle
 
 __all__ = ["funnel_report"]
@@ -65,7 +65,7 @@ def funnel_report(
     plan = _plan(lifecycle, start, end, sla, calendar, count_returns)
     grouped: Mapping[str, list[Activity]] = {}
     if sla is not None and activities is not None:
-        grouped = group_by_lead(checked_activities(activities, "funnel_report"))
+        grouped = group_by_lead(_v.iterable(activities, "activities"), owner="funnel_report")
     return _compute(plan, _v.iterable(leads, "leads"), grouped)
 
 

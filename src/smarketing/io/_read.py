@@ -33,6 +33,7 @@ from smarketing.leads import (
     Lead,
     StageChange,
     check_aware,
+    rebuilt,
     trusted_activity,
     trusted_lead,
 )
@@ -471,17 +472,20 @@ def attach_history(
             continue
         start = recorded[0].from_stage
         try:
-            base = attrs.evolve(lead, stage=start, high_water=start)
-            rebuilt = lifecycle.replay(base, recorded)
+            # The lead and the change were checked when read; replay checks the stages.
+            # attrs.evolve checked the lead's fields again: a quarter of attaching 85,000
+            # histories (smarketing funnel on the demo's 100,000 leads, cProfile).
+            base = rebuilt(lead, stage=start, high_water=start)
+            replayed = lifecycle.replay(base, recorded)
         except ValidationError as exc:
             misfits.append((lead.id, str(exc).rstrip(".")))
             continue
-        if lead.stage not in (rebuilt.stage, start):
+        if lead.stage not in (replayed.stage, start):
             reason = (
-                f"lead {lead.id!r}: the history ends in {rebuilt.stage!r} but the leads file "
+                f"lead {lead.id!r}: the history ends in {replayed.stage!r} but the leads file "
                 f"says {lead.stage!r}"
             )
             misfits.append((lead.id, reason))
             continue
-        out.append(rebuilt)
+        out.append(replayed)
     return out, misfits
