@@ -312,6 +312,7 @@ def scan_activities(
     read = cells_reader(spec, zone)
     missing = frozenset(spec.missing)
     kinds: dict[str, str] = {}
+    ids: dict[str, str] = {}
     # Activities with the same property cells (a channel, a campaign) share one read-only
     # mapping, read once: at 555,000 activities that is most of their memory and a fifth of
     # the reading time (benchmarks/bench_io.py). The key is the cells as written, so equal
@@ -323,6 +324,9 @@ def scan_activities(
         lead_id = _required(cells.pop("lead_id", None), "lead_id", missing)
         kind = _required(cells.pop("kind", None), "kind", missing)
         kind = kinds.setdefault(kind, kind)  # one string per kind, not one per row
+        # One string per lead, as for kinds: 555,000 activities of 100,000 leads held 97 MiB,
+        # 72 MiB so (tracemalloc).
+        lead_id = ids.setdefault(lead_id, lead_id)
         when = _time(cells.pop("at", None), "at", spec, zone)
         key = tuple(cells.items())
         try:
