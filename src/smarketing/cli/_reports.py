@@ -24,12 +24,18 @@ def _funnel(args: argparse.Namespace) -> int:
     run = _Run.start(args, checked_output=False)
     leads, activities, start, end = _recorded(run, args)
     pb = run.playbook
+    sla = pb.sla if activities is not None else None
+    if sla is not None and activities is not None:
+        # The report reads activities only for the SLA's touches: the others (most of a
+        # file: page views, e-mail opens) are not grouped again for it.
+        kinds = frozenset(sla.touch_kinds)
+        activities = [a for a in activities if a.kind in kinds]
     report = funnel_report(
         leads,
         lifecycle=pb.lifecycle,
         start=start,
         end=end,
-        sla=pb.sla if activities is not None else None,
+        sla=sla,
         activities=activities,
         calendar=pb.clock,
     )
