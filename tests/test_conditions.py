@@ -23,6 +23,13 @@ from smarketing.conditions import (
 F = sm.field
 
 
+# What isprintable() takes (no control, format, private, unassigned or separator characters
+# but the space), without the backquote: drawn so, not filtered (filter_too_much).
+PRINTABLE = st.characters(
+    exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"), exclude_characters="`"
+) | st.just(" ")
+
+
 class TestPredicates:
     def test_comparisons_read_the_named_fact(self) -> None:
         """Each comparison operator compares the fact with the literal."""
@@ -304,7 +311,7 @@ class TestTextForm:
         assert c.evaluate({"email": "jo@acme.io"}) is True
         assert c.evaluate({"email": "jo@acmexio"}) is False
 
-    @given(st.text(min_size=1, max_size=30).filter(lambda t: t.strip()), st.text(max_size=10))
+    @given(st.text(PRINTABLE, min_size=1, max_size=30).filter(str.strip), st.text(max_size=10))
     def test_any_printable_column_name_round_trips_in_backquotes(self, name: str, v: str) -> None:
         """Names with spaces, quotes, unicode: the text form reads back to the same condition."""
         assume(not name.startswith("__") and "`" not in name and name.isprintable())
