@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_io import CHILD
+from bench_io import child
 
 
 def demo_files(folder: Path, leads: int) -> None:
@@ -33,13 +33,7 @@ def command(folder: Path, activities: bool, out: Path) -> tuple[float, float, fl
     if activities:
         argv += ["--activities", str(folder / "activities.csv")]
     argv += ["-o", str(out)]
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, *argv], capture_output=True, text=True, check=True
-    )
-    wall = time.perf_counter() - started
-    words = done.stderr.strip().splitlines()[-1].split()
-    return wall, float(words[1]), float(words[3])
+    return child(argv)
 
 
 def main() -> None:

@@ -84,6 +84,11 @@ def best(run: object, repeat: int, *args: Path) -> tuple[float, int]:
 
 def command(leads: Path, activities: Path, out: Path) -> tuple[float, float, float]:
     argv = ["score", str(leads), "--activities", str(activities), "--at", AT, "-o", str(out)]
+    return child(argv)
+
+
+def child(argv: list[str]) -> tuple[float, float, float]:
+    """``smarketing ARGV`` in a child process: its wall time, CPU time and peak memory (MiB)."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", CHILD, *argv], capture_output=True, text=True, check=True

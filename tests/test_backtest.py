@@ -211,6 +211,27 @@ def _moves(pb: sm.Playbook, lead: sm.Lead, acts: list[sm.Activity], at: datetime
     return pb.advance(lead, acts, at=at) != lead
 
 
+def _first_instant_after_the_last_activity(
+    pb: sm.Playbook, lead: sm.Lead, drawn: list[tuple[str, int, bool]]
+) -> None:
+    """After the last activity, decay alone: the instant next_move finds holds, the
+    microsecond before does not, and no point of a fine grid (every 2 hours) holds earlier."""
+    acts = _activities(drawn)
+    after = (acts[-1].at if acts else T0) + timedelta(microseconds=1)
+    before = after + timedelta(days=40)
+    found = sm.next_move(pb, lead, acts, after=after, before=before)
+    grid = [after + timedelta(hours=h) for h in range(0, 40 * 24, 2)]
+    first_grid = next((t for t in grid if _moves(pb, lead, acts, t)), None)
+    if found is None:
+        assert first_grid is None
+        return
+    assert after <= found < before
+    assert _moves(pb, lead, acts, found)
+    if found > after:
+        assert not _moves(pb, lead, acts, found - timedelta(microseconds=1))
+    assert first_grid is None or found <= first_grid
+
+
 class TestExactness:
     @settings(max_examples=60, deadline=None)
     @given(FACTS, ACTIVITIES, st.sampled_from([30, 45, 60]))
@@ -220,21 +241,7 @@ class TestExactness:
         """After the last activity, decay alone: the instant found holds, the one before does
         not, and no point of a fine grid holds earlier."""
         pb = playbook(threshold)
-        acts = _activities(drawn)
-        lead = _lead(facts, stage="prospect")
-        after = (acts[-1].at if acts else T0) + timedelta(microseconds=1)
-        before = after + timedelta(days=40)
-        found = sm.next_move(pb, lead, acts, after=after, before=before)
-        grid = [after + timedelta(hours=h) for h in range(0, 40 * 24, 2)]
-        first_grid = next((t for t in grid if _moves(pb, lead, acts, t)), None)
-        if found is None:
-            assert first_grid is None
-            return
-        assert after <= found < before
-        assert _moves(pb, lead, acts, found)
-        if found > after:
-            assert not _moves(pb, lead, acts, found - timedelta(microseconds=1))
-        assert first_grid is None or found <= first_grid
+        _first_instant_after_the_last_activity(pb, _lead(facts, stage="prospect"), drawn)
 
     @settings(max_examples=60, deadline=None)
     @given(FACTS, ACTIVITIES, st.sampled_from([10, 30, 45, 60]))
@@ -245,21 +252,7 @@ class TestExactness:
         the instant found holds, the microsecond before does not, no point of a fine grid holds
         earlier (the search splits intervals down to a microsecond near the threshold)."""
         pb = _cooling(threshold)
-        acts = _activities(drawn)
-        lead = _lead(facts, stage="mql")
-        after = (acts[-1].at if acts else T0) + timedelta(microseconds=1)
-        before = after + timedelta(days=40)
-        found = sm.next_move(pb, lead, acts, after=after, before=before)
-        grid = [after + timedelta(hours=h) for h in range(0, 40 * 24, 2)]
-        first_grid = next((t for t in grid if _moves(pb, lead, acts, t)), None)
-        if found is None:
-            assert first_grid is None
-            return
-        assert after <= found < before
-        assert _moves(pb, lead, acts, found)
-        if found > after:
-            assert not _moves(pb, lead, acts, found - timedelta(microseconds=1))
-        assert first_grid is None or found <= first_grid
+        _first_instant_after_the_last_activity(pb, _lead(facts, stage="mql"), drawn)
 
     @settings(max_examples=60, deadline=None)
     @given(FACTS, ACTIVITIES, st.sampled_from([30, 45, 60]))
