@@ -344,6 +344,11 @@ class _Leaf(Condition):
         """The one fact this predicate reads."""
         return frozenset((self.name,))
 
+    def missing(self, facts: Mapping[str, object]) -> tuple[str, ...]:
+        """The fact, when it is not known (the general rule for one fact, without building
+        its set: a third of the planner's fit stakes, line_profiler)."""
+        return () if facts.get(self.name) is not None else (self.name,)
+
 
 _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "==": operator.eq,
@@ -571,10 +576,6 @@ class Exists(_Leaf):
     def evaluate(self, facts: Mapping[str, object]) -> bool | None:
         """Whether the fact is known."""
         return facts.get(self.name) is not None
-
-    def missing(self, facts: Mapping[str, object]) -> tuple[str, ...]:
-        """The fact, when it is not known."""
-        return () if facts.get(self.name) is not None else (self.name,)
 
     def _render(self) -> str:
         return f"exists({_render_name(self.name)})"
