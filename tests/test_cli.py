@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import runpy
 import subprocess
 import sys
 from datetime import datetime
@@ -101,6 +102,16 @@ class TestTheCommand:
         )
         assert done.returncode == 0
         assert done.stdout == f"smarketing {sm.__version__}\n"
+
+    def test_the_module_entry_point_exits_with_mains_status(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Run as __main__, the package's __main__ exits with main's return code."""
+        monkeypatch.setattr(sys, "argv", ["smarketing", "diagram", "--nonsense"])
+        with pytest.raises(SystemExit) as info:
+            runpy.run_module("smarketing", run_name="__main__")
+        assert info.value.code == 2
+        assert "--nonsense" in capsys.readouterr().err
 
     def test_help_lists_every_command(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--help exits 0 and names the commands."""
