@@ -437,7 +437,11 @@ class TestBadInput:
 # --- decay that makes the definition hold -------------------------------------------------------
 
 
-def _wearing_off(mql: str = "score >= 50 and grade in ('A', 'B')") -> sm.Playbook:
+def _wearing_off(
+    mql: str = "score >= 50 and grade in ('A', 'B')",
+    cap: float | None = 60,
+    floor: float | None = 0,
+) -> sm.Playbook:
     """A playbook where a complaint's negative points wear off within days, so the score
     rises between events and the definition comes to hold with no new activity."""
     model = sm.ScoringModel(
@@ -449,7 +453,8 @@ def _wearing_off(mql: str = "score >= 50 and grade in ('A', 'B')") -> sm.Playboo
                 "e-mail open", kind="email_open", points=-15, within=timedelta(days=3)
             ),
         ],
-        engagement_cap=60,
+        engagement_cap=cap,
+        floor=floor,
     )
     pb = sm.Playbook.default()
     lifecycle = sm.Lifecycle.default(mql=sm.parse_condition(mql), sql=sm.field("budget").exists())
@@ -502,11 +507,17 @@ class TestDecayCrossings:
             "between(score, 50, 200) and not (engagement < 10)",
             "score in (50, 60) or (score > 49.5 and fit >= 45)",
             "not (score <= 49.5) and exists(engagement)",
+            "score in ('hot', 50, 60) or (score > 49.5 and fit >= 45)",
+            "between(score, 50, 51)",
         ],
     )
-    def test_any_shape_of_condition_on_the_score(self, mql: str) -> None:
-        """between, in, not and comparisons all find the same kind of exact instant."""
-        pb = _wearing_off(mql)
+    @pytest.mark.parametrize(("cap", "floor"), [(60, 0), (None, None)])
+    def test_any_shape_of_condition_on_the_score(
+        self, mql: str, cap: float | None, floor: float | None
+    ) -> None:
+        """between, in, not and comparisons all find the same kind of exact instant, with or
+        without a cap and a floor on the engagement; a window the score soon rises past too."""
+        pb = _wearing_off(mql, cap, floor)
         lead = _lead({"industry": "software"}, stage="prospect")
         acts = [sm.Activity("L-1", "webinar", T0), sm.Activity("L-1", "unsubscribe", T0)]
         found = sm.next_move(pb, lead, acts, after=T0, before=T0 + timedelta(days=30))
