@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
@@ -765,6 +766,35 @@ class TestDemo:
         assert main(["demo", "--leads", "60", "--days", "20", "--out", str(tmp_path)]) == 0
         assert (tmp_path / "funnel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert "funnel.png" in capsys.readouterr().err
+
+    def test_a_drawn_chart_is_listed_among_the_files_written(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """When the chart is drawn, the closing note names funnel.png after the CSVs."""
+        drawn: list[Path] = []
+
+        def chart(funnel: sm.FunnelReport, path: Path) -> None:
+            drawn.append(path)
+
+        monkeypatch.setattr("smarketing.cli._demo.funnel_chart", chart)
+        assert main(["demo", "--leads", "60", "--days", "20", "--out", str(tmp_path)]) == 0
+        assert drawn == [tmp_path / "funnel.png"]
+        written = "leads.csv, activities.csv, history.csv, costs.csv, demo.md, report.html"
+        assert f"smarketing: wrote {written}, funnel.png to {tmp_path}\n" in capsys.readouterr().err
+
+    def test_a_collector_the_caller_turned_off_stays_off(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The demo pauses the garbage collector while it builds, and restores what it found."""
+        gc.disable()
+        try:
+            assert main(["demo", "--leads", "20", "--days", "5"]) == 0
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+        assert main(["demo", "--leads", "20", "--days", "5"]) == 0
+        assert gc.isenabled()
+        assert "20 synthetic leads" in capsys.readouterr().out
 
     def test_without_the_plot_extra_there_is_a_note_not_an_error(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
