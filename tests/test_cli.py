@@ -130,6 +130,10 @@ class TestTheCommand:
             (["demo", "--leads", "0"], "--leads: expected a whole number >= 1"),
             (["demo", "--leads", "many"], "--leads"),
             (["funnel", "leads.csv"], "--history"),
+            (
+                ["score", "leads.csv", "--keep", " , "],
+                "--keep: expected column names separated by commas, got ' , '",
+            ),
         ],
     )
     def test_usage_errors_are_one_line_and_exit_2(
