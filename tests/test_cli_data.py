@@ -139,6 +139,18 @@ class TestARealExport:
         assert "fit rule 'everyone' holds for every lead (23)" in out
         assert "problems, 0 bad rows" in out.splitlines()[-1]
 
+    def test_check_data_shows_each_bad_row_with_its_line(
+        self, export: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A ragged row is listed with its file and line, and counted: exit 1."""
+        leads, playbook = export
+        leads.write_text(EXPORT + "008,Google,API\n", encoding="utf-8")
+        assert main(["check", str(playbook), "--data", str(leads)]) == 1
+        out = capsys.readouterr().out.splitlines()
+        assert f"{leads}: 4 rows read: 3 leads, 1 rejected" in out
+        assert f"  bad row {leads}:5: expected 8 cells, found 3" in out
+        assert out[-1] == "0 problems, 1 bad row"
+
     def test_check_data_reads_the_activities_too(
         self, export: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
