@@ -605,6 +605,17 @@ class TestFunnel:
         assert "Sales follow-up" not in captured.out
         assert "the SLA is not checked" in captured.err
 
+    def test_a_playbook_without_an_sla_needs_no_activities(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """sla = false: no activities are needed, so nothing is said about them."""
+        playbook = files / "no-sla.toml"
+        playbook.write_text("sla = false\n", encoding="utf-8")
+        assert main(self.args(files, "--playbook", str(playbook))) == 0
+        captured = capsys.readouterr()
+        assert "| mql | 1 |" in captured.out and "Sales follow-up" not in captured.out
+        assert "SLA" not in captured.err and "rows read" in captured.err
+
     def test_json_and_markdown_files(self, files: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """-o x.json writes to_dict; -o x.md writes the Markdown; other extensions fail."""
         window = ["--start", "2026-03-01", "--end", "2026-03-31"]
