@@ -518,6 +518,20 @@ class TestBadRows:
         assert main(["score", str(leads), "--at", AT, "--strict"]) == 2
         assert capsys.readouterr().out == ""
 
+    def test_strict_counts_every_bad_row_and_assesses_no_lead_after_the_first(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--strict with a bad row before good ones: every bad row is still counted, and no
+        lead is scored once the run is bound to fail."""
+        header, *rows = LEADS.splitlines(keepends=True)
+        leads = write(files / "leads.csv", header + "L-9,2026-03-01\n" + "".join(rows) + ",x\n")
+        assert main(["score", str(leads), "--at", AT, "--strict"]) == 2
+        captured = capsys.readouterr()
+        line = captured.err.splitlines()[-1]
+        assert line.startswith(f"smarketing: error: {leads}:2: ")
+        assert "2 bad rows in all" in line
+        assert captured.out == ""
+
     def test_strict_lets_good_files_through(
         self, files: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
