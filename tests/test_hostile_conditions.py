@@ -293,6 +293,22 @@ class TestNamesAsWritten:
         assert c.evaluate({name: 1}) is True
         assert c.evaluate({"x": 1}) is None
 
+    def test_a_name_like_the_readers_own_placeholder_stays_apart(self) -> None:
+        """A fact named like the placeholder a backquoted name stands in for reads its own
+        fact: `Lead Source` and _bq0 are two facts."""
+        c = parse_condition("`Lead Source` == 'web' and _bq0 == 1 and _bq_0 == 2")
+        assert c.fields == frozenset({"Lead Source", "_bq0", "_bq_0"})
+        assert c == ((F("Lead Source") == "web") & (F("_bq0") == 1) & (F("_bq_0") == 2))
+        assert parse_condition(str(c)) == c
+
+    def test_an_unclosed_string_after_a_backquoted_name_is_a_syntax_error(self) -> None:
+        """The quote that never closes is named as bad syntax, not read past."""
+        text = "`Lead Source` == 'web"
+        with pytest.raises(sm.ConfigError) as info:
+            parse_condition(text)
+        assert str(info.value).startswith(f"condition {text!r}: is not valid syntax at column ")
+        assert info.value.piece == text
+
     def test_fullwidth_and_ascii_are_different_facts(self) -> None:
         """The full-width name reads its own fact, not x's."""
         c = parse_condition("`\uff58` == 1")
@@ -376,6 +392,18 @@ class TestLimits:
         with pytest.raises(sm.ConfigError, match="nested 51 levels deep") as info:
             parse_condition("not " * 50 + "1 < a < 3")
         assert isinstance(info.value.__cause__, sm.ValidationError)
+
+    @pytest.mark.parametrize(
+        ("signs", "problem"),
+        [(2000, "is nested too deeply"), (5000, "cannot be read (RecursionError)")],
+    )
+    def test_a_number_under_thousands_of_signs_is_refused(self, signs: int, problem: str) -> None:
+        """- - ... - 1: deeper than Python's own stack, or than its parser's, is a ConfigError."""
+        text = "a == " + "-" * signs + "1"
+        with pytest.raises(sm.ConfigError) as info:
+            parse_condition(text)
+        assert str(info.value) == f"condition {text[:117] + '...'!r}: {problem}."
+        assert info.value.piece == text
 
     def test_name_length_at_the_bound_and_past_it(self) -> None:
         """Fact names of 200 characters, bare or backquoted; 201 is an error, never a leak."""
