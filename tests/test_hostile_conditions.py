@@ -4,7 +4,10 @@ tested at its bound and one past it."""
 
 from __future__ import annotations
 
+import inspect
 import re
+import secrets
+import sys
 from pathlib import Path
 
 import pytest
@@ -218,6 +221,21 @@ class TestRegexSafety:
         """Counts of 100, 500 characters, 50 nested groups; what playbooks write."""
         c = F("x").matches(pattern)
         assert parse_condition(str(c)) == c
+
+    def test_a_pattern_the_stack_cannot_hold_is_refused_not_a_crash(self) -> None:
+        """Called with little stack left, a deep pattern is a ValidationError that says so,
+        not a RecursionError (a pattern never compiled before: re's cache cannot answer)."""
+        pattern = "(" * 40 + f"{secrets.token_hex(8)}" + ")" * 40
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(len(inspect.stack(0)) + 40)
+        try:
+            with pytest.raises(sm.ValidationError) as info:
+                F("x").matches(pattern)
+        finally:
+            sys.setrecursionlimit(limit)
+        assert str(info.value) == f"matches(x, {pattern!r}): is nested too deeply."
+        assert (info.value.value, info.value.where) == (pattern, "matches")
+        assert F("x").matches(pattern).evaluate({"x": pattern.strip("()")}) is True
 
     @pytest.mark.parametrize(
         ("pattern", "what"), [("a*+b", "possessive repeat"), ("(?>a+)b", "atomic group")]
@@ -772,6 +790,8 @@ class TestWhatAPartReads:
             ("a+[ab]", False),
             ("\\w+@", True),
             ("\\w+_", False),
+            ("a+[^a]", True),  # few characters, then many: decided by the few
+            ("a+\\w", False),
         ],
     )
     def test_the_follow_set_rule(self, pattern: str, refined: bool) -> None:
