@@ -96,8 +96,8 @@ def plain(value: object) -> object:
         return UNKNOWN if math.isnan(value) else float(value)
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, bool | int):
-        return bool(value) if isinstance(value, bool) else int(value)
+    if isinstance(value, int):  # an IntEnum, say (bool cannot be subclassed)
+        return int(value)
     item = getattr(value, "item", None)
     if callable(item) and t.__module__.split(".")[0] == "numpy":
         try:
