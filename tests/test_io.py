@@ -383,6 +383,47 @@ class TestActivitiesAndHistory:
         assert "h.csv" in reject.reason
         assert result.rows == len(result.leads) + len(result.rejects)
 
+    def test_a_misfit_after_a_bad_row_names_its_own_line(self, tmp_path: Path) -> None:
+        """The leads file read again for a misfit's line passes over its ragged row."""
+        leads = write(tmp_path, "l.csv", "id,stage\n1,mql,extra\n2,sql\n")
+        history = write(
+            tmp_path,
+            "h.csv",
+            "lead_id,from_stage,to_stage,trigger,at\n2,suspect,sql,accept,2026-01-02\n",
+        )
+        result = read_leads(leads, at=AT, history=history)
+        assert result.leads == ()
+        assert [(r.line, r.raw) for r in result.rejects] == [(2, "1,mql,extra\n"), (3, "2,sql\n")]
+        assert result.rows == 2
+
+    def test_json_activity_times_must_be_text_and_properties_may_be_lists(
+        self, tmp_path: Path
+    ) -> None:
+        """A JSON number where a time belongs is a reject; a list or an object among the
+        properties is read as it is."""
+        lines = [
+            {"lead_id": "1", "kind": "ad", "at": 1767225600},
+            {"lead_id": "1", "kind": "ad", "at": "2026-01-02T10:00:00Z", "tags": ["a", "b"]},
+        ]
+        path = write(tmp_path, "a.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
+        result = read_activities(path)
+        (reject,) = result.rejects
+        assert reject.line == 1
+        assert reject.reason == "'at' must be a timestamp written as text (got 1767225600)"
+        (a,) = result.records
+        assert dict(a.properties) == {"tags": ("a", "b")}
+
+    def test_past_the_shared_properties_every_row_reads_its_own(self, tmp_path: Path) -> None:
+        """Activities with more distinct properties than are shared still each get theirs."""
+        from smarketing.io._read import SHARED_PROPERTIES
+
+        n = SHARED_PROPERTIES + 3
+        text = "lead_id,kind,at,url\n" + "".join(
+            f"1,page_view,2026-01-02T10:00:00Z,/p{i}\n" for i in range(n)
+        )
+        records = read_activities(write(tmp_path, "a.csv", text)).records
+        assert [a.properties["url"] for a in records] == [f"/p{i}" for i in range(n)]
+
 
 class TestStreaming:
     def test_scan_reads_one_row_at_a_time(self, tmp_path: Path) -> None:
