@@ -82,6 +82,17 @@ class TestIds:
         with pytest.raises(FileFormatError, match=r"l\.csv:1: no 'id' column.*'name', 'email'"):
             read_leads(path, at=AT)
 
+    def test_a_missing_named_id_column_says_which_column_to_set(self, tmp_path: Path) -> None:
+        """[data] id = "Prospect ID" on a file without it: the error names it, and does not
+        suggest numbering the rows (that hint is for the default 'id')."""
+        path = write(tmp_path, "l.csv", "name,email\nAna,a@b.io\n")
+        with pytest.raises(FileFormatError) as info:
+            read_leads(path, spec=sm.DataSpec(id="Prospect ID"), at=AT)
+        assert str(info.value) == (
+            f"{path}:1: no 'Prospect ID' column (the id); set [data] id to the id column's name "
+            "(columns: 'name', 'email')."
+        )
+
     def test_an_empty_id_is_a_reject(self, tmp_path: Path) -> None:
         """A row without an id cannot be joined back: it is rejected with its text."""
         path = write(tmp_path, "l.csv", "id,name\n,a\n")
@@ -150,6 +161,14 @@ class TestCells:
         result = read_leads(path, spec=sm.DataSpec(types={"visits": "number"}), at=AT)
         assert [lead.id for lead in result.leads] == ["2"]
         assert "visits: 'many' is not a number" in result.rejects[0].reason
+
+    @pytest.mark.parametrize("cell", ["1e999", "-1e400"])
+    def test_a_number_too_large_for_a_float_is_a_reject(self, tmp_path: Path, cell: str) -> None:
+        """Written like a number, but past the largest float: not a number, a reject."""
+        path = write(tmp_path, "l.csv", f"id,visits\n1,{cell}\n")
+        result = read_leads(path, spec=sm.DataSpec(types={"visits": "number"}), at=AT)
+        assert result.leads == ()
+        assert result.rejects[0].reason.endswith(f"visits: {cell!r} is not a number")
 
     def test_renamed_columns_become_the_built_in_ones(self, tmp_path: Path) -> None:
         """'Lead Source' renamed to source is the lead's source; other renames name facts."""
@@ -463,6 +482,14 @@ class TestTimes:
         with pytest.raises(sm.ValidationError, match="time zone name"):
             resolve_tz(name)
 
+    def test_a_datetime_is_taken_as_it_is(self) -> None:
+        """Already a datetime (a typed cell, a JSON reader's): kept, a naive one given the
+        default zone."""
+        aware = datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=2)))
+        assert parse_time(aware, default_tz=UTC, where="at") is aware
+        naive = parse_time(datetime(2026, 3, 2, 9), default_tz=UTC, where="at")
+        assert naive == datetime(2026, 3, 2, 9, tzinfo=UTC)
+
     def test_zone_names_resolve(self) -> None:
         """IANA names work."""
         zone = resolve_tz("Europe/Berlin")
@@ -501,6 +528,20 @@ class TestWriting:
         (lead,) = read_leads(path, at=AT).leads
         assert lead.id == "007"
         assert lead.facts()["size"] == 250
+
+    def test_json_lines_write_times_as_iso_text(self, tmp_path: Path) -> None:
+        """A datetime in a JSON Lines row is written as ISO 8601 text, which reads back."""
+        path = tmp_path / "out.jsonl"
+        write_rows(
+            path, [{"id": "1", "created_at": AT, "seen": None}], ["id", "created_at", "seen"]
+        )
+        assert json.loads(path.read_text()) == {
+            "id": "1",
+            "created_at": "2026-03-02T09:00:00+00:00",
+            "seen": None,
+        }
+        (lead,) = read_leads(path, at=AT).leads
+        assert lead.created_at == AT
 
 
 # --- properties ---------------------------------------------------------------------------------
