@@ -208,6 +208,7 @@ class TestComposition:
         assert c.blame({"a": 1, "b": 2}) == (F("b") == 1, F("c") == 1)
         assert (F("a") == 1).blame({"a": 1}) == ()
         assert ((F("a") == 1) | (F("b") == 1)).blame({"a": 2}) == (F("a") == 1, F("b") == 1)
+        assert ((F("a") == 1) | (F("b") == 1)).blame({"a": 1}) == ()
         assert c.missing({"a": 1}) == ("b", "c")
 
 

@@ -129,6 +129,16 @@ def test_every_backend_gives_the_python_report(backend: str) -> None:
     check()
 
 
+@pytest.mark.parametrize("backend", _FAST)
+def test_every_backend_gives_the_worked_examples_report(backend: str) -> None:
+    """test_funnel's worked leads, with an SLA: every stay and follow-up as in Python, whatever
+    type the engine hands durations back in (DuckDB's month-day-nano interval too)."""
+    options: dict[str, Any] = {"lifecycle": LC, "start": START, "end": END, "sla": FOUR_HOURS}
+    want = sm.funnel_report(example_leads(), activities=ACTIVITIES, **options)
+    assert want.velocity("mql") is not None
+    assert_same(from_frames(backend, columns(example_leads(), ACTIVITIES), **options), want)
+
+
 @pytest.mark.xdist_group("spark")
 def test_spark_gives_the_python_report() -> None:
     """PySpark in local mode, with returns and an SLA, on four of test_funnel's worked leads

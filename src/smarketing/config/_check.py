@@ -179,8 +179,8 @@ def _of_type(value: object, rule: Rule, path: str, src: Source, *, falsy: bool) 
 
 
 def _text(value: str, rule: Rule, path: str, src: Source) -> None:
-    if len(value) < rule.min_length:
-        raise src.error(path, f"expected {rule.expected}, got {_type(value)}", piece=value)
+    if len(value) < rule.min_length:  # the rules' least length is 1: empty text
+        raise src.error(path, f"expected {rule.expected}, got empty text", piece=value)
     if rule.max_length is not None and len(value) > rule.max_length:
         shown = value[: rule.max_length] + "..."
         problem = f"{shown!r} is longer than {rule.max_length} characters"
