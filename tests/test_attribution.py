@@ -475,6 +475,28 @@ class TestBadInput:
         with pytest.raises(sm.ValidationError, match="lead 'L': the ad activity"):
             attribute([to_customer("L", 0, 5, 10)], acts)
 
+    @pytest.mark.parametrize(
+        ("props", "where"),
+        [
+            ({"channel": ["ads", "email"]}, ""),
+            ({"channel": "ads", "utm": {"id": 7}}, ": campaign"),
+        ],
+    )
+    def test_a_channel_or_campaign_that_is_a_list_or_a_mapping_names_the_activity(
+        self, props: dict[str, object], where: str
+    ) -> None:
+        """A property holding several values is not a channel name: an error, not a TypeError."""
+        acts = [sm.Activity("L", "ad", hours(1), props)]
+        with pytest.raises(sm.ValidationError) as info:
+            attribute([to_customer("L", 0, 5, 10)], acts, campaign="utm")
+        bad = props["utm" if where else "channel"]
+        expected_where = f"lead 'L': the ad activity at {hours(1).isoformat()}{where}"
+        assert (info.value.value, info.value.where) == (bad, expected_where)
+        assert info.value.expected == "a channel name"
+        assert str(info.value) == (
+            f"{expected_where}: a channel must be non-empty text (got {bad!r})."
+        )
+
     def test_a_numeric_channel_is_text(self) -> None:
         """A channel read from a CSV file as a number is its text (but True is no 1)."""
         acts = [sm.Activity("L", "ad", hours(1), {"channel": 2026})]

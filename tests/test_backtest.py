@@ -54,6 +54,16 @@ def against(sim: Simulation, candidate: sm.Playbook) -> sm.Backtest:
     )
 
 
+def _few(sim: Simulation, candidate: sm.Playbook) -> sm.Backtest:
+    """The default playbook against ``candidate`` over the demo's first 150 leads."""
+    leads = sim.leads[:150]
+    ids = {lead.id for lead in leads}
+    acts = [a for a in sim.activities if a.lead_id in ids]
+    return sm.backtest(
+        leads, acts, baseline=sim.playbook, candidate=candidate, start=sim.start, end=sim.end
+    )
+
+
 @pytest.fixture(scope="module")
 def stricter(sim: Simulation) -> sm.Backtest:
     return against(sim, playbook(65))
@@ -176,6 +186,66 @@ class TestSweep:
             stricter.sweep("fit", [10, 20])
         with pytest.raises(sm.ValidationError, match="finite numbers"):
             stricter.sweep("score", [float("nan")])
+
+    def test_a_threshold_under_not_is_replayed_per_threshold(self, sim: Simulation) -> None:
+        """A swept comparison under `not` (a higher threshold qualifies more): each row is
+        still what a backtest with that threshold gives."""
+
+        def candidate(fit: object) -> sm.Playbook:
+            return sm.Playbook.from_dict(
+                {"lifecycle": {"mql": f"score >= 40 and not (fit > {fit})"}}
+            )
+
+        thresholds = [0, 15, 30]
+        sweep = _few(sim, candidate(20)).sweep("fit", thresholds)
+        rows = [(r.threshold, r.mqls, r.captured, r.customers) for r in sweep.rows]
+        alone = [_few(sim, candidate(t)) for t in thresholds]
+        assert rows == [
+            (t, b.mqls.candidate, b.captured.candidate, b.candidate.customers)
+            for t, b in zip(thresholds, alone, strict=True)
+        ]
+        assert rows[0][1] < rows[-1][1]
+
+    def test_an_mql_definition_on_the_auto_gate_is_swept_alike(self, sim: Simulation) -> None:
+        """A threshold in a transition's `auto` condition is swept as one in its `when`."""
+        default = playbook()
+        gated = [
+            sm.Transition(t.trigger, list(t.source), t.dest, when=sm.always(), auto=t.when)
+            if t.trigger == "qualify"
+            else t
+            for t in default.lifecycle.transitions
+        ]
+        lc = default.lifecycle
+        on_auto = attrs.evolve(
+            default,
+            lifecycle=sm.Lifecycle(stages=lc.stages, initial=lc.initial, transitions=gated),
+        )
+        thresholds = [40, 60]
+        assert _few(sim, on_auto).sweep("score", thresholds) == _few(sim, default).sweep(
+            "score", thresholds
+        )
+
+    def test_a_backtest_read_back_from_data_cannot_sweep(self, stricter: sm.Backtest) -> None:
+        """Swept thresholds need the replayed leads, which the data does not keep."""
+        again = sm.from_dict(sm.Backtest, stricter.to_dict())
+        assert again == stricter
+        with pytest.raises(sm.ValidationError) as info:
+            again.sweep("score", [40])
+        assert str(info.value) == (
+            "this backtest was rebuilt from data; sweep() needs the leads it replayed."
+        )
+        assert (info.value.where, info.value.expected) == ("Backtest.sweep", "a replay")
+        by_source = again.by("source")
+        assert sum(len(b.leads) for b in by_source.values()) == len(stricter.leads)
+        with pytest.raises(sm.ValidationError, match="rebuilt from data"):
+            next(iter(by_source.values())).sweep("score", [40])
+
+    def test_no_thresholds_is_an_error(self, stricter: sm.Backtest) -> None:
+        """A sweep over nothing is refused, naming the argument."""
+        with pytest.raises(sm.ValidationError) as info:
+            stricter.sweep("score", [])
+        assert str(info.value) == "sweep() needs at least one threshold."
+        assert (info.value.value, info.value.where) == ([], "sweep(thresholds)")
 
 
 # --- exactness against a brute-force grid ---------------------------------------------------------
@@ -302,6 +372,19 @@ class TestBadInput:
         with pytest.raises(sm.ValidationError, match=r"'L-1'.*earlier than the change before"):
             sm.backtest([bad], [], baseline=pb, candidate=pb, start=T0, end=T0)
 
+    def test_a_stage_its_history_does_not_end_in_names_the_lead(self) -> None:
+        """A lead said to be an SQL whose recorded changes end in mql is a ValidationError."""
+        history = (
+            sm.StageChange("suspect", "prospect", "engage", T0 + timedelta(days=1)),
+            sm.StageChange("prospect", "mql", "qualify", T0 + timedelta(days=2)),
+        )
+        bad = attrs.evolve(_lead({}), history=history, stage="sql")
+        pb = playbook()
+        with pytest.raises(sm.ValidationError) as info:
+            sm.backtest([bad], [], baseline=pb, candidate=pb, start=T0, end=T0)
+        assert str(info.value) == "lead 'L-1' is in stage 'sql', but its history ends in 'mql'."
+        assert (info.value.value, info.value.where) == ("sql", "lead 'L-1'.stage")
+
     def test_a_stage_the_lifecycle_lacks_names_the_stage(self) -> None:
         """A stage change into a stage the lifecycle lacks is a ValidationError."""
         change = sm.StageChange("suspect", "sal", "accept", T0 + timedelta(days=1))
@@ -347,7 +430,11 @@ class TestBadInput:
 # --- decay that makes the definition hold -------------------------------------------------------
 
 
-def _wearing_off(mql: str = "score >= 50 and grade in ('A', 'B')") -> sm.Playbook:
+def _wearing_off(
+    mql: str = "score >= 50 and grade in ('A', 'B')",
+    cap: float | None = 60,
+    floor: float | None = 0,
+) -> sm.Playbook:
     """A playbook where a complaint's negative points wear off within days, so the score
     rises between events and the definition comes to hold with no new activity."""
     model = sm.ScoringModel(
@@ -359,7 +446,8 @@ def _wearing_off(mql: str = "score >= 50 and grade in ('A', 'B')") -> sm.Playboo
                 "e-mail open", kind="email_open", points=-15, within=timedelta(days=3)
             ),
         ],
-        engagement_cap=60,
+        engagement_cap=cap,
+        floor=floor,
     )
     pb = sm.Playbook.default()
     lifecycle = sm.Lifecycle.default(mql=sm.parse_condition(mql), sql=sm.field("budget").exists())
@@ -412,11 +500,17 @@ class TestDecayCrossings:
             "between(score, 50, 200) and not (engagement < 10)",
             "score in (50, 60) or (score > 49.5 and fit >= 45)",
             "not (score <= 49.5) and exists(engagement)",
+            "score in ('hot', 50, 60) or (score > 49.5 and fit >= 45)",
+            "between(score, 50, 51)",
         ],
     )
-    def test_any_shape_of_condition_on_the_score(self, mql: str) -> None:
-        """between, in, not and comparisons all find the same kind of exact instant."""
-        pb = _wearing_off(mql)
+    @pytest.mark.parametrize(("cap", "floor"), [(60, 0), (None, None)])
+    def test_any_shape_of_condition_on_the_score(
+        self, mql: str, cap: float | None, floor: float | None
+    ) -> None:
+        """between, in, not and comparisons all find the same kind of exact instant, with or
+        without a cap and a floor on the engagement; a window the score soon rises past too."""
+        pb = _wearing_off(mql, cap, floor)
         lead = _lead({"industry": "software"}, stage="prospect")
         acts = [sm.Activity("L-1", "webinar", T0), sm.Activity("L-1", "unsubscribe", T0)]
         found = sm.next_move(pb, lead, acts, after=T0, before=T0 + timedelta(days=30))

@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from dateutil.tz import gettz
+from dateutil.tz import gettz, tzfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smarketing._calendar import BusinessCalendar, Calendar, WallClock
+from smarketing import to_dict
+from smarketing._calendar import BusinessCalendar, Calendar, WallClock, describe
 from smarketing.errors import ConfigError, ValidationError
 
 
@@ -375,6 +376,49 @@ class TestWallClock:
             WallClock().is_open(datetime(2024, 6, 7))
         with pytest.raises(ValidationError, match="'duration'"):
             WallClock().add(datetime.max.replace(tzinfo=UTC), HOUR)
+
+
+class TestDescription:
+    def test_names_a_run_of_days_by_its_ends_and_other_days_one_by_one(self) -> None:
+        """Mon-Fri is a range; Mon, Wed, Fri (or two days) are listed."""
+        assert describe(BusinessCalendar(days=(0, 2, 4))) == (
+            "business hours (Mon, Wed, Fri 09:00-17:00, UTC)"
+        )
+        weekend = BusinessCalendar(days=(5, 6))
+        assert describe(weekend) == "business hours (Sat, Sun 09:00-17:00, UTC)"
+
+    def test_counts_holidays_in_the_singular_and_the_plural(self) -> None:
+        """One holiday, two holidays: the count follows the zone's name."""
+        one = BusinessCalendar("Europe/Berlin", holidays=[date(2024, 12, 25)])
+        two = BusinessCalendar("Europe/Berlin", holidays=[date(2024, 12, 25), date(2024, 12, 26)])
+        assert describe(one) == "business hours (Mon-Fri 09:00-17:00, Europe/Berlin, 1 holiday)"
+        assert describe(two) == "business hours (Mon-Fri 09:00-17:00, Europe/Berlin, 2 holidays)"
+
+    def test_names_a_calendar_of_the_users_own_by_its_class(self) -> None:
+        """A calendar that is neither of the library's clocks is named by its type."""
+
+        class OnCall:
+            pass
+
+        assert describe(OnCall()) == "the calendar OnCall"
+
+    @pytest.mark.parametrize(
+        ("zone", "name"),
+        [
+            (BERLIN, "Europe/Berlin"),
+            (tzfile(BERLIN._filename), "Europe/Berlin"),  # type: ignore[attr-defined]
+            (ZoneInfo("America/New_York"), "America/New_York"),
+            (timezone(timedelta(hours=2), "CEST"), "CEST"),
+        ],
+    )
+    def test_writes_the_zone_by_its_database_name(self, zone: tzinfo, name: str) -> None:
+        """A dateutil or zoneinfo zone writes its IANA name; a fixed offset its abbreviation.
+
+        A dateutil zone read straight from its file (as older dateutils built every zone)
+        has no key: its name is read off the file's path.
+        """
+        assert to_dict(BusinessCalendar(zone))["timezone"] == name
+        assert describe(BusinessCalendar(zone)).endswith(f" {name})")
 
 
 class TestCalendarProtocol:

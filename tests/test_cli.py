@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
+import runpy
 import subprocess
 import sys
 from datetime import datetime
@@ -102,6 +104,16 @@ class TestTheCommand:
         assert done.returncode == 0
         assert done.stdout == f"smarketing {sm.__version__}\n"
 
+    def test_the_module_entry_point_exits_with_mains_status(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Run as __main__, the package's __main__ exits with main's return code."""
+        monkeypatch.setattr(sys, "argv", ["smarketing", "diagram", "--nonsense"])
+        with pytest.raises(SystemExit) as info:
+            runpy.run_module("smarketing", run_name="__main__")
+        assert info.value.code == 2
+        assert "--nonsense" in capsys.readouterr().err
+
     def test_help_lists_every_command(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--help exits 0 and names the commands."""
         assert main(["--help"]) == 0
@@ -118,6 +130,10 @@ class TestTheCommand:
             (["demo", "--leads", "0"], "--leads: expected a whole number >= 1"),
             (["demo", "--leads", "many"], "--leads"),
             (["funnel", "leads.csv"], "--history"),
+            (
+                ["score", "leads.csv", "--keep", " , "],
+                "--keep: expected column names separated by commas, got ' , '",
+            ),
         ],
     )
     def test_usage_errors_are_one_line_and_exit_2(
@@ -502,6 +518,20 @@ class TestBadRows:
         assert main(["score", str(leads), "--at", AT, "--strict"]) == 2
         assert capsys.readouterr().out == ""
 
+    def test_strict_counts_every_bad_row_and_assesses_no_lead_after_the_first(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--strict with a bad row before good ones: every bad row is still counted, and no
+        lead is scored once the run is bound to fail."""
+        header, *rows = LEADS.splitlines(keepends=True)
+        leads = write(files / "leads.csv", header + "L-9,2026-03-01\n" + "".join(rows) + ",x\n")
+        assert main(["score", str(leads), "--at", AT, "--strict"]) == 2
+        captured = capsys.readouterr()
+        line = captured.err.splitlines()[-1]
+        assert line.startswith(f"smarketing: error: {leads}:2: ")
+        assert "2 bad rows in all" in line
+        assert captured.out == ""
+
     def test_strict_lets_good_files_through(
         self, files: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -588,6 +618,17 @@ class TestFunnel:
         captured = capsys.readouterr()
         assert "Sales follow-up" not in captured.out
         assert "the SLA is not checked" in captured.err
+
+    def test_a_playbook_without_an_sla_needs_no_activities(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """sla = false: no activities are needed, so nothing is said about them."""
+        playbook = files / "no-sla.toml"
+        playbook.write_text("sla = false\n", encoding="utf-8")
+        assert main(self.args(files, "--playbook", str(playbook))) == 0
+        captured = capsys.readouterr()
+        assert "| mql | 1 |" in captured.out and "Sales follow-up" not in captured.out
+        assert "SLA" not in captured.err and "rows read" in captured.err
 
     def test_json_and_markdown_files(self, files: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """-o x.json writes to_dict; -o x.md writes the Markdown; other extensions fail."""
@@ -754,6 +795,35 @@ class TestDemo:
         assert main(["demo", "--leads", "60", "--days", "20", "--out", str(tmp_path)]) == 0
         assert (tmp_path / "funnel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert "funnel.png" in capsys.readouterr().err
+
+    def test_a_drawn_chart_is_listed_among_the_files_written(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """When the chart is drawn, the closing note names funnel.png after the CSVs."""
+        drawn: list[Path] = []
+
+        def chart(funnel: sm.FunnelReport, path: Path) -> None:
+            drawn.append(path)
+
+        monkeypatch.setattr("smarketing.cli._demo.funnel_chart", chart)
+        assert main(["demo", "--leads", "60", "--days", "20", "--out", str(tmp_path)]) == 0
+        assert drawn == [tmp_path / "funnel.png"]
+        written = "leads.csv, activities.csv, history.csv, costs.csv, demo.md, report.html"
+        assert f"smarketing: wrote {written}, funnel.png to {tmp_path}\n" in capsys.readouterr().err
+
+    def test_a_collector_the_caller_turned_off_stays_off(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The demo pauses the garbage collector while it builds, and restores what it found."""
+        gc.disable()
+        try:
+            assert main(["demo", "--leads", "20", "--days", "5"]) == 0
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+        assert main(["demo", "--leads", "20", "--days", "5"]) == 0
+        assert gc.isenabled()
+        assert "20 synthetic leads" in capsys.readouterr().out
 
     def test_without_the_plot_extra_there_is_a_note_not_an_error(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -139,6 +139,18 @@ class TestARealExport:
         assert "fit rule 'everyone' holds for every lead (23)" in out
         assert "problems, 0 bad rows" in out.splitlines()[-1]
 
+    def test_check_data_shows_each_bad_row_with_its_line(
+        self, export: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A ragged row is listed with its file and line, and counted: exit 1."""
+        leads, playbook = export
+        leads.write_text(EXPORT + "008,Google,API\n", encoding="utf-8")
+        assert main(["check", str(playbook), "--data", str(leads)]) == 1
+        out = capsys.readouterr().out.splitlines()
+        assert f"{leads}: 4 rows read: 3 leads, 1 rejected" in out
+        assert f"  bad row {leads}:5: expected 8 cells, found 3" in out
+        assert out[-1] == "0 problems, 1 bad row"
+
     def test_check_data_reads_the_activities_too(
         self, export: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -153,6 +165,79 @@ class TestARealExport:
         out = capsys.readouterr().out
         assert "counts 'demo_request' activities; " in out
         assert "reads the property 'url', which no column" in out
+
+    def test_check_data_reads_grade_criteria_and_a_title_a_form_asks(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Letter-grade criteria are checked like rules: one on a column empty in every row is
+        a problem; seniority, read from a job title a form asks, is a note; so is an activity
+        kind no rule scores."""
+        leads, playbook, acts = self.own(
+            tmp_path,
+            criteria='{ name = "in Germany", when = "country == \'DE\'" },\n'
+            '  { name = "a VP", when = "seniority == \'vp\'" },',
+            forms='{ name = "job_title", label = "Job title" }',
+            rows="L-1,250,\nL-2,40,\n",
+        )
+        argv = ["check", str(playbook), "--data", str(leads), "--activities", str(acts)]
+        assert main(argv) == 1
+        out = capsys.readouterr().out.splitlines()
+        assert out[2:] == [
+            "  problem: grade criterion 'in Germany' reads 'country', which is empty in every row",
+            "  note: only 2 leads: too few to tell rules that hold for no lead or for every lead "
+            "(at least 20)",
+            "  note: facts the rules read that the forms ask, not in the file yet: 'job_title', "
+            "'seniority'",
+            "  note: activity kinds no rule scores: 'webinar'",
+            "1 problem, 0 bad rows",
+        ]
+
+    def test_check_data_has_nothing_to_note_when_every_column_is_read(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """No title to read, no form asking, every column read, every kind scored: only the
+        row counts and OK."""
+        leads, playbook, acts = self.own(
+            tmp_path,
+            criteria='{ name = "in Germany", when = "country == \'DE\'" },',
+            forms="",
+            rows="".join(f"L-{i},{i * 10},{'DE' if i % 2 else 'FR'}\n" for i in range(20)),
+            kinds=("demo_request", "demo_request"),
+        )
+        argv = ["check", str(playbook), "--data", str(leads), "--activities", str(acts)]
+        assert main(argv) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[1:] == [f"{leads}: 20 rows read: 20 leads, 0 rejected", "OK: no problem found"]
+
+    @staticmethod
+    def own(
+        folder: Path,
+        *,
+        criteria: str,
+        forms: str,
+        rows: str,
+        kinds: tuple[str, str] = ("demo_request", "webinar"),
+    ) -> tuple[Path, Path, Path]:
+        """A playbook of one fit rule, letter grades and no personas, its leads and activities."""
+        playbook = folder / "own.toml"
+        playbook.write_text(
+            'known_facts = ["size", "country"]\n'
+            '[lifecycle]\nmql = "score >= 50"\nsql = "grade == \'A\'"\n'
+            '[scoring]\nfit = [{ name = "big", when = "size >= 100", points = 10 }]\n'
+            'engagement = [{ name = "demo", kind = "demo_request", points = 30 }]\n'
+            f"[scoring.letter_grading]\ncriteria = [\n  {criteria}\n]\n"
+            f"[personas]\nlist = []\n[forms]\nfields = [{forms}]\n",
+            encoding="utf-8",
+        )
+        leads = folder / "own.csv"
+        leads.write_text("id,size,country\n" + rows, encoding="utf-8")
+        acts = folder / "own-activities.csv"
+        acts.write_text(
+            "lead_id,kind,at\n"
+            + "".join(f"L-1,{kind},2026-03-01T09:00:00+00:00\n" for kind in kinds),
+            encoding="utf-8",
+        )
+        return leads, playbook, acts
 
     def test_activities_without_data_is_a_usage_error(
         self, export: tuple[Path, Path], capsys: pytest.CaptureFixture[str]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+
+import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -102,6 +105,23 @@ class TestPredicates:
         assert sm.never().evaluate({}) is False
         assert sm.always().fields == frozenset()
 
+    def test_subclasses_of_text_and_numbers_keep_their_family(self) -> None:
+        """numpy's float64 and str_, or an IntEnum, compare as the number or text they are."""
+
+        class Size(enum.IntEnum):
+            LARGE = 500
+
+        numbers = [np.float64(60.0), Size.LARGE]
+        for value in numbers:
+            assert (F("n") >= 50).evaluate({"n": value}) is True
+            assert F("n").is_in({60, 500}).evaluate({"n": value}) is True
+            assert F("n").between(50, 600).evaluate({"n": value}) is True
+            assert F("n").between(50, 600).holds({"n": value})
+            assert (F("n") == "60").evaluate({"n": value}) is False
+        assert (F("t") == "vp").evaluate({"t": np.str_("vp")}) is True
+        assert F("t").is_in({"vp"}).evaluate({"t": np.str_("vp")}) is True
+        assert (F("t") >= 1).evaluate({"t": np.str_("vp")}) is False
+
 
 class TestKleeneLogic:
     def test_and_false_wins_over_unknown(self) -> None:
@@ -181,6 +201,8 @@ class TestComposition:
         """& with something else is not supported."""
         with pytest.raises(TypeError):
             (F("a") == 1) & True  # type: ignore[operator]
+        with pytest.raises(TypeError, match="unsupported operand"):
+            (F("a") == 1) | "b == 2"  # type: ignore[operator]
 
     def test_conditions_are_hashable_values(self) -> None:
         """Equal conditions hash alike and can key a dict."""
@@ -193,6 +215,7 @@ class TestComposition:
         assert c.blame({"a": 1, "b": 2}) == (F("b") == 1, F("c") == 1)
         assert (F("a") == 1).blame({"a": 1}) == ()
         assert ((F("a") == 1) | (F("b") == 1)).blame({"a": 2}) == (F("a") == 1, F("b") == 1)
+        assert ((F("a") == 1) | (F("b") == 1)).blame({"a": 1}) == ()
         assert c.missing({"a": 1}) == ("b", "c")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import smarketing as sm
-from smarketing._durations import format_duration, parse_duration
+from smarketing._durations import DURATION_PATTERN, format_duration, parse_duration
 
 
 class TestParsing:
@@ -77,6 +78,18 @@ class TestParsing:
         assert str(info.value).startswith("sla.first_touch: ")
         assert "'4h'" in str(info.value)
         assert info.value.key == "sla.first_touch"
+
+    @pytest.mark.parametrize("text", ["4h,", "1d, 12h,"])
+    def test_a_comma_only_separates_parts(self, text: str) -> None:
+        """A comma separates parts; after the last one it is an error, as the schema says."""
+        assert parse_duration(text.rstrip(",")) in (timedelta(hours=4), timedelta(hours=36))
+        assert re.fullmatch(DURATION_PATTERN, text) is None
+        with pytest.raises(sm.ConfigError) as info:
+            parse_duration(text, where="sla.first_touch")
+        assert str(info.value).startswith(
+            f"sla.first_touch: {text!r} is not a duration (cannot read {text!r}); write '90s'"
+        )
+        assert (info.value.key, info.value.piece) == ("sla.first_touch", text)
 
 
 fixed = st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=3000))

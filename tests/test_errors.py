@@ -182,6 +182,17 @@ class TestLeadHoles:
         with pytest.raises(sm.ValidationError, match=r"Lead.fields\['a'\] must be a FieldValue"):
             sm.Lead("L-1", "suspect", T0, fields=MappingProxyType({"a": 1}))  # type: ignore[dict-item]
 
+    @pytest.mark.parametrize("name", ["", 7])
+    def test_a_field_name_that_is_not_text_is_named(self, name: object) -> None:
+        """Lead(fields={7: ...}) built by hand: the bad name is the error's value."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead("L-1", "suspect", T0, fields={name: sm.FieldValue(1, T0)})  # type: ignore[dict-item]
+        assert str(info.value) == (
+            f"Lead.fields: a field name must be a non-empty string (got {name!r})."
+        )
+        assert (info.value.value, info.value.where) == (name, "Lead.fields")
+        assert info.value.expected == "a field name"
+
     def test_a_read_only_mapping_is_copied(self) -> None:
         """A view of a dict its owner still changes does not change the lead."""
         owned = {"a": sm.FieldValue(1, T0)}

@@ -412,6 +412,40 @@ class TestCustomLifecycles:
         assert r.conversion("inquiry", "mql") == 1.0
         assert r.conversion("mql", "sal") == 0.5
 
+    def test_reasons_of_several_side_stages_add_up(self) -> None:
+        """Two recycle stages (and two disqualify stages): their reasons are counted together,
+        the most common first; `reasons(stage)` keeps each stage's own."""
+        lc = sm.Lifecycle(
+            stages=["inquiry", "mql", "nurture", "hold", sm.Stage("lost", closed=True),
+                    sm.Stage("junk", closed=True)],
+            initial="inquiry",
+            transitions=[
+                sm.Transition("qualify", source="inquiry", dest="mql"),
+                sm.Transition("park", source="mql", dest="nurture", requires_reason=True),
+                sm.Transition("pause", source="mql", dest="hold", requires_reason=True),
+                sm.Transition("revive", source=["nurture", "hold"], dest="inquiry"),
+                sm.Transition("lose", source="mql", dest="lost", requires_reason=True),
+                sm.Transition("bin", source="inquiry", dest="junk", requires_reason=True),
+            ],
+        )  # fmt: skip
+        leads = []
+        for name, moves in {
+            "A": [("qualify", None), ("park", "not now")],
+            "B": [("qualify", None), ("pause", "budget")],
+            "C": [("qualify", None), ("pause", "not now")],
+            "D": [("qualify", None), ("lose", "competitor")],
+            "E": [("bin", "spam")],
+        }.items():
+            lead = sm.Lead.new(name, at=jan(2), stage="inquiry")
+            for day, (trigger, reason) in enumerate(moves, start=3):
+                lead = lc.fire(lead, trigger, at=jan(day), reason=reason)
+            leads.append(lead)
+        r = sm.funnel_report(leads, lifecycle=lc, start=START, end=END)
+        assert (r.recycle_stages, r.disqualify_stages) == (("nurture", "hold"), ("lost", "junk"))
+        assert list(r.recycle_reasons.items()) == [("not now", 2), ("budget", 1)]
+        assert r.reasons("hold") == {"budget": 1, "not now": 1}
+        assert r.disqualify_reasons == {"competitor": 1, "spam": 1}
+
     def test_the_sla_may_watch_any_stage(self) -> None:
         """SLA(stage="sal") starts its clock on acceptance."""
         lc = self.WATERFALL

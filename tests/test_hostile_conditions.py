@@ -4,7 +4,10 @@ tested at its bound and one past it."""
 
 from __future__ import annotations
 
+import inspect
 import re
+import secrets
+import sys
 from pathlib import Path
 
 import pytest
@@ -219,6 +222,21 @@ class TestRegexSafety:
         c = F("x").matches(pattern)
         assert parse_condition(str(c)) == c
 
+    def test_a_pattern_the_stack_cannot_hold_is_refused_not_a_crash(self) -> None:
+        """Called with little stack left, a deep pattern is a ValidationError that says so,
+        not a RecursionError (a pattern never compiled before: re's cache cannot answer)."""
+        pattern = "(" * 40 + f"{secrets.token_hex(8)}" + ")" * 40
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(len(inspect.stack(0)) + 40)
+        try:
+            with pytest.raises(sm.ValidationError) as info:
+                F("x").matches(pattern)
+        finally:
+            sys.setrecursionlimit(limit)
+        assert str(info.value) == f"matches(x, {pattern!r}): is nested too deeply."
+        assert (info.value.value, info.value.where) == (pattern, "matches")
+        assert F("x").matches(pattern).evaluate({"x": pattern.strip("()")}) is True
+
     @pytest.mark.parametrize(
         ("pattern", "what"), [("a*+b", "possessive repeat"), ("(?>a+)b", "atomic group")]
     )
@@ -292,6 +310,22 @@ class TestNamesAsWritten:
         assert parse_condition(str(c)).fields == frozenset({name})
         assert c.evaluate({name: 1}) is True
         assert c.evaluate({"x": 1}) is None
+
+    def test_a_name_like_the_readers_own_placeholder_stays_apart(self) -> None:
+        """A fact named like the placeholder a backquoted name stands in for reads its own
+        fact: `Lead Source` and _bq0 are two facts."""
+        c = parse_condition("`Lead Source` == 'web' and _bq0 == 1 and _bq_0 == 2")
+        assert c.fields == frozenset({"Lead Source", "_bq0", "_bq_0"})
+        assert c == ((F("Lead Source") == "web") & (F("_bq0") == 1) & (F("_bq_0") == 2))
+        assert parse_condition(str(c)) == c
+
+    def test_an_unclosed_string_after_a_backquoted_name_is_a_syntax_error(self) -> None:
+        """The quote that never closes is named as bad syntax, not read past."""
+        text = "`Lead Source` == 'web"
+        with pytest.raises(sm.ConfigError) as info:
+            parse_condition(text)
+        assert str(info.value).startswith(f"condition {text!r}: is not valid syntax at column ")
+        assert info.value.piece == text
 
     def test_fullwidth_and_ascii_are_different_facts(self) -> None:
         """The full-width name reads its own fact, not x's."""
@@ -376,6 +410,18 @@ class TestLimits:
         with pytest.raises(sm.ConfigError, match="nested 51 levels deep") as info:
             parse_condition("not " * 50 + "1 < a < 3")
         assert isinstance(info.value.__cause__, sm.ValidationError)
+
+    @pytest.mark.parametrize(
+        ("signs", "problem"),
+        [(2000, "is nested too deeply"), (5000, "cannot be read (RecursionError)")],
+    )
+    def test_a_number_under_thousands_of_signs_is_refused(self, signs: int, problem: str) -> None:
+        """- - ... - 1: deeper than Python's own stack, or than its parser's, is a ConfigError."""
+        text = "a == " + "-" * signs + "1"
+        with pytest.raises(sm.ConfigError) as info:
+            parse_condition(text)
+        assert str(info.value) == f"condition {text[:117] + '...'!r}: {problem}."
+        assert info.value.piece == text
 
     def test_name_length_at_the_bound_and_past_it(self) -> None:
         """Fact names of 200 characters, bare or backquoted; 201 is an error, never a leak."""
@@ -744,6 +790,8 @@ class TestWhatAPartReads:
             ("a+[ab]", False),
             ("\\w+@", True),
             ("\\w+_", False),
+            ("a+[^a]", True),  # few characters, then many: decided by the few
+            ("a+\\w", False),
         ],
     )
     def test_the_follow_set_rule(self, pattern: str, refined: bool) -> None:

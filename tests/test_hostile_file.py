@@ -11,7 +11,7 @@ import pytest
 import smarketing as sm
 from smarketing import config
 from smarketing.cli import main
-from smarketing.config._locate import key_lines
+from smarketing.config._locate import key_lines, line_of
 
 
 def one_error_line(err: str) -> str:
@@ -84,9 +84,31 @@ class TestLines:
         assert (lines["d[0]"], lines["d[1]"], lines["d[1].f.g[1]"]) == (9, 10, 10)
         assert (lines["t"], lines["t.when"], lines["t.x.y"]) == (12, 13, 14)
 
+    def test_quoted_keys_read_their_escapes_as_toml_does(self) -> None:
+        """\\U and \\u escapes in a quoted key name the key they spell; an escape TOML lacks
+        (the file would not load) is kept as written."""
+        text = '"\\U0001F600" = 1\n"caf\\u00e9" = 2\n"\\q" = 3\n'
+        assert key_lines(text) == {"\U0001f600": 1, "caf\u00e9": 2, "\\q": 3}
+
+    def test_a_key_path_takes_the_line_of_the_nearest_key_above_it(self) -> None:
+        """A path the file does not spell out names its table's line; none above it, no line."""
+        lines = key_lines("[scoring]\nfit_cap = 10\n\n[scoring.group_caps]\nweb = 5\n")
+        assert line_of(lines, "scoring.group_caps['web']") == 4
+        assert line_of(lines, "scoring.fit[0].when") == 1
+        assert line_of(lines, "sla.first_touch") is None
+
+    def test_a_table_under_an_array_of_tables_is_in_its_last_item(self) -> None:
+        """[a.b] after the second [[a]] belongs to a[1], as TOML reads it."""
+        text = "[[a]]\nx = 1\n[a.b]\ny = 2\n[[a]]\n[a.b]\ny = 3\n"
+        lines = key_lines(text)
+        assert (lines["a[0].b"], lines["a[0].b.y"]) == (3, 4)
+        assert (lines["a[1]"], lines["a[1].b"], lines["a[1].b.y"]) == (5, 6, 7)
+
     def test_text_the_scanner_cannot_follow_gives_what_it_read(self) -> None:
         """An error's line is a help, never a new failure."""
         assert key_lines("a = 1\nb = ]\nc = 2\n") == {"a": 1, "b": 2}
+        assert key_lines("a = 1\n[t\nb = 2\n") == {"a": 1}  # a header never closed
+        assert key_lines("a = 1\n= 2\n") == {"a": 1}  # no key before '='
         deep = key_lines("a = " + "[" * 5000 + "]" * 5000 + "\nb = 1\n")
         assert deep["a"] == 1  # past the scanner's depth: what it read before
 

@@ -82,6 +82,17 @@ class TestIds:
         with pytest.raises(FileFormatError, match=r"l\.csv:1: no 'id' column.*'name', 'email'"):
             read_leads(path, at=AT)
 
+    def test_a_missing_named_id_column_says_which_column_to_set(self, tmp_path: Path) -> None:
+        """[data] id = "Prospect ID" on a file without it: the error names it, and does not
+        suggest numbering the rows (that hint is for the default 'id')."""
+        path = write(tmp_path, "l.csv", "name,email\nAna,a@b.io\n")
+        with pytest.raises(FileFormatError) as info:
+            read_leads(path, spec=sm.DataSpec(id="Prospect ID"), at=AT)
+        assert str(info.value) == (
+            f"{path}:1: no 'Prospect ID' column (the id); set [data] id to the id column's name "
+            "(columns: 'name', 'email')."
+        )
+
     def test_an_empty_id_is_a_reject(self, tmp_path: Path) -> None:
         """A row without an id cannot be joined back: it is rejected with its text."""
         path = write(tmp_path, "l.csv", "id,name\n,a\n")
@@ -150,6 +161,14 @@ class TestCells:
         result = read_leads(path, spec=sm.DataSpec(types={"visits": "number"}), at=AT)
         assert [lead.id for lead in result.leads] == ["2"]
         assert "visits: 'many' is not a number" in result.rejects[0].reason
+
+    @pytest.mark.parametrize("cell", ["1e999", "-1e400"])
+    def test_a_number_too_large_for_a_float_is_a_reject(self, tmp_path: Path, cell: str) -> None:
+        """Written like a number, but past the largest float: not a number, a reject."""
+        path = write(tmp_path, "l.csv", f"id,visits\n1,{cell}\n")
+        result = read_leads(path, spec=sm.DataSpec(types={"visits": "number"}), at=AT)
+        assert result.leads == ()
+        assert result.rejects[0].reason.endswith(f"visits: {cell!r} is not a number")
 
     def test_renamed_columns_become_the_built_in_ones(self, tmp_path: Path) -> None:
         """'Lead Source' renamed to source is the lead's source; other renames name facts."""
@@ -383,6 +402,47 @@ class TestActivitiesAndHistory:
         assert "h.csv" in reject.reason
         assert result.rows == len(result.leads) + len(result.rejects)
 
+    def test_a_misfit_after_a_bad_row_names_its_own_line(self, tmp_path: Path) -> None:
+        """The leads file read again for a misfit's line passes over its ragged row."""
+        leads = write(tmp_path, "l.csv", "id,stage\n1,mql,extra\n2,sql\n")
+        history = write(
+            tmp_path,
+            "h.csv",
+            "lead_id,from_stage,to_stage,trigger,at\n2,suspect,sql,accept,2026-01-02\n",
+        )
+        result = read_leads(leads, at=AT, history=history)
+        assert result.leads == ()
+        assert [(r.line, r.raw) for r in result.rejects] == [(2, "1,mql,extra\n"), (3, "2,sql\n")]
+        assert result.rows == 2
+
+    def test_json_activity_times_must_be_text_and_properties_may_be_lists(
+        self, tmp_path: Path
+    ) -> None:
+        """A JSON number where a time belongs is a reject; a list or an object among the
+        properties is read as it is."""
+        lines = [
+            {"lead_id": "1", "kind": "ad", "at": 1767225600},
+            {"lead_id": "1", "kind": "ad", "at": "2026-01-02T10:00:00Z", "tags": ["a", "b"]},
+        ]
+        path = write(tmp_path, "a.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
+        result = read_activities(path)
+        (reject,) = result.rejects
+        assert reject.line == 1
+        assert reject.reason == "'at' must be a timestamp written as text (got 1767225600)"
+        (a,) = result.records
+        assert dict(a.properties) == {"tags": ("a", "b")}
+
+    def test_past_the_shared_properties_every_row_reads_its_own(self, tmp_path: Path) -> None:
+        """Activities with more distinct properties than are shared still each get theirs."""
+        from smarketing.io._read import SHARED_PROPERTIES
+
+        n = SHARED_PROPERTIES + 3
+        text = "lead_id,kind,at,url\n" + "".join(
+            f"1,page_view,2026-01-02T10:00:00Z,/p{i}\n" for i in range(n)
+        )
+        records = read_activities(write(tmp_path, "a.csv", text)).records
+        assert [a.properties["url"] for a in records] == [f"/p{i}" for i in range(n)]
+
 
 class TestStreaming:
     def test_scan_reads_one_row_at_a_time(self, tmp_path: Path) -> None:
@@ -422,6 +482,14 @@ class TestTimes:
         with pytest.raises(sm.ValidationError, match="time zone name"):
             resolve_tz(name)
 
+    def test_a_datetime_is_taken_as_it_is(self) -> None:
+        """Already a datetime (a typed cell, a JSON reader's): kept, a naive one given the
+        default zone."""
+        aware = datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=2)))
+        assert parse_time(aware, default_tz=UTC, where="at") is aware
+        naive = parse_time(datetime(2026, 3, 2, 9), default_tz=UTC, where="at")
+        assert naive == datetime(2026, 3, 2, 9, tzinfo=UTC)
+
     def test_zone_names_resolve(self) -> None:
         """IANA names work."""
         zone = resolve_tz("Europe/Berlin")
@@ -460,6 +528,20 @@ class TestWriting:
         (lead,) = read_leads(path, at=AT).leads
         assert lead.id == "007"
         assert lead.facts()["size"] == 250
+
+    def test_json_lines_write_times_as_iso_text(self, tmp_path: Path) -> None:
+        """A datetime in a JSON Lines row is written as ISO 8601 text, which reads back."""
+        path = tmp_path / "out.jsonl"
+        write_rows(
+            path, [{"id": "1", "created_at": AT, "seen": None}], ["id", "created_at", "seen"]
+        )
+        assert json.loads(path.read_text()) == {
+            "id": "1",
+            "created_at": "2026-03-02T09:00:00+00:00",
+            "seen": None,
+        }
+        (lead,) = read_leads(path, at=AT).leads
+        assert lead.created_at == AT
 
 
 # --- properties ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta, timezone
 
 import attrs
@@ -124,6 +125,26 @@ class TestNewLeads:
         assert facts["ok"] is True
         assert type(facts["name"]) is str
         assert not {"gone", "na", "nat", "day"} & set(facts)
+
+    def test_subclasses_of_numbers_and_text_are_plain_values(self, t0: datetime) -> None:
+        """An IntEnum is its number; a numpy array of one value that value; of several, an
+        error naming the field (a list is how a field holds several values)."""
+        np = pytest.importorskip("numpy")
+
+        class Size(enum.IntEnum):
+            LARGE = 500
+
+        lead = sm.Lead.new("L-1", at=t0, fields={"size": Size.LARGE, "visits": np.array([3])})
+        assert (lead.value("size"), type(lead.value("size"))) == (500, int)
+        assert (lead.value("visits"), type(lead.value("visits"))) == (3, int)
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=t0, fields={"tags": np.array([1, 2])})
+        assert str(info.value) == (
+            "lead 'L-1': field 'tags' must be text, a number, a boolean or a list of those "
+            "(got array([1, 2]))."
+        )
+        assert info.value.where == "lead 'L-1': field 'tags'"
+        assert info.value.expected == "str, int, float, bool or list"
 
     def test_lists_become_tuples(self, t0: datetime) -> None:
         """A multi-value field is stored immutably."""

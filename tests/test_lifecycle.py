@@ -556,6 +556,20 @@ class TestTheMovedLead:
         )
         assert moved == sm.Lead("L-1", "prospect", t, None, lead.fields, (change,), "prospect")
 
+    def test_a_subclass_of_lead_moves_as_a_lead(self, lc: sm.Lifecycle, lead: sm.Lead) -> None:
+        """A CRM's own subclass of Lead fires; the moved lead is a Lead with the change."""
+
+        @attrs.frozen
+        class CrmLead(sm.Lead):
+            pass
+
+        own = CrmLead(lead.id, lead.stage, lead.created_at, lead.source, lead.fields)
+        moved = lc.fire(own, "engage", at=lead.created_at + hours(1), actor="sales:jo")
+        assert moved == lc.fire(lead, "engage", at=lead.created_at + hours(1), actor="sales:jo")
+        assert type(moved) is sm.Lead
+        with pytest.raises(sm.ValidationError, match="'won', which is not a stage"):
+            lc.fire(attrs.evolve(own, stage="won"), "engage", at=lead.created_at + hours(1))
+
     @pytest.mark.parametrize(
         ("arg", "bad"), [("actor", ""), ("actor", 5), ("reason", 5), ("reason", b"no budget")]
     )

@@ -193,6 +193,9 @@ class TestErrors:
             ({"lifecycle": {"max_age": 5}}, "lifecycle.max_age", "expected a table"),
             ({"personas": {"list": [{"name": 5, "traits": []}]}}, "personas.list[0].name",
              "expected text"),
+            ({"scoring": {"fit": [{"name": "", "when": "a == 1", "points": 1}]}},
+             "scoring.fit[0].name", "^pb.toml: scoring.fit\\[0\\].name: expected text, got empty "
+             "text$"),
             ({"personas": {"list": [{"name": "X", "traits": [{"when": "a == 1",
                                                              "required": "yes"}]}]}},
              "personas.list[0].traits[0].required", "expected true or false"),

@@ -512,6 +512,21 @@ class TestCommands:
         assert main(["evaluate", str(bad), "--outcome-column", "Converted", *at]) == 2
         assert "'maybe'" in capsys.readouterr().err
 
+    def test_evaluate_names_no_leak_where_there_is_none(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Without the budget column (known only for the won leads) no field is a leak."""
+        from smarketing.cli import main
+
+        leads, _ = self.write_files(tmp_path, n=60)
+        lines = leads.read_text().splitlines()
+        leads.write_text("".join(line.rsplit(",", 1)[0] + "\n" for line in lines))
+        at = ["--at", "2026-02-01T00:00:00+00:00", "--folds", "3"]
+        assert main(["evaluate", str(leads), "--outcome-column", "Converted", *at]) == 0
+        text = capsys.readouterr().out
+        assert text.count("**ROC AUC") == 2
+        assert "## Likely leaks" not in text and "budget" not in text
+
 
 class TestEdges:
     def test_odd_tables_are_read_or_rejected(self) -> None:

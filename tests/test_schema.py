@@ -213,6 +213,14 @@ class TestOneDescription:
             "sla.calendar.start": ({"calendar": {"start": "09"}}, "not a time like '09:00'"),
             "sla.stage": ({"stage": "mql\n"}, "is not a stage name"),
             "sla.calendar.days[0]": ({"calendar": {"days": ["MON"]}}, "Did you mean 'mon'"),
+            "sla.calendar.holidays[0]": (
+                {"calendar": {"holidays": ["2026-02-30"]}},
+                "'2026-02-30' is not a date like '2026-12-25'",
+            ),
+            "sla.first_touch": (
+                {"first_touch": "4h" + " " * 99},
+                r"'4h {98}\.\.\.' is longer than 100 characters",
+            ),
         }
         for key, (sla, says) in cases.items():
             with pytest.raises(sm.ConfigError, match=says) as info:
@@ -221,6 +229,33 @@ class TestOneDescription:
         with pytest.raises(sm.ConfigError, match=r"from -1e\+18 to 1e\+18") as info:
             sm.Playbook.from_dict({"scoring": {"fit_cap": 10**400}})
         assert info.value.key == "scoring.fit_cap"
+
+    def test_a_bound_on_one_side_is_named_alone(self) -> None:
+        """A number past a rule's only bound says "at least" or "at most" (no key of the file
+        has an upper bound alone today; the wording is ready for one)."""
+        from smarketing.config._check import Source, _bounded
+        from smarketing.config._spec import Rule
+
+        for rule, value, bound in [
+            (Rule(("number",), "a number", high=5), 6, "of at most 5"),
+            (Rule(("number",), "a number", low=1), 0, "of at least 1"),
+        ]:
+            with pytest.raises(sm.ConfigError) as info:
+                _bounded(value, rule, "forms.max_fields", Source("pb.toml"))
+            assert str(info.value) == (
+                f"pb.toml: forms.max_fields: expected a number {bound}, got a number ({value})"
+            )
+            assert (info.value.key, info.value.piece) == ("forms.max_fields", value)
+
+    def test_a_duration_given_as_a_timedelta_in_data_is_read(self) -> None:
+        """from_dict takes a duration already read; anything else that is not text is an
+        error naming the key."""
+        pb = sm.Playbook.from_dict({"sla": {"first_touch": timedelta(hours=4)}})
+        assert pb.sla is not None and pb.sla.first_touch == timedelta(hours=4)
+        with pytest.raises(sm.ConfigError) as info:
+            sm.Playbook.from_dict({"sla": {"first_touch": 4}}, source="pb.toml")
+        assert info.value.key == "sla.first_touch"
+        assert "4 is not a duration (it is not text)" in str(info.value)
 
 
 # --- what loads, the schema takes ---------------------------------------------------------------

@@ -135,6 +135,15 @@ class TestMalformedData:
         with pytest.raises(sm.ValidationError, match="does not know"):
             sm.from_dict(dict, {})
 
+    @pytest.mark.parametrize(("target", "name"), [("Lead", "'Lead'"), (3, "3")])
+    def test_what_is_not_a_class_is_named_too(self, target: Any, name: str) -> None:
+        """A type's name, or any value, in place of the class is an error naming it."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.from_dict(target, {})
+        assert str(info.value).startswith(f"from_dict() does not know {name}; it knows ")
+        assert (info.value.value, info.value.where) == (target, "from_dict")
+        assert "Lead" in str(info.value.expected)
+
     def test_already_structured_times_are_accepted(self, t0: datetime) -> None:
         """from_dict accepts datetime objects as well as their text."""
         data = {"lead_id": "L", "kind": "call", "at": t0 + timedelta(hours=1)}

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from smarketing import _titles
 from smarketing._titles import DEPARTMENTS, FUNCTIONS, SENIORITIES, JobTitle, parse_title
 from smarketing.errors import ValidationError
 
@@ -463,3 +464,37 @@ class TestCorpus:
         )
         assert seniority >= SENIORITY_FLOOR, seniority_misses
         assert department >= DEPARTMENT_FLOOR, department_misses
+
+
+class TestLexicon:
+    """The lexicon checks itself when the module is imported: a slip in it fails at once."""
+
+    @pytest.mark.parametrize(
+        ("meaning", "problem"),
+        [
+            ({"department": "it"}, "unknown department 'it' in the title lexicon"),
+            ({"function": "juggling"}, "unknown function 'juggling' in the title lexicon"),
+        ],
+    )
+    def test_a_meaning_outside_the_vocabulary_is_refused(
+        self, meaning: dict[str, str], problem: str
+    ) -> None:
+        """An entry naming a department or function the vocabulary lacks cannot be written."""
+        with pytest.raises(ValueError, match=f"^{problem}$"):
+            _titles._m("manager", **meaning)
+
+    def test_a_spelling_without_words_is_refused(self) -> None:
+        """An empty alternative ("vp||svp") would match nothing: it is refused."""
+        assert _titles._spellings("vp|svp") == {("vp",), ("svp",)}
+        with pytest.raises(ValueError, match=r"^title lexicon spelling '' has no words$"):
+            _titles._spellings("vp||svp")
+
+    def test_a_word_defined_twice_differently_is_refused(self) -> None:
+        """The same spelling with two meanings would make parsing depend on the entry order."""
+        vp, director = _titles._m("vp"), _titles._m("director")
+        words, _ = _titles._build_tables((("vp", vp), ("vp|svp", vp)))
+        assert (words["vp"], words["svp"]) == (vp, vp)
+        with pytest.raises(
+            ValueError, match=r"^title lexicon defines 'head of' twice, differently$"
+        ):
+            _titles._build_tables((("head of", vp), ("head of", director)))

@@ -650,13 +650,13 @@ def _spellings(spec: str) -> set[tuple[str, ...]]:
     return keys
 
 
-def _build_tables() -> tuple[
-    Mapping[str, _Meaning], Mapping[str, tuple[tuple[tuple[str, ...], _Meaning], ...]]
-]:
+def _build_tables(
+    lexicon: tuple[tuple[str, _Meaning], ...] = _LEXICON,
+) -> tuple[Mapping[str, _Meaning], Mapping[str, tuple[tuple[tuple[str, ...], _Meaning], ...]]]:
     """Index the lexicon once: single words in one table, phrases by their first word."""
     words: dict[str, _Meaning] = {}
     phrases: dict[tuple[str, ...], _Meaning] = {}
-    for spec, meaning in _LEXICON:
+    for spec, meaning in lexicon:
         for key in _spellings(spec):
             known = words.get(key[0]) if len(key) == 1 else phrases.get(key)
             if known not in (None, meaning):

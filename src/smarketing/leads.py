@@ -96,8 +96,8 @@ def plain(value: object) -> object:
         return UNKNOWN if math.isnan(value) else float(value)
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, bool | int):
-        return bool(value) if isinstance(value, bool) else int(value)
+    if isinstance(value, int):  # an IntEnum, say (bool cannot be subclassed)
+        return int(value)
     item = getattr(value, "item", None)
     if callable(item) and t.__module__.split(".")[0] == "numpy":
         try:
@@ -518,7 +518,7 @@ def check_value(value: object, where: str) -> FactValue:
 
 
 def group_by_lead(
-    activities: Iterable[Activity], *, owner: str = "group_by_lead"
+    activities: Iterable[object], *, owner: str = "group_by_lead"
 ) -> dict[str, list[Activity]]:
     """Activities grouped by ``lead_id`` in one pass, each group in the order given.
 

@@ -9,7 +9,7 @@ from smarketing.backtest._moves import _Engine
 from smarketing.backtest._result import Backtest, LeadReplay, _Inputs, _result
 from smarketing.backtest._timeline import _first_mqls, _Timeline
 from smarketing.errors import ValidationError
-from smarketing.leads import Activity, Lead, check_aware
+from smarketing.leads import Activity, Lead, StageChange, check_aware
 from smarketing.lifecycle import Lifecycle
 from smarketing.playbook import Playbook
 
@@ -97,8 +97,17 @@ def _check_history(lifecycle: Lifecycle, lead: Lead) -> None:
     if not history:
         lifecycle.stage(lead.stage)
         return
+    stage = _end_stage(lifecycle, history, lead)
+    if stage != lead.stage:
+        msg = f"lead {lead.id!r} is in stage {lead.stage!r}, but its history ends in {stage!r}."
+        raise ValidationError(msg, value=lead.stage, where=f"lead {lead.id!r}.stage")
+
+
+def _end_stage(lifecycle: Lifecycle, history: tuple[StageChange, ...], lead: Lead) -> str:
+    """The stage a recorded history ends in, or the replay's error at its first doubt."""
     table = lifecycle._table
-    stage, last = history[0].from_stage, lead.created_at
+    first = history[0].from_stage
+    stage, last = first, lead.created_at
     for change in history:
         move = table.get(stage, {}).get(change.trigger)
         if (
@@ -107,17 +116,10 @@ def _check_history(lifecycle: Lifecycle, lead: Lead) -> None:
             or move.dest != change.to_stage
             or change.at < last
         ):
-            break
+            start = Lead(lead.id, first, lead.created_at, lead.source, {}, (), first)
+            return lifecycle.replay(start, history).stage
         stage, last = change.to_stage, change.at
-    else:
-        if stage == lead.stage:
-            return
-    first = history[0].from_stage
-    start = Lead(lead.id, first, lead.created_at, lead.source, {}, (), first)
-    end = lifecycle.replay(start, history)
-    if end.stage != lead.stage:
-        msg = f"lead {lead.id!r} is in stage {lead.stage!r}, but its history ends in {end.stage!r}."
-        raise ValidationError(msg, value=lead.stage, where=f"lead {lead.id!r}.stage")
+    return stage
 
 
 def _score_at(engine: _Engine, tl: _Timeline, at: datetime | None) -> float | None:

@@ -219,7 +219,6 @@ class Backtest:
             msg = "sweep() needs at least one threshold."
             raise ValidationError(msg, value=thresholds, where="sweep(thresholds)")
         engines, nested = _swept(inputs.candidate, fact, values)
-        sqls = sum(1 for r in self.leads if self._inside(r.sql) is not None)
         counts = [[0, 0, 0] for _ in values]
         for tl in inputs.timelines:
             for i, mql in enumerate(_first_mqls(engines, tl, self.end, nested=nested)):
@@ -230,7 +229,6 @@ class Backtest:
                 row[1] += self._inside(tl.sql) is not None
                 row[2] += self._inside(tl.customer) is not None
         weeks = (self.end - self.start) / _WEEK
-        _ = sqls
         rows = tuple(
             SweepRow(v, n, c, c / n if n else None, w, n / weeks if weeks else 0.0)
             for v, (n, c, w) in zip(values, counts, strict=True)

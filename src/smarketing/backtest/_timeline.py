@@ -142,12 +142,11 @@ def _first_mqls(
     """When the lead first becomes an MQL under each engine (all sharing one scoring model).
 
     With ``nested``, a world whose definition holds implies that every world before it holds,
-    so among the worlds in one stage only the first needs its next move searched.
+    so among the worlds in one stage only the first needs its next move searched. The lead
+    was created by ``end`` (the backtest replays no other), so its creation is the first event.
     """
     initial = engines[0].lifecycle.initial
     events = tl.events(end, engines[0].model._by_kind)
-    if not events:
-        return [None] * len(engines)
     start_lead = tl.known_at(events[0], initial)
     worlds = [_World(engine, start_lead) for engine in engines]
     fact_times = set(tl.fact_times)

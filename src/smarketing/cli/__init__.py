@@ -23,7 +23,6 @@ row an error. A usage or input error exits with status 2 and one line on stderr.
 from smarketing.cli._demo import FIELD_ORDER as FIELD_ORDER
 from smarketing.cli._demo import LEAD_COLUMNS as LEAD_COLUMNS
 from smarketing.cli._main import main
-from smarketing.cli._progress import T as T
 from smarketing.cli._run import PROG as PROG
 from smarketing.cli._run import SHOWN_REJECTS as SHOWN_REJECTS
 from smarketing.cli._run import UsageError as UsageError

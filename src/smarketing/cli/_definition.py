@@ -52,8 +52,8 @@ def _check(args: argparse.Namespace) -> int:
     if found.ok:
         print("OK: no problem found")
         return 0
-    problems = len(found.problems)
-    print(f"{problems:,} problem{'s' * (problems != 1)}, {len(found.rejects):,} bad rows")
+    problems, bad = len(found.problems), len(found.rejects)
+    print(f"{problems:,} problem{'s' * (problems != 1)}, {bad:,} bad row{'s' * (bad != 1)}")
     return 1
 
 

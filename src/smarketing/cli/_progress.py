@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
-
-T = TypeVar("T")
 
 
 class _Progress:
@@ -42,11 +38,3 @@ class _Progress:
         if self.on:
             sys.stderr.write("\r" + " " * (len(self.label) + self.WIDTH + 8) + "\r")
             sys.stderr.flush()
-
-    def each(self, items: Iterable[T]) -> Iterator[T]:
-        """The items, counting them on the bar."""
-        for done, item in enumerate(items, start=1):
-            yield item
-            if done % 256 == 0:
-                self(done)
-        self.close()

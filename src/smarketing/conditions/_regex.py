@@ -289,15 +289,6 @@ def safe_regex(pattern: str, where: str) -> re.Pattern[str]:
     else:
         try:
             regex = re.compile(pattern)
-        except re.error as exc:
-            msg = f"{where}: not a valid regular expression ({exc})."
-            raise ValidationError(
-                msg, value=pattern, where="matches", expected="a regular expression"
-            ) from None
-        except RecursionError:
-            problem = "is nested too deeply"
-    if problem is None:
-        try:
             parsed = _parser.parse(pattern)
             work, _ = _cost(list(parsed), _TEXT, parsed.state.flags, 0)
             if _value(work) > MAX_REGEX_WORK:
@@ -305,9 +296,14 @@ def safe_regex(pattern: str, where: str) -> re.Pattern[str]:
                     f"its search can take more than {MAX_REGEX_WORK:,} steps on a text of "
                     f"{MAX_MATCH_LENGTH:,} characters"
                 )
+        except re.error as exc:
+            msg = f"{where}: not a valid regular expression ({exc})."
+            raise ValidationError(
+                msg, value=pattern, where="matches", expected="a regular expression"
+            ) from None
         except _UnsafeError as exc:
             problem = f"outside the safe subset of regular expressions: {exc}"
-        except RecursionError:
+        except RecursionError:  # the stack ran out while compiling or measuring it
             problem = "is nested too deeply"
     if problem is not None:
         msg = f"{where}: {problem}."

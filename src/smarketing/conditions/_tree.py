@@ -51,8 +51,7 @@ def _kind(value: object) -> str | None:
         return "b"
     if t is int or t is float:
         return "n"
-    if isinstance(value, bool):
-        return "b"
+    # bool cannot be subclassed: what is left are subclasses of str, int and float.
     if isinstance(value, str):
         return "s"
     if isinstance(value, int | float):
@@ -461,7 +460,7 @@ class Between(_Leaf):
             return None
         if _kind(v) != _kind(self.low):
             return False
-        return self.low <= v <= self.high  # type: ignore[operator]
+        return bool(self.low <= v <= self.high)  # type: ignore[operator]
 
     def _render(self) -> str:
         low, high = _render_value(self.low), _render_value(self.high)

@@ -27,7 +27,6 @@ class Source:
         self.name = name
         self.text = text
         self.worded: set[int] = set()  # errors already worded for the file, passed on as is
-        self._lines: dict[str, int] | None = None  # each key path's line, found when needed
 
     def error(
         self,
@@ -70,12 +69,13 @@ class Source:
         return self.error(path, text, piece=value, expected=expected)
 
     def line_of(self, path: str) -> int | None:
-        """The line of ``path`` in the file (or of the nearest key above it), when known."""
+        """The line of ``path`` in the file (or of the nearest key above it), when known.
+
+        Found when an error is worded: a load stops at its first error, so once per file.
+        """
         if not self.text or not path:
             return None
-        if self._lines is None:
-            self._lines = key_lines(self.text)
-        return line_of(self._lines, path)
+        return line_of(key_lines(self.text), path)
 
 
 # --- checking data against the description ------------------------------------------------------
@@ -188,7 +188,7 @@ def _of_type(value: object, rule: Rule, path: str, src: Source, *, falsy: bool) 
 
 
 def _text(value: str, rule: Rule, path: str, src: Source) -> None:
-    if len(value) < rule.min_length:
+    if len(value) < rule.min_length:  # the rules' least length is 1: empty text
         raise src.error(path, f"expected {rule.expected}, got {_type(value)}", piece=value)
     if rule.max_length is not None and len(value) > rule.max_length:
         shown = value[: rule.max_length] + "..."

@@ -8,8 +8,8 @@ by (``scoring.fit[15000].when``), at the line where it starts.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
+import tomllib
 from typing import Final
 
 _BARE: Final = re.compile(r"[A-Za-z0-9_-]+")
@@ -181,10 +181,12 @@ class _Scan:
 
 
 def _unescaped(quoted: str) -> str:
+    """A quoted key's text, its escapes read as TOML reads them (``\\U0001F600`` too)."""
     try:
-        return str(json.loads(quoted))
-    except ValueError:
+        (key,) = tomllib.loads(f"{quoted} = 0")
+    except tomllib.TOMLDecodeError:  # an escape TOML lacks: the file did not load either
         return quoted[1:-1]
+    return key
 
 
 def line_of(lines: dict[str, int], path: str) -> int | None:
