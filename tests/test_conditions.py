@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from smarketing.conditions import (
     Or,
     all_of,
     any_of,
+    compile_condition,
 )
 
 F = sm.field
@@ -121,6 +123,21 @@ class TestPredicates:
         assert (F("t") == "vp").evaluate({"t": np.str_("vp")}) is True
         assert F("t").is_in({"vp"}).evaluate({"t": np.str_("vp")}) is True
         assert (F("t") >= 1).evaluate({"t": np.str_("vp")}) is False
+
+    @pytest.mark.parametrize("value", [np.int64(60), np.int32(60), np.uint16(60), Fraction(60)])
+    def test_real_numbers_that_are_no_int_or_float_are_numbers(self, value: object) -> None:
+        """numpy's integers (not int subclasses) and fractions are numbers, in the tree and
+        in its compiled form alike; a numpy bool is no number."""
+        for condition, expected in [
+            (F("n") >= 50, True),
+            (F("n").is_in({60, 500}), True),
+            (F("n").between(50, 600), True),
+            (F("n") == "60", False),
+            (F("n") != "60", True),
+        ]:
+            assert condition.evaluate({"n": value}) is expected
+            assert compile_condition(condition)({"n": value}) is expected
+        assert (F("n") >= 0).evaluate({"n": np.bool_(True)}) is False
 
 
 class TestKleeneLogic:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import numbers
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -55,6 +56,10 @@ def _kind(value: object) -> str | None:
     if isinstance(value, str):
         return "s"
     if isinstance(value, int | float):
+        return "n"
+    # Other real numbers: numpy's integers (np.int64 is no int, but registers as Integral),
+    # fractions. Known without importing numpy; a numpy bool_ is none of these.
+    if isinstance(value, numbers.Real):
         return "n"
     return None
 
