@@ -241,8 +241,7 @@ class _View:
     def moving(self, score: Score) -> bool:
         """Whether an automatic transition out of the lead's stage holds with this score."""
         moves = self.moves
-        if moves is None or not moves.conditions:
-            return False
+        assert moves is not None  # asked only of a view that is not hopeless
         facts = {**self.base, **self.derived, **score.facts()}
         return any(c.evaluate(facts) is True for _, c in moves.conditions)
 
