@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (Greek letters are the point of the case-folding tests)
+# ruff: noqa: RUF001, RUF003  (Greek letters and folds are the point of the case-folding tests)
 """`Condition.to_expr`: the narwhals compile target answers, row by row on every backend, what
 the tree's `evaluate` (the reference semantics) answers for the row's facts."""
 
