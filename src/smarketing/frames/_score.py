@@ -13,9 +13,10 @@ The model compiles to expressions and a grouped aggregation, with no per-row Pyt
   ``max_count`` keep the most recent repeats: the matching activities are counted per lead and
   age, and each age keeps as many as the younger ones leave of ``max_count`` (a self-join of
   the distinct ages of a lead, so no window function is needed and every backend runs it).
-  One ``group_by`` per lead sums the rules' points and counts, joined back to the leads (a
-  lead without activities gets 0). Group caps, the engagement cap and the floor are the same
-  clamps as in Python, with the same adjustments.
+  One ``group_by`` per lead sums one column per rule (what its activities are worth, or for a
+  rule without decay their count), joined back to the leads (a lead without activities gets
+  0). Group caps, the engagement cap and the floor are the same clamps as in Python, with the
+  same adjustments.
 - **Points on the grid.** Every rule's points are snapped to the 2**-30 grid as the Python
   model snaps them (round half to even, written out so every backend rounds alike), so the
   sums are exact and the contribution columns add up to ``total`` exactly, as a ``Score``'s
@@ -298,28 +299,23 @@ def _engagement_frame(
     matches = [nw.col(_match(i)) for i in range(len(model.engagement))]
     plain = [i for i, r in enumerate(model.engagement) if r.max_count is None]
     parts: list[Any] = []
-    sums, counts = _sum_names(model)
+    values = _value_names(model)
     if plain:
         zero = nw.lit(0.0)
         worth = [
-            nw.when(m).then(_worth(r, nw.col(_AGE))).otherwise(0.0) if i in plain else zero
+            nw.when(m).then(_value(r, nw.col(_AGE))).otherwise(0.0) if i in plain else zero
             for i, (m, r) in enumerate(zip(matches, model.engagement, strict=True))
-        ]
-        hits = [
-            nw.when(m).then(1.0).otherwise(0.0) if i in plain else zero
-            for i, m in enumerate(matches)
         ]
         wide = acts.select(
             nw.col("lead_id").alias(_LEAD),
-            *(e.cast(nw.Float64()).alias(name) for e, name in zip(worth, sums, strict=True)),
-            *(e.cast(nw.Float64()).alias(name) for e, name in zip(hits, counts, strict=True)),
+            *(e.cast(nw.Float64()).alias(name) for e, name in zip(worth, values, strict=True)),
         )
         parts.append(wide)
     for index, rule in enumerate(model.engagement):
         if rule.max_count is not None:
-            parts.append(_most_recent(acts, matches[index], index, rule, sums, counts))
+            parts.append(_most_recent(acts, matches[index], index, rule, values))
     stacked = parts[0] if len(parts) == 1 else nw.concat(parts, how="vertical")
-    per_lead = stacked.group_by(_LEAD).agg(*(nw.col(c).sum() for c in (*sums, *counts)))
+    per_lead = stacked.group_by(_LEAD).agg(*(nw.col(c).sum() for c in values))
     return per_lead, act_types["lead_id"]
 
 
@@ -399,18 +395,23 @@ def _worth(rule: EngagementRule, age: nw.Expr) -> nw.Expr:
     return nw.lit(points)
 
 
-def _sum_names(model: ScoringModel) -> tuple[list[str], list[str]]:
-    n = len(model.engagement)
-    return [f"{_P}sum_{i}" for i in range(n)], [f"{_P}count_{i}" for i in range(n)]
+def _value(rule: EngagementRule, age: nw.Expr, n: nw.Expr | None = None) -> nw.Expr:
+    """What one activity (or ``n`` of them) of this age adds to the rule's summed column.
+
+    A rule without decay sums its count (its points are the count times ``points``, as
+    ``_total`` multiplies them); the others sum what the activities are worth.
+    """
+    if rule._decay[0] == _NO_DECAY:
+        return nw.lit(1.0) if n is None else n
+    return _worth(rule, age) if n is None else n * _worth(rule, age)
+
+
+def _value_names(model: ScoringModel) -> list[str]:
+    return [f"{_P}value_{i}" for i in range(len(model.engagement))]
 
 
 def _most_recent(
-    acts: Any,
-    match: nw.Expr,
-    index: int,
-    rule: EngagementRule,
-    sums: Sequence[str],
-    counts: Sequence[str],
+    acts: Any, match: nw.Expr, index: int, rule: EngagementRule, values: Sequence[str]
 ) -> Any:
     """A ``max_count`` rule's points per lead: only its ``max_count`` youngest activities.
 
@@ -437,17 +438,12 @@ def _most_recent(
     left = limit - nw.col(_YOUNGER).fill_null(0.0)
     kept = nw.when(left <= 0.0).then(0.0).when(left < nw.col(_N)).then(left).otherwise(nw.col(_N))
     counted = by_age.join(younger, on=[_LEAD, _AGE], how="left").with_columns(kept.alias(_N))
+    value = _value(rule, nw.col(_AGE), nw.col(_N))
     return counted.select(
         nw.col(_LEAD),
         *(
-            (nw.col(_N) * _worth(rule, nw.col(_AGE)) if i == index else nw.lit(0.0))
-            .cast(nw.Float64())
-            .alias(name)
-            for i, name in enumerate(sums)
-        ),
-        *(
-            (nw.col(_N) if i == index else nw.lit(0.0)).cast(nw.Float64()).alias(name)
-            for i, name in enumerate(counts)
+            (value if i == index else nw.lit(0.0)).cast(nw.Float64()).alias(name)
+            for i, name in enumerate(values)
         ),
     )
 
@@ -471,13 +467,11 @@ def _engagement_points(frame: Any, model: ScoringModel, *, joined: bool) -> Any:
     """Each engagement rule's points, snapped to the grid (0 for a rule that counted none)."""
     if not joined:
         return _with(frame, [nw.lit(0.0).alias(_rule(i)) for i in range(len(model.engagement))])
-    sums, counts = _sum_names(model)
     points = []
-    for index, rule in enumerate(model.engagement):
-        count = nw.col(counts[index]).fill_null(0.0)
-        total = count * rule.points if rule._decay[0] == _NO_DECAY else nw.col(sums[index])
-        snapped = _snap_expr(total.fill_null(0.0))
-        points.append(nw.when(count > 0.0).then(snapped).otherwise(0.0).alias(_rule(index)))
+    for index, (rule, name) in enumerate(zip(model.engagement, _value_names(model), strict=True)):
+        value = nw.col(name).fill_null(0.0)  # a lead without activities
+        total = value * rule.points if rule._decay[0] == _NO_DECAY else value
+        points.append(_snap_expr(total).alias(_rule(index)))
     return frame.with_columns(*points)
 
 
