@@ -48,7 +48,7 @@ import narwhals.dtypes as nw_dtypes
 from smarketing import _validate as _v
 from smarketing.conditions._expr import to_rails
 from smarketing.frames._facts import derive_facts
-from smarketing.frames._frame import TEXT, Frame, family, native, require, wrap
+from smarketing.frames._frame import TEXT, Frame, Planned, family, native, require, wrap
 from smarketing.playbook import Playbook
 from smarketing.scoring import EngagementRule, LetterGrading, ScoringModel
 from smarketing.scoring._common import (
@@ -67,7 +67,6 @@ __all__ = ["SCORE_COLUMNS", "Scored", "score", "score_columns"]
 SCORE_COLUMNS: Final = ("fit", "engagement", "total", "grade")
 
 _P: Final = "__smarketing_score_"
-_ROW: Final = f"{_P}row"
 _LEAD: Final = f"{_P}lead"
 _AGE: Final = f"{_P}age"
 _AGE2: Final = f"{_P}age2"
@@ -131,25 +130,17 @@ def score(
     where = "smf.score(leads)"
     frame = wrap(leads, where)
     types = dict(require(frame, ("id",), where))
+    plan = Planned(frame, activities, "smf.score(activities)")
+    frame = plan.frame
     if isinstance(pb_or_model, Playbook):
         frame, types = derive_facts(frame, types, where)
-    eager = isinstance(frame, nw.DataFrame)
-    if isinstance(frame, nw.DataFrame):  # rows come back in the leads' order
-        frame = frame.with_row_index(_ROW)
-    planned = eager and frame.implementation is nw.Implementation.POLARS
-    if planned:  # one optimised Polars query instead of a dozen eager steps
-        frame = frame.lazy()
-        if activities is not None:
-            acts = wrap(activities, "smf.score(activities)")
-            activities = acts.lazy() if isinstance(acts, nw.DataFrame) else acts
-    scored = score_columns(frame, types, model, activities, at=at, contributions=contributions)
-    out = scored.frame
-    if isinstance(out, nw.LazyFrame) and planned:
-        out = out.collect()
-    if eager:
-        out = out.sort(_ROW)
+    scored = score_columns(frame, types, model, plan.activities, at=at, contributions=contributions)
     return native(
-        out.select(nw.col("id"), *(nw.col(c).alias(n) for n, c in scored.columns.items()))
+        plan.finish(
+            scored.frame,
+            nw.col("id"),
+            *(nw.col(column).alias(name) for name, column in scored.columns.items()),
+        )
     )
 
 
