@@ -471,12 +471,16 @@ def _rule(index: int) -> str:
 
 
 def _snap_expr(x: nw.Expr) -> nw.Expr:
-    """``_snap``: onto the 2**-30 grid, rounding half to even (as Python's ``round``)."""
+    """``_snap``: onto the 2**-30 grid, rounding half to even (as Python's ``round``).
+
+    Below ``_ON_GRID`` the scaled value is under 2**52, so ``y + 0.5`` and ``nearest - y`` are
+    exact; a tie that went up to an odd number goes back down (narwhals' ``%`` is the floor
+    modulo on every backend, so an odd number, negative too, leaves 1).
+    """
     y = x * _GRID
-    low = y.floor()
-    rest = y - low
-    even = low + (low % 2.0).abs()  # the even one of low and low + 1
-    rounded = nw.when(rest > 0.5).then(low + 1.0).when(rest < 0.5).then(low).otherwise(even)
+    nearest = (y + 0.5).floor()
+    odd_tie = (nearest - y == 0.5) & (nearest % 2.0 == 1.0)
+    rounded = nw.when(odd_tie).then(nearest - 1.0).otherwise(nearest)
     return nw.when(x.abs() >= _ON_GRID).then(x).otherwise(rounded / _GRID)
 
 
