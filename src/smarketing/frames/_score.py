@@ -18,7 +18,7 @@ The model compiles to expressions and a grouped aggregation, with no per-row Pyt
   0). Group caps, the engagement cap and the floor are the same clamps as in Python, with the
   same adjustments.
 - **Points on the grid.** Every rule's points are snapped to the 2**-30 grid as the Python
-  model snaps them (round half to even, written out so every backend rounds alike), so the
+  model snaps them (round half to even, as IEEE addition rounds on every backend), so the
   sums are exact and the contribution columns add up to ``total`` exactly, as a ``Score``'s
   contributions do. A rule's decayed points are summed in the backend's order, not with
   ``math.fsum``; the two differ by far less than the grid, so results equal ``score_many`` to
