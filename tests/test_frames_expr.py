@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (Greek letters are the point of the case-folding tests)
+# ruff: noqa: RUF001, RUF003  (Greek letters and folds are the point of the case-folding tests)
 """`Condition.to_expr`: the narwhals compile target answers, row by row on every backend, what
 the tree's `evaluate` (the reference semantics) answers for the row's facts."""
 
@@ -27,7 +27,13 @@ from backends import BACKENDS, collect, need, to_backend
 nw = pytest.importorskip("narwhals")
 pa = pytest.importorskip("pyarrow")
 
-from smarketing.conditions._expr import _folds, family, to_expr, to_rails  # noqa: E402
+from smarketing.conditions._expr import (  # noqa: E402
+    _folds,
+    _folds_for,
+    family,
+    to_expr,
+    to_rails,
+)
 
 # narwhals warns that Dask support moves to a plugin; the built-in one is what we test.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
@@ -344,6 +350,29 @@ class TestCaseFolding:
         assert all(k.casefold() == v and k.lower() == k for k, v in table.items())
         beyond = (chr(c) for c in range(0x1F000, sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
         assert all(c.lower() == c == c.casefold() for c in beyond)
+
+    #: Characters whose case fold differs from their lower case, what they fold to, and ASCII.
+    FOLDING: ClassVar = "".join(sorted({c for k, v in _folds() for c in k + v} | set("aSs/ ")))
+
+    @settings(max_examples=300, deadline=None)
+    @given(text=st.text(FOLDING, min_size=1, max_size=8), data=st.data())
+    def test_only_the_folds_a_match_can_touch_are_made(self, text: str, data: Any) -> None:
+        """Folding with the chosen folds finds a needle wherever casefold finds it."""
+        whole = text.casefold()
+        start = data.draw(st.integers(0, len(whole) - 1))
+        stop = data.draw(st.integers(start + 1, len(whole)))
+        anything = st.text(self.FOLDING, min_size=1).map(str.casefold)
+        needle = data.draw(st.just(whole[start:stop]) | anything)
+        folded = text.lower()
+        for lower, fold in _folds_for((needle,)):
+            folded = folded.replace(lower, fold)
+        assert (needle in folded) == (needle in whole)
+
+    def test_a_needle_no_fold_can_touch_makes_none(self) -> None:
+        """'/pricing' shares letters with 'ﬁ' (fi), but no match can run into its fold."""
+        assert _folds_for(("/pricing",)) == ()
+        # ss, s, st, st: each can end "as" or hold part of it; "aʾ" (from ẚ) cannot
+        assert {lower for lower, _ in _folds_for(("as",))} == {"ß", "ſ", "ﬅ", "ﬆ"}
 
 
 def test_to_rails_are_never_null() -> None:

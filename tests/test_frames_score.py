@@ -437,8 +437,12 @@ def test_max_count_keeps_the_most_recent_repeats_with_ties() -> None:
     assert expected == pytest.approx(10 * (1 + 0.5 ** (1 / 7) + 0.5 ** (2 / 7)), abs=1e-9)
 
 
-def test_snapping_rounds_half_to_even_as_python_does() -> None:
-    pl = pytest.importorskip("polars")
+@pytest.mark.parametrize(
+    "backend", [*NON_SPARK, pytest.param("pyspark", marks=pytest.mark.xdist_group("spark"))]
+)
+def test_snapping_rounds_half_to_even_as_python_does(backend: str) -> None:
+    """Ties on the grid, negative ones too, round to even on every backend."""
+    need(backend)
     from smarketing.frames._score import _snap_expr
     from smarketing.scoring._common import _snap
 
@@ -446,9 +450,12 @@ def test_snapping_rounds_half_to_even_as_python_does() -> None:
     values = [k * grid / 2 for k in (-5, -3, -1, 1, 3, 5, 7)] + [
         0.1,
         -0.1,
+        3 * grid / 4,
+        -3 * grid / 4,
         2.0**22 + 0.3,
         -(2.0**23),
     ]
-    frame = nw.from_native(pl.DataFrame({"x": values}))
-    got = frame.select(_snap_expr(nw.col("x")).alias("s")).to_native()["s"].to_list()
-    assert got == [_snap(v) for v in values]
+    rows = list(range(len(values)))
+    frame = nw.from_native(to_backend(backend, {"row": rows, "x": values}))
+    got = rows_by(frame.select(nw.col("row"), _snap_expr(nw.col("x")).alias("s")), "row")
+    assert [got[row]["s"] for row in rows] == [_snap(v) for v in values]

@@ -44,7 +44,7 @@ How the language maps onto columns:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, Final, TypeAlias
 
@@ -172,13 +172,33 @@ def _folds() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(out.items()))
 
 
-def _folded(column: nw.Expr, needles: Iterable[str]) -> nw.Expr:
+@cache
+def _folds_for(needles: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The folds that can change whether a text holds one of ``needles`` (case-folded).
+
+    A fold matters only where a match can run into what it writes: the fold inside the
+    needle, the needle inside the fold, or the one's end overlapping the other's start. Sharing
+    a letter is not enough: ``'/pricing'`` has the ``i`` of ``ﬁ``'s ``fi`` but no match of it
+    can reach into one, and each fold kept is a pass over the column (three for
+    ``contains(url, '/pricing')``, 0.35 s of the 1.5 s bench_frames.py spent on 1M activities).
+    """
+
+    def touches(fold: str, needle: str) -> bool:
+        if fold in needle or needle in fold:
+            return True
+        return any(
+            fold.endswith(needle[:k]) or fold.startswith(needle[-k:])
+            for k in range(1, min(len(fold), len(needle)))
+        )
+
+    return tuple(f for f in _folds() if any(touches(f[1], n) for n in needles))
+
+
+def _folded(column: nw.Expr, needles: tuple[str, ...]) -> nw.Expr:
     """``column`` case-folded as far as finding ``needles`` (case-folded) can tell."""
-    wanted = set().union(*(set(n) for n in needles))
     out = column.str.to_lowercase()
-    for lower, folded in _folds():
-        if wanted & set(folded):  # a fold with no character of a needle cannot make a match
-            out = out.str.replace_all(lower, folded, literal=True)
+    for lower, folded in _folds_for(needles):
+        out = out.str.replace_all(lower, folded, literal=True)
     return out
 
 

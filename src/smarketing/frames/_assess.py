@@ -90,9 +90,10 @@ def assess(playbook: Playbook, leads: Any, activities: Any = None, *, at: dateti
     frame, types = _prepared(plan.frame, {name: types[name] for name in read}, lifecycle, where)
     frame = _matched(frame, types, playbook.personas)
     frame, types, scored = _scored(frame, types, playbook, plan.activities, at)
-    frame = plan.finish(_qualifies(frame, types, lifecycle, moves, at))
+    frame = _qualifies(frame, types, lifecycle, moves, at)
     return native(
-        frame.select(
+        plan.finish(
+            frame,
             nw.col("id"),
             *(nw.col(column).alias(name) for name, column in scored.items()),
             nw.col(_PERSONA).alias("persona"),

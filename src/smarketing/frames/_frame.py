@@ -91,8 +91,14 @@ class Planned:
         self.frame: Frame = frame
         self.activities: Any = activities
 
-    def finish(self, frame: Frame) -> Frame:
-        """``frame`` (planned from this one) collected if it was made lazy here, rows in order."""
+    def finish(self, frame: Frame, *columns: nw.Expr) -> Frame:
+        """The ``columns`` of ``frame`` (planned from this one), collected if it was made lazy
+        here, rows in order.
+
+        The columns are picked before the rows are put in order, so that the sort moves only
+        them (not the dozens of working columns a plan leaves).
+        """
+        frame = frame.select(nw.col(ROW), *columns) if self.eager else frame.select(*columns)
         if self.lazy and isinstance(frame, nw.LazyFrame):
             frame = frame.collect()
-        return frame.sort(ROW) if self.eager else frame
+        return frame.sort(ROW).drop(ROW) if self.eager else frame

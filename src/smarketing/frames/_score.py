@@ -13,11 +13,12 @@ The model compiles to expressions and a grouped aggregation, with no per-row Pyt
   ``max_count`` keep the most recent repeats: the matching activities are counted per lead and
   age, and each age keeps as many as the younger ones leave of ``max_count`` (a self-join of
   the distinct ages of a lead, so no window function is needed and every backend runs it).
-  One ``group_by`` per lead sums the rules' points and counts, joined back to the leads (a
-  lead without activities gets 0). Group caps, the engagement cap and the floor are the same
-  clamps as in Python, with the same adjustments.
+  One ``group_by`` per lead sums one column per rule (what its activities are worth, or for a
+  rule without decay their count), joined back to the leads (a lead without activities gets
+  0). Group caps, the engagement cap and the floor are the same clamps as in Python, with the
+  same adjustments.
 - **Points on the grid.** Every rule's points are snapped to the 2**-30 grid as the Python
-  model snaps them (round half to even, written out so every backend rounds alike), so the
+  model snaps them (round half to even, as IEEE addition rounds on every backend), so the
   sums are exact and the contribution columns add up to ``total`` exactly, as a ``Score``'s
   contributions do. A rule's decayed points are summed in the backend's order, not with
   ``math.fsum``; the two differ by far less than the grid, so results equal ``score_many`` to
@@ -47,7 +48,7 @@ import narwhals.dtypes as nw_dtypes
 from smarketing import _validate as _v
 from smarketing.conditions._expr import to_rails
 from smarketing.frames._facts import derive_facts
-from smarketing.frames._frame import TEXT, Frame, family, native, require, wrap
+from smarketing.frames._frame import TEXT, Frame, Planned, family, native, require, wrap
 from smarketing.playbook import Playbook
 from smarketing.scoring import EngagementRule, LetterGrading, ScoringModel
 from smarketing.scoring._common import (
@@ -66,7 +67,6 @@ __all__ = ["SCORE_COLUMNS", "Scored", "score", "score_columns"]
 SCORE_COLUMNS: Final = ("fit", "engagement", "total", "grade")
 
 _P: Final = "__smarketing_score_"
-_ROW: Final = f"{_P}row"
 _LEAD: Final = f"{_P}lead"
 _AGE: Final = f"{_P}age"
 _AGE2: Final = f"{_P}age2"
@@ -75,6 +75,7 @@ _N2: Final = f"{_P}n2"
 _YOUNGER: Final = f"{_P}younger"
 _RESERVED: Final = ("lead_id", "kind", "at")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SHIFT: Final = 2.0**52  # from here on a double holds whole numbers only
 
 
 class Scored(NamedTuple):
@@ -130,25 +131,17 @@ def score(
     where = "smf.score(leads)"
     frame = wrap(leads, where)
     types = dict(require(frame, ("id",), where))
+    plan = Planned(frame, activities, "smf.score(activities)")
+    frame = plan.frame
     if isinstance(pb_or_model, Playbook):
         frame, types = derive_facts(frame, types, where)
-    eager = isinstance(frame, nw.DataFrame)
-    if isinstance(frame, nw.DataFrame):  # rows come back in the leads' order
-        frame = frame.with_row_index(_ROW)
-    planned = eager and frame.implementation is nw.Implementation.POLARS
-    if planned:  # one optimised Polars query instead of a dozen eager steps
-        frame = frame.lazy()
-        if activities is not None:
-            acts = wrap(activities, "smf.score(activities)")
-            activities = acts.lazy() if isinstance(acts, nw.DataFrame) else acts
-    scored = score_columns(frame, types, model, activities, at=at, contributions=contributions)
-    out = scored.frame
-    if isinstance(out, nw.LazyFrame) and planned:
-        out = out.collect()
-    if eager:
-        out = out.sort(_ROW)
+    scored = score_columns(frame, types, model, plan.activities, at=at, contributions=contributions)
     return native(
-        out.select(nw.col("id"), *(nw.col(c).alias(n) for n, c in scored.columns.items()))
+        plan.finish(
+            scored.frame,
+            nw.col("id"),
+            *(nw.col(column).alias(name) for name, column in scored.columns.items()),
+        )
     )
 
 
@@ -298,28 +291,23 @@ def _engagement_frame(
     matches = [nw.col(_match(i)) for i in range(len(model.engagement))]
     plain = [i for i, r in enumerate(model.engagement) if r.max_count is None]
     parts: list[Any] = []
-    sums, counts = _sum_names(model)
+    values = _value_names(model)
     if plain:
         zero = nw.lit(0.0)
         worth = [
-            nw.when(m).then(_worth(r, nw.col(_AGE))).otherwise(0.0) if i in plain else zero
+            nw.when(m).then(_value(r, nw.col(_AGE))).otherwise(0.0) if i in plain else zero
             for i, (m, r) in enumerate(zip(matches, model.engagement, strict=True))
-        ]
-        hits = [
-            nw.when(m).then(1.0).otherwise(0.0) if i in plain else zero
-            for i, m in enumerate(matches)
         ]
         wide = acts.select(
             nw.col("lead_id").alias(_LEAD),
-            *(e.cast(nw.Float64()).alias(name) for e, name in zip(worth, sums, strict=True)),
-            *(e.cast(nw.Float64()).alias(name) for e, name in zip(hits, counts, strict=True)),
+            *(e.alias(name) for e, name in zip(worth, values, strict=True)),
         )
         parts.append(wide)
     for index, rule in enumerate(model.engagement):
         if rule.max_count is not None:
-            parts.append(_most_recent(acts, matches[index], index, rule, sums, counts))
+            parts.append(_most_recent(acts, matches[index], index, rule, values))
     stacked = parts[0] if len(parts) == 1 else nw.concat(parts, how="vertical")
-    per_lead = stacked.group_by(_LEAD).agg(*(nw.col(c).sum() for c in (*sums, *counts)))
+    per_lead = stacked.group_by(_LEAD).agg(*(nw.col(c).sum() for c in values))
     return per_lead, act_types["lead_id"]
 
 
@@ -363,9 +351,18 @@ def _age_in_microseconds(acts: Any, at: datetime) -> nw.Expr:
         # microsecond field gives the fraction exactly.
         whole = nw.col("at").cast(nw.Float64()).floor().cast(nw.Float64())
         micros = nw.col("at").dt.microsecond().cast(nw.Float64())
-        at_micros = float((at - _EPOCH) // timedelta(microseconds=1))
-        return at_micros - (whole * 1e6 + micros)
+        return _micros_since_epoch(at) - (whole * 1e6 + micros)
+    if acts.implementation is nw.Implementation.DUCKDB:
+        # DuckDB subtracts aware timestamps through ICU's calendar: 0.79 s for bench_frames.py's
+        # 1M activities, against 0.01 s for the column's epoch (narwhals' total_microseconds is
+        # DuckDB's epoch_us, which on a timestamp is its microseconds since 1970, exactly).
+        epoch = nw.col("at").dt.total_microseconds().cast(nw.Float64())
+        return _micros_since_epoch(at) - epoch
     return (nw.lit(at) - nw.col("at")).dt.total_microseconds().cast(nw.Float64())
+
+
+def _micros_since_epoch(at: datetime) -> float:
+    return float((at - _EPOCH) // timedelta(microseconds=1))
 
 
 def _kind_of(frame: Frame) -> str:
@@ -399,18 +396,23 @@ def _worth(rule: EngagementRule, age: nw.Expr) -> nw.Expr:
     return nw.lit(points)
 
 
-def _sum_names(model: ScoringModel) -> tuple[list[str], list[str]]:
-    n = len(model.engagement)
-    return [f"{_P}sum_{i}" for i in range(n)], [f"{_P}count_{i}" for i in range(n)]
+def _value(rule: EngagementRule, age: nw.Expr, n: nw.Expr | None = None) -> nw.Expr:
+    """What one activity (or ``n`` of them) of this age adds to the rule's summed column.
+
+    A rule without decay sums its count (its points are the count times ``points``, as
+    ``_total`` multiplies them); the others sum what the activities are worth.
+    """
+    if rule._decay[0] == _NO_DECAY:
+        return nw.lit(1.0) if n is None else n
+    return _worth(rule, age) if n is None else n * _worth(rule, age)
+
+
+def _value_names(model: ScoringModel) -> list[str]:
+    return [f"{_P}value_{i}" for i in range(len(model.engagement))]
 
 
 def _most_recent(
-    acts: Any,
-    match: nw.Expr,
-    index: int,
-    rule: EngagementRule,
-    sums: Sequence[str],
-    counts: Sequence[str],
+    acts: Any, match: nw.Expr, index: int, rule: EngagementRule, values: Sequence[str]
 ) -> Any:
     """A ``max_count`` rule's points per lead: only its ``max_count`` youngest activities.
 
@@ -437,18 +439,10 @@ def _most_recent(
     left = limit - nw.col(_YOUNGER).fill_null(0.0)
     kept = nw.when(left <= 0.0).then(0.0).when(left < nw.col(_N)).then(left).otherwise(nw.col(_N))
     counted = by_age.join(younger, on=[_LEAD, _AGE], how="left").with_columns(kept.alias(_N))
+    value = _value(rule, nw.col(_AGE), nw.col(_N))
     return counted.select(
         nw.col(_LEAD),
-        *(
-            (nw.col(_N) * _worth(rule, nw.col(_AGE)) if i == index else nw.lit(0.0))
-            .cast(nw.Float64())
-            .alias(name)
-            for i, name in enumerate(sums)
-        ),
-        *(
-            (nw.col(_N) if i == index else nw.lit(0.0)).cast(nw.Float64()).alias(name)
-            for i, name in enumerate(counts)
-        ),
+        *((value if i == index else nw.lit(0.0)).alias(name) for i, name in enumerate(values)),
     )
 
 
@@ -471,14 +465,15 @@ def _engagement_points(frame: Any, model: ScoringModel, *, joined: bool) -> Any:
     """Each engagement rule's points, snapped to the grid (0 for a rule that counted none)."""
     if not joined:
         return _with(frame, [nw.lit(0.0).alias(_rule(i)) for i in range(len(model.engagement))])
-    sums, counts = _sum_names(model)
     points = []
-    for index, rule in enumerate(model.engagement):
-        count = nw.col(counts[index]).fill_null(0.0)
-        total = count * rule.points if rule._decay[0] == _NO_DECAY else nw.col(sums[index])
-        snapped = _snap_expr(total.fill_null(0.0))
-        points.append(nw.when(count > 0.0).then(snapped).otherwise(0.0).alias(_rule(index)))
-    return frame.with_columns(*points)
+    for index, (rule, name) in enumerate(zip(model.engagement, _value_names(model), strict=True)):
+        value = nw.col(name).fill_null(0.0)  # a lead without activities
+        total = value * rule.points if rule._decay[0] == _NO_DECAY else value
+        points.append(total.alias(_rule(index)))
+    frame = frame.with_columns(*points)  # then snapped: the snap reads its value four times
+    return frame.with_columns(
+        _snap_expr(nw.col(_rule(i))).alias(_rule(i)) for i in range(len(model.engagement))
+    )
 
 
 def _rule(index: int) -> str:
@@ -486,13 +481,17 @@ def _rule(index: int) -> str:
 
 
 def _snap_expr(x: nw.Expr) -> nw.Expr:
-    """``_snap``: onto the 2**-30 grid, rounding half to even (as Python's ``round``)."""
+    """``_snap``: onto the 2**-30 grid, rounding half to even (as Python's ``round``).
+
+    Below ``_ON_GRID`` the scaled value is under 2**52 in size, so adding 2**52 (of its sign)
+    leaves no fraction: the addition itself rounds, half to even as IEEE 754 does on every
+    backend, and taking 2**52 away again is exact. (A rounding written out with ``floor`` and a
+    test for ties made 26 of the 73 ms smf.score took to plan bench_frames.py's model, this one
+    about 12: narwhals, and Spark through py4j, build an expression a node at a time.)
+    """
     y = x * _GRID
-    low = y.floor()
-    rest = y - low
-    even = low + (low % 2.0).abs()  # the even one of low and low + 1
-    rounded = nw.when(rest > 0.5).then(low + 1.0).when(rest < 0.5).then(low).otherwise(even)
-    return nw.when(x.abs() >= _ON_GRID).then(x).otherwise(rounded / _GRID)
+    shift = nw.when(x < 0.0).then(-_SHIFT).otherwise(_SHIFT)
+    return nw.when(x.abs() >= _ON_GRID).then(x).otherwise(((y + shift) - shift) / _GRID)
 
 
 def _sum(exprs: Sequence[nw.Expr]) -> nw.Expr:
