@@ -12,7 +12,6 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from narwhals.exceptions import NarwhalsError
 
 import smarketing as sm
 import smarketing.frames as smf
@@ -315,12 +314,6 @@ class TestOptionalParts:
         want = sm.funnel_report(example_leads(), activities=ACTIVITIES, **_ZONED)
         assert_same(_zoned("leads", "created_at"), want)
 
-    @pytest.mark.xfail(
-        raises=NarwhalsError,
-        strict=True,
-        reason="a history or activities 'at' column outside UTC is compared with UTC "
-        "literals, which polars refuses: a NarwhalsError instead of the report",
-    )
     @pytest.mark.parametrize("frame", ["history", "activities"])
     def test_changes_or_touches_in_another_time_zone_are_the_same_instants(
         self, frame: str

@@ -138,7 +138,12 @@ class _Frames:
             atypes = require(a, _ACTIVITY_COLUMNS, "activities")
             _kinds(atypes, ("lead_id", "kind"), TEXT, "activities")
             _aware(atypes, "at", "activities")
-        columns = [nw.col(c) for c in HISTORY_COLUMNS] + [reason.alias("reason")]
+        # Every time in UTC, as the window's and the SLA's bounds are: a column in another zone
+        # is the same instants, and compared with them Polars refuses a zone that differs.
+        columns = [_in_utc(h, c) if c == "at" else nw.col(c) for c in HISTORY_COLUMNS]
+        columns.append(reason.alias("reason"))
+        if a is not None and _zone(a, "at") not in _UTC_NAMES:
+            a = a.with_columns(_in_utc(a, "at"))
         if order is not None:
             h = h.select(*columns, nw.col(order).alias("_order"))
             key = "_order"
@@ -152,7 +157,8 @@ class _Frames:
         if lazy:  # one Polars frame eager and one lazy: join them lazily
             h, lf = _lazy(h), _lazy(lf)
             a = None if a is None else _lazy(a)
-        return cls(h, lf.select(*LEAD_COLUMNS), a, key)
+        leads_in_utc = (_in_utc(lf, c) if c == "created_at" else nw.col(c) for c in LEAD_COLUMNS)
+        return cls(h, lf.select(*leads_in_utc), a, key)
 
 
 def schema_of(frame: Frame) -> Mapping[str, nw_dtypes.DType]:
@@ -310,11 +316,8 @@ def _events(plan: _Plan, frames: _Frames) -> Frame:
     firsts = changes.filter(nw.col("idx") == 1).select(
         nw.col("lead_id").alias("lead"), nw.col("from_stage").alias("_initial")
     )
-    zone = _zone(frames.history, "at")
     leads = frames.leads.select(
-        nw.col("id").alias("lead"),
-        _utc(frames.leads, "created_at", zone).alias("at"),
-        nw.col("stage"),
+        nw.col("id").alias("lead"), nw.col("created_at").alias("at"), nw.col("stage")
     )
     born = leads.join(firsts, on="lead", how="left").select(
         "lead",
@@ -345,11 +348,15 @@ def _zone(frame: Frame, column: str) -> str:
     return zone or "UTC"  # the reading checked it is there
 
 
-def _utc(frame: Frame, column: str, zone: str) -> nw.Expr:
-    """`column` in the time zone `zone` (the history's), so that the two stack as one column."""
-    if _zone(frame, column) == zone:
+# The names engines give UTC (DuckDB's connection zone is Etc/UTC, and it converts to no other).
+_UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "+00:00"})
+
+
+def _in_utc(frame: Frame, column: str) -> nw.Expr:
+    """`column` (aware times) in UTC, where the report's bounds and every other time are."""
+    if _zone(frame, column) in _UTC_NAMES:
         return nw.col(column)
-    return nw.col(column).dt.convert_time_zone(zone)
+    return nw.col(column).dt.convert_time_zone("UTC").alias(column)
 
 
 def _next(rows: Frame, events: Frame, columns: Sequence[str]) -> Frame:
