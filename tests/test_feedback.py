@@ -315,6 +315,7 @@ class TestSuggestions:
             assert f"{s.count:,} of {s.group:,}" in s.text
 
 
+@pytest.mark.xdist_group("demo")  # with the other users of the demo's simulation: built once
 class TestOnTheDemo:
     def test_the_advice_names_what_the_simulated_reps_reject(self, demo_sim: Simulation) -> None:
         """The demo's reps recycle free-mail leads for 'no budget' and individual contributors

@@ -151,6 +151,7 @@ def test_spark_gives_the_python_report() -> None:
     assert_same(from_frames("pyspark", columns(leads, ACTIVITIES), **options), want)
 
 
+@pytest.mark.xdist_group("demo")  # with the other users of the demo's simulation: built once
 def test_the_demo_gives_the_python_report(demo_sim: Any) -> None:
     """The demo's 3,000 leads and their activities, read into pandas frames."""
     want = sm.funnel_report(

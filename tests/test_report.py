@@ -14,6 +14,7 @@ from tests.conftest import STRICTER_MQL
 
 import smarketing as sm
 from smarketing.demo import Simulation, costs
+from smarketing.leads import group_by_lead
 from smarketing.report import (
     SECTION_ORDER,
     Chart,
@@ -34,6 +35,9 @@ from smarketing.report import (
     sla_section,
     write_html,
 )
+
+# The tests that share the demo's simulation and report run on one worker: built once.
+pytestmark = pytest.mark.xdist_group("demo")
 
 #: The heading of every section of the page, when all their inputs are given.
 HEADINGS = (
@@ -407,13 +411,14 @@ class TestAnalysisSections:
 
         ds = predict.training_set(sim.leads, sim.activities, outcome="customer", at="created")
         by_id = {lead.id: lead for lead in sim.leads}
+        acts_of = group_by_lead(sim.activities)
         scores = []
         for lead_id, t in zip(ds.lead_ids, ds.at, strict=True):
             lead = by_id[lead_id]
             known = attrs.evolve(
                 lead, fields={k: v for k, v in lead.fields.items() if v.learned_at <= t}
             )
-            acts = [a for a in sim.activities if a.lead_id == lead_id and a.at <= t]
+            acts = [a for a in acts_of.get(lead_id, ()) if a.at <= t]
             scores.append(sim.playbook.assess(known, acts, at=t).score.total)
         auc = roc_auc_score(list(ds.y), scores)
         shown = figures(page, "evaluation")

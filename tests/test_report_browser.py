@@ -19,6 +19,9 @@ import pytest
 
 from smarketing.report import Report, render_html, write_html
 
+# The tests that share the demo's simulation and report run on one worker: built once.
+pytestmark = pytest.mark.xdist_group("demo")
+
 HEADINGS = (
     "The funnel",
     "Conversion by persona and by source",
