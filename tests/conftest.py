@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from smarketing.report import Report
 
 settings.register_profile("default", max_examples=60, deadline=None)
-# 120 examples: at 200 the coverage pass took 10 min 14 s on the 2-core machine (fresh-clone CI,
-# idle), against about 6.5 min at 120; coverage's tracer doubles property tests on Python 3.11.
+# 120 examples. On the 2-core machine the coverage pass took 10 min 14 s at 200 and 9 min 54 s
+# at 120 (fresh-clone CI, same day): the examples are not where its time goes.
 settings.register_profile(
     "ci",
     max_examples=120,
