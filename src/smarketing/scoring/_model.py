@@ -14,7 +14,7 @@ import attrs
 
 from smarketing import _format
 from smarketing import _validate as _v
-from smarketing.conditions import Compiled, compile_condition, deciding_values
+from smarketing.conditions import compile_condition, deciding_values
 from smarketing.facts import fact_view
 from smarketing.leads import Activity, Lead, group_by_lead, not_an_activity
 from smarketing.scoring._common import (
@@ -253,12 +253,11 @@ class ScoringModel:
             if len(rule.condition.fields) == 1:
                 (name,) = rule.condition.fields
                 alone.setdefault(name, []).append(index)
-        solo = {}
-        for name, indices in alone.items():
-            if len(indices) > 1:
-                rules = [(self.fit[i], self._fit_table[i][0]) for i in indices]
-                solo[name] = (tuple(indices), self._stake(name, rules, {}))
-        return solo
+        return {
+            name: (tuple(indices), self._stake(name, indices, {}))
+            for name, indices in alone.items()
+            if len(indices) > 1
+        }
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -445,14 +444,13 @@ class ScoringModel:
             elif name in solo and solo[name][0] == tuple(indices):
                 stake[name] = solo[name][1]
             else:
-                rules = [(self.fit[i], self._fit_table[i][0]) for i in indices]
-                stake[name] = self._stake(name, rules, facts)
+                stake[name] = self._stake(name, indices, facts)
         return dict(sorted(stake.items(), key=lambda item: (-item[1], item[0])))
 
-    def _stake(
-        self, name: str, rules: list[tuple[FitRule, Compiled]], facts: Mapping[str, object]
-    ) -> float:
-        """The most points of ``rules`` (open, each reading ``name``) one answer leaves standing."""
+    def _stake(self, name: str, indices: list[int], facts: Mapping[str, object]) -> float:
+        """The most points of the fit rules at ``indices`` (open, each reading ``name``) that
+        one answer leaves standing."""
+        rules = [(self.fit[i], self._fit_table[i][0]) for i in indices]
         best = max(abs(rule.points) for rule, _ in rules)
         trial = dict(facts)
         for value in self._deciding[name]:
