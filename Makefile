@@ -65,6 +65,7 @@ bench: install
 # Mutation testing of the core modules (slow: not part of `make test`); prints the score per
 # module. Its configuration is pyproject's [tool.mutmut].
 mutation: $(TOOLS)
+	$(PY) -m pip install --quiet '.[mutation]'
 	$(BIN)/mutmut run
 	$(PY) scripts/mutation_score.py
 
