@@ -1,6 +1,10 @@
-"""Print mutmut's score per core module: killed / (killed + survived) of the mutants tested.
+"""Print mutmut's score per core module: the share of its mutants the tests detect.
 
 Run after ``mutmut run`` (``make mutation`` does both). Reads ``mutmut results --all true``.
+A mutant is detected when a test fails (``killed``) or the tests outlast mutmut's bound on the
+mutant (``timeout``: a hang is a failure too). A mutant no test reaches (``no tests``) counts as
+undetected, as a survivor does; one mutmut has not run yet (``not checked``) is left out and
+printed, so a partial run says it is partial.
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ def main() -> int:
         if module in counts:
             counts[module][status.strip()] += 1
     for module, c in counts.items():
-        tested = c["killed"] + c["survived"]
-        score = f"{100 * c['killed'] / tested:5.1f}%" if tested else "  n/a"
-        rest = ", ".join(
-            f"{k} {v}" for k, v in sorted(c.items()) if k not in {"killed", "survived"}
-        )
+        detected = c["killed"] + c["timeout"]
+        tested = detected + c["survived"] + c["no tests"]
+        score = f"{100 * detected / tested:5.1f}%" if tested else "  n/a"
+        shown = ("killed", "timeout", "survived", "no tests")
+        rest = ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if k not in shown)
         print(
-            f"{module:<11} {score}  killed {c['killed']}, survived {c['survived']}"
+            f"{module:<11} {score}  "
+            + ", ".join(f"{k} {c[k]}" for k in shown)
             + (f", {rest}" if rest else "")
         )
     return 0
