@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 
 MODULES = ("conditions", "leads", "lifecycle", "scoring", "personas", "profiling", "funnel")
+SHOWN = ("killed", "timeout", "survived", "no tests")  # the statuses the score counts
 
 
 def main() -> int:
@@ -32,13 +33,12 @@ def main() -> int:
             counts[module][status.strip()] += 1
     for module, c in counts.items():
         detected = c["killed"] + c["timeout"]
-        tested = detected + c["survived"] + c["no tests"]
-        score = f"{100 * detected / tested:5.1f}%" if tested else "  n/a"
-        shown = ("killed", "timeout", "survived", "no tests")
-        rest = ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if k not in shown)
+        counted = sum(c[k] for k in SHOWN)
+        score = f"{100 * detected / counted:5.1f}%" if counted else "  n/a"
+        rest = ", ".join(f"{k} {v}" for k, v in sorted(c.items()) if k not in SHOWN)
         print(
             f"{module:<11} {score}  "
-            + ", ".join(f"{k} {c[k]}" for k in shown)
+            + ", ".join(f"{k} {c[k]}" for k in SHOWN)
             + (f", {rest}" if rest else "")
         )
     return 0
