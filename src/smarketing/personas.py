@@ -37,7 +37,7 @@ from smarketing._convert import RAW, WHEN
 from smarketing._titles import DEPARTMENTS, SENIORITIES, JobTitle, parse_title
 from smarketing.conditions import Condition, Program, compile_all
 from smarketing.errors import ConfigError, ValidationError
-from smarketing.facts import DERIVED_FACTS, FactsOrLead, fact_view
+from smarketing.facts import DERIVED_FACTS, FactsOrLead, fact_view, plain_facts
 from smarketing.leads import Lead
 
 __all__ = [
@@ -357,7 +357,7 @@ class PersonaMatcher:
 
     ``personas`` are tried in the order given, which also breaks ties. ``match`` answers the
     best persona only when its confidence is above zero and at least ``min_confidence``.
-    Matching reads the facts through :func:`~smarketing.facts.fact_view`, so a ``job_title`` is
+    Matching reads the facts through :func:`~smarketing.facts.plain_facts`, so a ``job_title`` is
     read once per call (none for a view handed in), and a condition that several personas
     share is evaluated once per call.
     """
@@ -394,7 +394,7 @@ class PersonaMatcher:
         Higher confidence first, ties in the order the personas were given; personas ruled out
         by a required trait come last, with confidence 0, in the order given.
         """
-        facts = fact_view(facts_or_lead).plain()
+        facts = plain_facts(facts_or_lead)
         verdicts = self._program.run(facts)
         plans = self._plans
         scores = [_score(plan, verdicts) for plan in plans]
@@ -440,7 +440,7 @@ class PersonaMatcher:
 
         Never a ruled-out persona, and never a confidence of 0.
         """
-        facts = fact_view(facts_or_lead).plain()
+        facts = plain_facts(facts_or_lead)
         verdicts = self._program.run(facts)
         best, best_score = None, 0.0
         for plan in self._plans:

@@ -110,11 +110,15 @@ def _compare(c: Compare) -> Compiled:
     name, op, literal, kind = c.name, c.op, c.value, _kind(c.value)
     other_family = op == "!="  # values of another family are never equal, never ordered
     test = c._fn
+    # The exact types of the literal's family, whose comparisons answer a bool themselves.
+    same = frozenset(t for t, family in _EXACT.items() if family == kind)
 
     def compare(facts: Mapping[str, object]) -> Verdict:
         v = facts.get(name)
         if v is None:
             return None
+        if type(v) in same:
+            return test(v, literal)  # type: ignore[no-any-return]
         if (exact(type(v)) or _kind(v)) != kind:
             return other_family
         return bool(test(v, literal))
@@ -125,11 +129,14 @@ def _compare(c: Compare) -> Compiled:
 def _is_in(c: IsIn) -> Compiled:
     exact = _EXACT.get  # a value's family without a call for the usual types
     name, keys = c.name, c._keys
+    texts = frozenset(v for kind, v in keys if kind == _STR)  # the usual case, without a tuple
 
     def is_in(facts: Mapping[str, object]) -> Verdict:
         v = facts.get(name)
         if v is None:
             return None
+        if type(v) is str:
+            return v in texts
         kind = exact(type(v)) or _kind(v)
         return kind is not None and (kind, v) in keys
 

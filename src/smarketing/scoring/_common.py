@@ -12,7 +12,7 @@ import attrs
 from smarketing import _validate as _v
 from smarketing.conditions import Compiled, Condition
 from smarketing.errors import ValidationError
-from smarketing.facts import Facts, fact_view
+from smarketing.facts import plain_facts
 from smarketing.leads import Lead
 
 #: What a contribution is: a fit rule, an engagement rule, or a cap or floor that clamped.
@@ -94,9 +94,7 @@ _DURATION: Final = _arg("engagement rule", _v.positive_duration, optional=True)
 
 def _plain(facts: Mapping[str, object] | Lead) -> Mapping[str, object]:
     """Facts to run many rules on: a lead's own (its fact view, not derived) or a view's dict."""
-    if isinstance(facts, Lead):
-        return fact_view(facts, derive=False).plain()
-    return facts.plain() if isinstance(facts, Facts) else facts
+    return plain_facts(facts, derive=False)
 
 
 def _down(bound: float) -> float:
