@@ -297,3 +297,14 @@ class TestActivities:
         utc = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
         plus2 = utc.astimezone(timezone(timedelta(hours=2)))
         assert sm.Activity("L", "call", utc) == sm.Activity("L", "call", plus2)
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), "", True, 1.5])
+def test_a_bad_lead_id_is_named_as_given(bad: object) -> None:
+    """The error shows the id the caller passed, not the library's marker for an unknown one."""
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with pytest.raises(sm.ValidationError) as info:
+        sm.Lead.new(bad, at=at)  # type: ignore[arg-type]
+    assert str(info.value) == (f"a lead id must be non-empty text or a whole number (got {bad!r}).")
+    assert info.value.value is bad
+    assert info.value.where == "Lead.id"

@@ -332,11 +332,12 @@ def own_facts(lead: Lead, into: _D) -> _D:
 
 def _lead_id(value: object) -> str:
     """An id as text: a whole number (a numpy integer too) is written as its digits."""
-    value = plain(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value:
-        return value
+    unwrapped = plain(value)
+    if isinstance(unwrapped, int) and not isinstance(unwrapped, bool):
+        return str(unwrapped)
+    if isinstance(unwrapped, str) and unwrapped:
+        return unwrapped
+    # The value as given, not plain()'s reading of it (its marker for an unknown value).
     msg = f"a lead id must be non-empty text or a whole number (got {value!r})."
     raise ValidationError(msg, value=value, where="Lead.id", expected="text or a whole number")
 
