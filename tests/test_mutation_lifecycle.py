@@ -1,0 +1,210 @@
+"""The lifecycle's promises pinned down for mutation testing: what its errors say and carry,
+how replay keeps the high-water mark, its diagram and its hash.
+
+Every library value is built inside a test, never at import: mutmut's workers import the
+library (and this module) before they switch a mutant on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import smarketing as sm
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+NAIVE = datetime(2026, 1, 5, 9, 0)
+
+
+def branching() -> sm.Lifecycle:
+    """Stage ``a`` with three ways out: ``x`` (two guards), ``y`` (one) and ``z`` (none);
+    ``finish`` (automatic, needing a reason) ends in the terminal ``done``."""
+    f = sm.field
+    return sm.Lifecycle(
+        stages=["a", "b", "c", "d", sm.Stage("done", terminal=True)],
+        initial="a",
+        transitions=[
+            sm.Transition("x", "a", "b", when=(f("p") > 0) & (f("r") > 0)),
+            sm.Transition("y", "a", "c", when=f("q") > 0),
+            sm.Transition("z", "a", "d"),
+            sm.Transition("finish", ["b", "c", "d"], "done", auto=True, requires_reason=True),
+        ],
+    )
+
+
+def at_a() -> sm.Lead:
+    return sm.Lead.new("L-1", at=T0, stage="a")
+
+
+# --- _not_a_move: a trigger that does not leave the lead's stage -------------------------------
+
+
+class TestNotAMove:
+    def test_the_allowed_triggers_read_the_callers_facts(self) -> None:
+        """The triggers offered instead are those the lead's facts, with the caller's layered
+        over them, let through."""
+        with pytest.raises(sm.TransitionError) as info:
+            branching().fire(at_a(), "finish", at=T0, facts={"q": 1})
+        assert str(info.value) == (
+            "lead 'L-1' is in stage 'a', where 'finish' does not apply; allowed now: y, z."
+        )
+        assert info.value.allowed == ("y", "z")
+        assert (info.value.lead_id, info.value.stage, info.value.trigger) == ("L-1", "a", "finish")
+
+    def test_an_unknown_trigger_lists_every_trigger(self) -> None:
+        """A trigger the lifecycle does not have lists the lifecycle's triggers, sorted."""
+        with pytest.raises(sm.TransitionError) as info:
+            branching().fire(at_a(), "nope", at=T0, facts={"q": 1})
+        assert str(info.value) == (
+            "lead 'L-1': 'nope' is not a trigger of this lifecycle "
+            "(triggers: finish, x, y, z); allowed now: y, z."
+        )
+        assert info.value.allowed == ("y", "z")
+
+    def test_nothing_allowed_is_said_so(self) -> None:
+        """In a terminal stage nothing is allowed, and the message says "none"."""
+        lc = branching()
+        done = lc.fire(lc.fire(at_a(), "z", at=T0), "finish", at=T0, reason="closed")
+        with pytest.raises(sm.TransitionError) as info:
+            lc.fire(done, "x", at=T0)
+        assert str(info.value) == (
+            "lead 'L-1' is in stage 'done', where 'x' does not apply; allowed now: none."
+        )
+        assert info.value.allowed == ()
+
+
+# --- _rejected: a guard that does not hold ------------------------------------------------------
+
+
+class TestRejected:
+    def test_every_failed_condition_and_missing_fact_is_named(self) -> None:
+        """The rejection lists each failed condition and each missing fact, and the triggers
+        the caller's facts allow; its attributes carry the same."""
+        with pytest.raises(sm.GuardRejected) as info:
+            branching().fire(at_a(), "x", at=T0, facts={"q": 1})
+        error = info.value
+        assert str(error) == (
+            "lead 'L-1' in stage 'a': 'x' was rejected; not holding: p > 0; r > 0 "
+            "(missing facts: p, r); allowed now: y, z."
+        )
+        assert (error.lead_id, error.stage, error.trigger) == ("L-1", "a", "x")
+        assert error.allowed == ("y", "z")
+        assert error.failed == ("p > 0", "r > 0")
+        assert error.missing == ("p", "r")
+
+    def test_without_missing_facts_none_are_mentioned(self) -> None:
+        """Facts that are known but fail leave the missing-facts note out."""
+        with pytest.raises(sm.GuardRejected) as info:
+            branching().fire(at_a(), "x", at=T0, facts={"p": 0, "r": 0})
+        assert str(info.value) == (
+            "lead 'L-1' in stage 'a': 'x' was rejected; not holding: p > 0; r > 0; allowed now: z."
+        )
+        assert info.value.missing == ()
+        assert info.value.allowed == ("z",)
+
+    def test_nothing_allowed_is_said_so(self) -> None:
+        """A rejected lead with nowhere else to go is told "none"."""
+        lc = sm.Lifecycle(
+            stages=["a", "b"],
+            initial="a",
+            transitions=[sm.Transition("x", "a", "b", when=sm.field("p") > 0)],
+        )
+        with pytest.raises(sm.GuardRejected) as info:
+            lc.fire(at_a(), "x", at=T0, facts={"p": 0})
+        assert str(info.value) == (
+            "lead 'L-1' in stage 'a': 'x' was rejected; not holding: p > 0; allowed now: none."
+        )
+        assert info.value.allowed == ()
+
+
+# --- replay ------------------------------------------------------------------------------------
+
+
+class TestReplay:
+    def test_entering_the_main_path_from_a_side_stage_raises_high_water(self) -> None:
+        """A lead created in a side stage (its high water off the main path) that replays a
+        move onto the main path has that stage as its high water."""
+        lc = sm.Lifecycle.default()
+        lead = sm.Lead.new("L-1", at=T0, stage="recycled")
+        change = sm.StageChange("recycled", "prospect", "reengage", T0 + timedelta(hours=1))
+        replayed = lc.replay(lead, [change])
+        assert (replayed.stage, replayed.high_water) == ("prospect", "prospect")
+        assert replayed == lc.fire(lead, "reengage", at=T0 + timedelta(hours=1))
+
+    def test_entering_the_initial_stage_from_a_side_stage_raises_high_water(self) -> None:
+        """Even the first stage of the main path (rank 0) beats a side stage."""
+        lc = sm.Lifecycle.default()
+        lead = sm.Lead.new("L-1", at=T0, stage="disqualified")
+        change = sm.StageChange("disqualified", "suspect", "reopen", T0)
+        assert lc.replay(lead, [change]).high_water == "suspect"
+
+    def test_something_else_than_a_change_is_named(self) -> None:
+        """A history item that is not a StageChange names the lead and the item's place."""
+        lc = sm.Lifecycle.default()
+        lead = sm.Lead.new("L-1", at=T0)
+        with pytest.raises(sm.ValidationError) as info:
+            lc.replay(lead, [("suspect", "prospect")])  # type: ignore[list-item]
+        assert str(info.value) == (
+            "lead 'L-1', change 1: expected a StageChange (got ('suspect', 'prospect'))."
+        )
+        assert info.value.value == ("suspect", "prospect")
+        assert info.value.where == "lead 'L-1', change 1"
+        assert info.value.expected == "StageChange"
+
+    def test_an_impossible_move_is_named(self) -> None:
+        """A change the lifecycle has no trigger for carries the change, its place and what
+        was expected."""
+        lc = sm.Lifecycle.default()
+        lead = sm.Lead.new("L-1", at=T0)
+        good = sm.StageChange("suspect", "prospect", "engage", T0)
+        bad = sm.StageChange("prospect", "customer", "win", T0)
+        with pytest.raises(sm.ValidationError) as info:
+            lc.replay(lead, [good, bad])
+        assert str(info.value) == (
+            "lead 'L-1', change 2 (prospect -> customer): 'win' does not lead from "
+            "'prospect' to 'customer' in this lifecycle."
+        )
+        assert info.value.value is bad
+        assert info.value.where == "lead 'L-1', change 2"
+        assert info.value.expected == "a valid move"
+
+
+# --- stale, to_mermaid, __hash__ ----------------------------------------------------------------
+
+
+class TestStale:
+    def test_a_naive_time_names_the_lead_and_the_call(self) -> None:
+        """stale(at=naive) says which lead and which call it was."""
+        lc = sm.Lifecycle.default(max_age={"suspect": timedelta(days=1)})
+        with pytest.raises(sm.ValidationError) as info:
+            lc.stale(sm.Lead.new("L-3", at=T0), at=NAIVE)
+        where = "lead 'L-3': stale(at=...)"
+        assert str(info.value).startswith(f"{where} must be timezone-aware")
+        assert info.value.where == where
+
+
+class TestMermaid:
+    def test_the_diagram_of_a_small_lifecycle(self) -> None:
+        """Each move is a line, its notes (auto, reason) in brackets only when it has some,
+        and each terminal stage ends in [*]."""
+        assert branching().to_mermaid() == (
+            "stateDiagram-v2\n"
+            "    [*] --> a\n"
+            "    a --> b : x\n"
+            "    a --> c : y\n"
+            "    a --> d : z\n"
+            "    b --> done : finish (auto, reason)\n"
+            "    c --> done : finish (auto, reason)\n"
+            "    d --> done : finish (auto, reason)\n"
+            "    done --> [*]\n"
+        )
+
+
+class TestHash:
+    def test_lifecycles_hash_by_their_definition(self) -> None:
+        """Equal definitions hash alike and different ones apart, so lifecycles spread over
+        a dict's slots."""
+        assert hash(branching()) == hash(branching())
+        assert hash(sm.Lifecycle.default()) == hash(sm.Lifecycle.default())
+        assert hash(branching()) != hash(sm.Lifecycle.default())
