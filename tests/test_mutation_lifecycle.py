@@ -7,11 +7,13 @@ library (and this module) before they switch a mutant on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 import smarketing as sm
+from smarketing.facts import fact_view
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 NAIVE = datetime(2026, 1, 5, 9, 0)
@@ -208,3 +210,139 @@ class TestHash:
         assert hash(branching()) == hash(branching())
         assert hash(sm.Lifecycle.default()) == hash(sm.Lifecycle.default())
         assert hash(branching()) != hash(sm.Lifecycle.default())
+
+
+# --- stage and _moves: naming a stage, and checking the lead given ------------------------------
+
+
+class TestStageLookUp:
+    def test_an_unknown_name_lists_the_stages(self) -> None:
+        """stage(name) of a name the lifecycle lacks lists its stages and carries the name."""
+        with pytest.raises(sm.ValidationError) as info:
+            branching().stage("e")
+        assert str(info.value) == "'e' is not a stage of this lifecycle (stages: a, b, c, d, done)."
+        assert info.value.value == "e"
+        assert info.value.where == "stage"
+        assert info.value.expected == "a stage name"
+
+    def test_a_name_that_is_not_text_is_refused_as_unknown(self) -> None:
+        """A list (unhashable) or a number is no stage name: the same ValidationError."""
+        for bad in (["a"], 3):
+            with pytest.raises(sm.ValidationError) as info:
+                branching().stage(bad)  # type: ignore[arg-type]
+            assert str(info.value) == (
+                f"{bad!r} is not a stage of this lifecycle (stages: a, b, c, d, done)."
+            )
+            assert info.value.value == bad
+
+
+class TestTheLeadGiven:
+    @pytest.mark.parametrize("method", ["allowed", "advance", "replay", "stale"])
+    def test_something_else_than_a_lead_is_named_with_the_call(self, method: str) -> None:
+        """Each entry point refuses a non-Lead with a ValidationError naming the call."""
+        lc = sm.Lifecycle.default()
+        calls: dict[str, Callable[[], object]] = {
+            "allowed": lambda: lc.allowed("L-1"),  # type: ignore[arg-type]
+            "advance": lambda: lc.advance("L-1", at=T0),  # type: ignore[arg-type]
+            "replay": lambda: lc.replay("L-1", []),  # type: ignore[arg-type]
+            "stale": lambda: lc.stale("L-1", at=T0),  # type: ignore[arg-type]
+        }
+        with pytest.raises(sm.ValidationError) as info:
+            calls[method]()
+        where = f"Lifecycle.{method}(lead)"
+        assert str(info.value) == f"{where} must be a Lead (got 'L-1')."
+        assert info.value.value == "L-1"
+        assert info.value.where == where
+        assert info.value.expected == "a Lead"
+
+    def test_a_lead_of_another_lifecycle_is_named_with_its_stage(self) -> None:
+        """A lead in a stage the lifecycle lacks names the lead, its stage and the stages."""
+        with pytest.raises(sm.ValidationError) as info:
+            branching().allowed(sm.Lead.new("L-1", at=T0))
+        assert str(info.value) == (
+            "lead 'L-1' is in stage 'suspect', which is not a stage of this lifecycle "
+            "(stages: a, b, c, d, done)."
+        )
+        assert info.value.value == "suspect"
+        assert info.value.where == "lead 'L-1'.stage"
+
+
+# --- allowed and fire: what they read and what they check ---------------------------------------
+
+
+def by_department() -> sm.Lifecycle:
+    return sm.Lifecycle(
+        stages=["a", "b"],
+        initial="a",
+        transitions=[sm.Transition("route", "a", "b", when=sm.field("department") == "sales")],
+    )
+
+
+class TestAllowedReadsOwnFacts:
+    def test_guards_do_not_derive_facts_from_the_title(self) -> None:
+        """allowed() reads the lead's own facts and the caller's, not the department a job
+        title implies (as fire does: the two always agree)."""
+        lc = by_department()
+        lead = sm.Lead.new("L-1", at=T0, stage="a", fields={"job_title": "VP Sales"})
+        assert fact_view(lead)["department"] == "sales"  # what deriving would give
+        assert lc.allowed(lead) == ()
+        with pytest.raises(sm.GuardRejected):
+            lc.fire(lead, "route", at=T0)
+        assert lc.allowed(lead, {"department": "sales"}) == ("route",)
+
+
+class TestFireChecks:
+    def test_something_else_than_a_lead_is_named_with_the_call(self) -> None:
+        """fire refuses a non-Lead with a ValidationError naming fire."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lifecycle.default().fire("L-1", "engage", at=T0)  # type: ignore[arg-type]
+        assert str(info.value) == "Lifecycle.fire(lead) must be a Lead (got 'L-1')."
+        assert info.value.where == "Lifecycle.fire(lead)"
+        assert info.value.expected == "a Lead"
+
+    def test_a_naive_time_names_the_lead_and_the_call(self) -> None:
+        """fire(at=naive) names the lead, the call and the time."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lifecycle.default().fire(sm.Lead.new("L-1", at=T0), "engage", at=NAIVE)
+        where = "lead 'L-1': fire(at=...)"
+        assert str(info.value).startswith(f"{where} must be timezone-aware (got the naive")
+        assert info.value.value == NAIVE
+        assert info.value.where == where
+
+    def test_a_time_written_as_text_is_refused(self) -> None:
+        """fire(at="...") is a ValidationError, not an AttributeError."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lifecycle.default().fire(
+                sm.Lead.new("L-1", at=T0),
+                "engage",
+                at="2026-01-06",  # type: ignore[arg-type]
+            )
+        assert str(info.value) == (
+            "lead 'L-1': fire(at=...) must be a timezone-aware datetime (got '2026-01-06')."
+        )
+
+    def test_a_trigger_that_is_not_text_is_refused(self) -> None:
+        """A trigger that is not text is a ValidationError naming the lead, not a
+        TransitionError about an unknown trigger."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lifecycle.default().fire(sm.Lead.new("L-1", at=T0), 5, at=T0)  # type: ignore[arg-type]
+        where = "lead 'L-1': fire(trigger)"
+        assert str(info.value) == f"{where} must be a trigger name (text) (got 5)."
+        assert info.value.value == 5
+        assert info.value.where == where
+        assert info.value.expected == "a trigger name (text)"
+
+    def test_a_time_before_the_last_change_carries_the_time(self) -> None:
+        """Firing earlier than the lead's last change names the lead and carries the time."""
+        lc = sm.Lifecycle.default()
+        lead = lc.fire(sm.Lead.new("L-1", at=T0), "engage", at=T0 + timedelta(hours=2))
+        early = T0 + timedelta(hours=1)
+        with pytest.raises(sm.ValidationError) as info:
+            lc.fire(lead, "disqualify", at=early, reason="spam")
+        assert str(info.value) == (
+            f"lead 'L-1': 'disqualify' at {early.isoformat()} is earlier than the lead's last "
+            f"change at {(T0 + timedelta(hours=2)).isoformat()}; "
+            "stage changes are recorded in time order."
+        )
+        assert info.value.value == early
+        assert info.value.where == "lead 'L-1'.fire(at=...)"
