@@ -7,7 +7,7 @@ library (and this module) before they switch a mutant on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -346,3 +346,77 @@ class TestFireChecks:
         )
         assert info.value.value == early
         assert info.value.where == "lead 'L-1'.fire(at=...)"
+
+    @pytest.mark.parametrize(("reason", "shown"), [(None, None), ("", ""), ("   ", None)])
+    def test_a_missing_reason_carries_what_was_given(
+        self, reason: str | None, shown: str | None
+    ) -> None:
+        """A trigger that needs a reason, fired without one, names the trigger and carries the
+        reason given; blanks count as none at all."""
+        lc = sm.Lifecycle.default()
+        with pytest.raises(sm.ValidationError) as info:
+            lc.fire(sm.Lead.new("L-1", at=T0), "disqualify", at=T0, reason=reason)
+        assert str(info.value) == f"lead 'L-1': 'disqualify' needs a reason (got {shown!r})."
+        assert info.value.value == shown
+        assert info.value.where == "disqualify(reason=...)"
+
+
+class TestAdvanceChecks:
+    def test_a_naive_time_names_the_lead_and_the_call(self) -> None:
+        """advance(at=naive) names the lead and the call."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lifecycle.default().advance(sm.Lead.new("L-4", at=T0), at=NAIVE)
+        where = "lead 'L-4': advance(at=...)"
+        assert str(info.value).startswith(f"{where} must be timezone-aware (got the naive")
+        assert info.value.where == where
+
+    def test_automatic_gates_do_not_derive_facts_from_the_title(self) -> None:
+        """advance reads the lead's own facts and the caller's, not the department a job
+        title implies."""
+        lc = sm.Lifecycle(
+            stages=["a", "b"],
+            initial="a",
+            transitions=[sm.Transition("route", "a", "b", auto=sm.field("department") == "sales")],
+        )
+        lead = sm.Lead.new("L-1", at=T0, stage="a", fields={"job_title": "VP Sales"})
+        assert lc.advance(lead, at=T0) is lead
+        moved = lc.advance(lead, at=T0, facts={"department": "sales"})
+        assert (moved.stage, [c.trigger for c in moved.history]) == ("b", ["route"])
+
+    def test_a_loop_away_from_the_start_is_left_after_one_turn(self) -> None:
+        """No stage is entered twice in one advance, also on a loop that does not pass the
+        lead's own stage: a -> b -> c, then c -> b is refused and c -> d taken."""
+        go = sm.field("go") == 1
+        lc = sm.Lifecycle(
+            stages=["a", "b", "c", "d"],
+            initial="a",
+            transitions=[
+                sm.Transition("start", "a", "b", auto=go),
+                sm.Transition("on", "b", "c", auto=go),
+                sm.Transition("back", "c", "b", auto=go),
+                sm.Transition("out", "c", "d", auto=go),
+            ],
+        )
+        facts = CountedFacts({"go": 1}, limit=200)
+        moved = lc.advance(sm.Lead.new("L-1", at=T0, stage="a"), at=T0, facts=facts)
+        assert [c.trigger for c in moved.history] == ["start", "on", "out"]
+        assert moved.stage == "d"
+
+
+class CountedFacts(Mapping[str, object]):
+    """Caller's facts that fail the test once read ``limit`` times (a loop that never ends)."""
+
+    def __init__(self, facts: dict[str, object], *, limit: int) -> None:
+        self._facts, self._limit, self.reads = facts, limit, 0
+
+    def __getitem__(self, name: str) -> object:
+        self.reads += 1
+        if self.reads > self._limit:
+            raise AssertionError("advance kept reading the facts: it does not stop")
+        return self._facts[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
