@@ -405,3 +405,48 @@ class TestReadLeadsAndActivities:
         assert dict(viewed.properties) == {"url": "/pricing"}
         assert (called.lead_id, called.kind, called.at) == ("L-2", "call", day3)
         assert dict(called.properties) == {}
+
+
+# --- Lead.new and Lead.learn: their checks of the time, the id and the fields -----------------
+
+
+class TestNewAndLearn:
+    def test_new_names_itself_for_a_naive_time(self) -> None:
+        """Lead.new(at=naive) names the call."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=NAIVE)
+        assert str(info.value) == naive_message("Lead.new(at=...)", NAIVE)
+        assert info.value.where == "Lead.new(at=...)"
+
+    def test_learn_names_the_lead_for_a_naive_time(self) -> None:
+        """learn(at=naive) names the lead and the call."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=T0).learn({"a": 1}, at=NAIVE)
+        where = "lead 'L-1': learn(at=...)"
+        assert str(info.value) == naive_message(where, NAIVE)
+        assert info.value.where == where
+
+    def test_learn_names_the_lead_for_a_bad_field(self) -> None:
+        """A reserved name given to learn is an error naming the lead."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=T0).learn({"stage": "mql"}, at=T0)
+        assert str(info.value) == (
+            "lead 'L-1': 'stage' is not a profile field; it is set from the lead itself "
+            "(reserved: id, source, stage)."
+        )
+        assert info.value.value == "stage"
+        assert info.value.where == "lead 'L-1'"
+        assert info.value.expected == "a field name"
+
+    @pytest.mark.parametrize("bad", ["", True, 2.5])
+    def test_a_bad_id_is_named(self, bad: object) -> None:
+        """An id that is neither non-empty text nor a whole number carries the id."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new(bad, at=T0)  # type: ignore[arg-type]
+        assert str(info.value) == (
+            f"a lead id must be non-empty text or a whole number (got {bad!r})."
+        )
+        assert info.value.value == bad
+        assert type(info.value.value) is type(bad)
+        assert info.value.where == "Lead.id"
+        assert info.value.expected == "text or a whole number"
