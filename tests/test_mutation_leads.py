@@ -450,3 +450,32 @@ class TestNewAndLearn:
         assert type(info.value.value) is type(bad)
         assert info.value.where == "Lead.id"
         assert info.value.expected == "text or a whole number"
+
+    def test_fields_that_are_no_mapping_are_named(self) -> None:
+        """Fields given as pairs carry the value, the lead and what was expected."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=T0, fields=[("a", 1)])  # type: ignore[arg-type]
+        assert str(info.value) == (
+            "lead 'L-1': fields must be a mapping of names to values (got [('a', 1)])."
+        )
+        assert info.value.value == [("a", 1)]
+        assert info.value.where == "lead 'L-1'"
+        assert info.value.expected == "a mapping"
+
+    def test_a_field_name_that_is_no_text_is_named(self) -> None:
+        """A number as a field name carries the name, the lead and what was expected."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=T0, fields={1: 2})  # type: ignore[dict-item]
+        assert str(info.value) == "lead 'L-1': a field name must be a non-empty string (got 1)."
+        assert info.value.value == 1
+        assert info.value.where == "lead 'L-1'"
+        assert info.value.expected == "a field name"
+
+    def test_a_field_name_utf8_cannot_write_is_named(self) -> None:
+        """A field name with a lone surrogate is refused, naming the lead."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=T0, fields={"x" + SURROGATE: 1})
+        where = "lead 'L-1': a field name"
+        assert str(info.value) == f"{where} must be {UTF8} (got 'x\\ud800')."
+        assert info.value.where == where
+        assert info.value.expected == UTF8
