@@ -57,7 +57,7 @@ def _engagement_rule() -> sm.EngagementRule:
 
 def test_fit_rule_points_error_names_rule_and_argument() -> None:
     """A bad FitRule points value is a ConfigError naming the rule, the argument and the value."""
-    error = _config(lambda: sm.FitRule("x", sm.always(), "ten"))  # type: ignore[arg-type]
+    error = _config(lambda: sm.FitRule("x", sm.always(), "ten"))
     assert str(error) == "fit rule 'x': 'points' must be a finite number (got 'ten')."
     assert error.where == "FitRule('x').points"
     assert error.key == "points"
@@ -291,3 +291,156 @@ def test_explain_names_an_unknown_adjustment_by_its_rule() -> None:
     bonus = sm.Contribution("bonus", "adjustment", 2.0)
     score = sm.Score(fit=0, engagement=2, total=2, grade="D", contributions=[bonus])
     assert score.explain() == "score 2 = fit 0 + engagement 2, grade D\n  adjustment  +2  bonus"
+
+
+# --- ScoringModel.score: its own argument errors --------------------------------------------------
+
+
+def test_score_errors_name_score() -> None:
+    """score()'s checks name score(), not score_many(): lead, at and activities."""
+    model = sm.ScoringModel()
+    error = _validation(lambda: model.score("x", at=T))  # type: ignore[arg-type]
+    assert str(error) == "ScoringModel.score() needs Lead values (got 'x')."
+    assert error.where == "score(lead)"
+    assert error.expected == "a Lead"
+    error = _validation(lambda: model.score(_lead(), "ab", at=T))  # type: ignore[arg-type]
+    assert str(error) == "ScoringModel.score(activities=...) must be a collection (got 'ab')."
+    assert error.where == "ScoringModel.score(activities=...)"
+    error = _validation(lambda: model.score(_lead(), at="x"))  # type: ignore[arg-type]
+    assert str(error) == "ScoringModel.score(at=...) must be a timezone-aware datetime (got 'x')."
+    assert error.where == "ScoringModel.score(at=...)"
+
+
+# --- Score.facts and Contribution.kind -----------------------------------------------------------
+
+
+def test_score_facts_are_what_lifecycle_guards_read() -> None:
+    """Score.facts() maps score/fit/engagement/grade to the score's values."""
+    model = sm.ScoringModel(fit=[sm.FitRule("a", sm.always(), 30)])
+    assert model.score(_lead(), at=T).facts() == {
+        "score": 30.0,
+        "fit": 30.0,
+        "engagement": 0.0,
+        "grade": "B",
+    }
+
+
+def test_contribution_kind_error() -> None:
+    """A Contribution kind outside the three is a ValidationError listing the three."""
+    error = _validation(lambda: sm.Contribution("r", "bogus", 1))  # type: ignore[arg-type]
+    expected = "one of 'fit', 'engagement', 'adjustment'"
+    assert str(error) == f"Contribution: 'kind' must be {expected} (got 'bogus')."
+    assert error.where == "Contribution.kind"
+    assert error.expected == expected
+    assert error.value == "bogus"
+    for kind in ("fit", "engagement", "adjustment"):
+        assert sm.Contribution("r", kind, 1).kind == kind
+
+
+# --- caps and floor: their errors, and the points grid they are kept on ---------------------------
+
+GRID = 2**30
+
+
+@pytest.mark.parametrize("arg", ["fit_cap", "engagement_cap", "floor"])
+def test_bound_errors_name_the_argument(arg: str) -> None:
+    """A cap or floor that is not a finite number is a ConfigError naming that argument."""
+    error = _config(lambda: sm.ScoringModel(**{arg: "x"}))  # type: ignore[arg-type]
+    assert str(error) == f"ScoringModel: {arg!r} must be a finite number or None (got 'x')."
+    assert error.where == f"ScoringModel.{arg}"
+    assert error.key == arg
+    assert error.piece == "x"
+    assert error.expected == "a finite number or None"
+    error = _config(lambda: sm.ScoringModel(**{arg: 10**19}))  # type: ignore[arg-type]
+    bound = "a number of at most 1e18 points either way"
+    assert str(error) == f"ScoringModel: {arg!r} must be {bound} (got 10000000000000000000)."
+
+
+def test_bounds_may_be_none() -> None:
+    """None means no cap and no floor: a negative engagement then stands."""
+    model = sm.ScoringModel(
+        engagement=[sm.EngagementRule("spam", "spam", -5)],
+        fit_cap=None,
+        engagement_cap=None,
+        floor=None,
+    )
+    assert (model.fit_cap, model.engagement_cap, model.floor) == (None, None, None)
+    score = model.score(_lead(), [sm.Activity("L-1", "spam", T - timedelta(hours=1))], at=T)
+    assert score.engagement == -5.0
+    assert score.contributions == (sm.Contribution("spam", "engagement", -5.0, 1),)
+
+
+def test_fit_points_are_kept_on_the_grid() -> None:
+    """A rule's points are rounded to the nearest 2**-30: 0.1 is held as 107374182 / 2**30."""
+    model = sm.ScoringModel(fit=[sm.FitRule("a", sm.always(), 0.1)])
+    assert model.score(_lead(), at=T).fit == 107374182 / GRID
+
+
+@pytest.mark.parametrize(
+    ("cap", "held"),
+    [(0.7, 751619276 / GRID), (0.1, 107374182 / GRID), (0.5, 0.5)],
+)
+def test_caps_round_down_onto_the_grid(cap: float, held: float) -> None:
+    """A cap is held as the grid point at or just below it (0.7 rounds to nearest upwards, so
+    it goes one step down), never above it; a cap on the grid is held as it is."""
+    fit_model = sm.ScoringModel(fit=[sm.FitRule("a", sm.always(), 1)], fit_cap=cap)
+    score = fit_model.score(_lead(), at=T)
+    assert score.fit == held
+    assert score.contributions[-1] == sm.Contribution("fit_cap", "adjustment", held - 1)
+    rule = sm.EngagementRule("demo", "demo", 1)
+    engagement_model = sm.ScoringModel(engagement=[rule], engagement_cap=cap)
+    demo = sm.Activity("L-1", "demo", T - timedelta(hours=1))
+    assert engagement_model.score(_lead(), [demo], at=T).engagement == held
+
+
+@pytest.mark.parametrize(
+    ("floor", "held"),
+    [(-0.7, -751619276 / GRID), (-0.1, -107374182 / GRID), (-0.5, -0.5)],
+)
+def test_floor_rounds_up_onto_the_grid(floor: float, held: float) -> None:
+    """The floor is held as the grid point at or just above it, never below it."""
+    model = sm.ScoringModel(engagement=[sm.EngagementRule("spam", "spam", -1)], floor=floor)
+    spam = sm.Activity("L-1", "spam", T - timedelta(hours=1))
+    score = model.score(_lead(), [spam], at=T)
+    assert score.engagement == held
+    assert score.contributions[-1] == sm.Contribution("floor", "adjustment", held + 1)
+
+
+# --- EngagementRule's lose (the _fraction converter) ----------------------------------------------
+
+
+def test_lose_is_held_as_a_float() -> None:
+    """lose=1 (an int) is held as 1.0; lose=0.5 halves the points per `per`."""
+    rule = sm.EngagementRule("w", "w", 20, lose=1, per=timedelta(days=10))
+    assert type(rule.lose) is float
+    assert rule.lose == 1.0
+    half = sm.EngagementRule("w", "w", 20, lose=0.5, per=timedelta(days=10))
+    assert half.worth(timedelta(days=10)) == 10.0
+
+
+@pytest.mark.parametrize(("lose", "shown"), [("x", "'x'"), (0, "0"), (2, "2"), (-0.5, "-0.5")])
+def test_lose_outside_the_fraction_range(lose: object, shown: str) -> None:
+    """A lose outside (0, 1] is a ConfigError that shows the value as given."""
+    error = _config(lambda: sm.EngagementRule("d", "k", 1, lose=lose, per=timedelta(days=1)))
+    assert str(error) == f"engagement rule 'd': 'lose' must be a fraction in (0, 1] (got {shown})."
+    assert error.where == "EngagementRule('d').lose"
+    assert error.piece == lose
+    assert type(error.piece) is type(lose)
+
+
+# --- open_fit / fit_at_stake read the facts as given (not derived) --------------------------------
+
+
+def test_open_fit_does_not_derive_from_the_title() -> None:
+    """A lead's or a mapping's job_title is not parsed: a seniority rule stays open. A fact view
+    that derived the seniority is read as it is, and decides the rule."""
+    from smarketing.facts import fact_view
+
+    rule = sm.FitRule("senior", sm.field("seniority") == "vp", 10)
+    model = sm.ScoringModel(fit=[rule])
+    lead = _lead(job_title="VP Marketing")
+    assert model.open_fit(lead) == (rule,)
+    assert model.open_fit({"job_title": "VP Marketing"}) == (rule,)
+    assert model.fit_at_stake(lead) == {"seniority": 10.0}
+    assert model.open_fit(fact_view(lead)) == ()
+    assert model.fit_at_stake(fact_view(lead)) == {}
