@@ -160,3 +160,166 @@ def test_part_factory(cls: type) -> None:
     assert error.key == name.lower()
     assert error.piece == 3
     assert error.expected == f"a {name} or None"
+
+
+# --- PersonaMatcher's definition checks ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1.5, "1.5"), (-0.1, "-0.1"), ("x", "'x'")])
+def test_min_confidence_out_of_range(value: object, shown: str) -> None:
+    """min_confidence outside [0, 1] (or not a number) is a ConfigError naming it."""
+    error = _config(lambda: sm.PersonaMatcher([PERSONA], min_confidence=value))
+    assert str(error) == (
+        f"PersonaMatcher: min_confidence must be a number from 0 to 1 (got {shown})."
+    )
+    assert error.key == "min_confidence"
+    assert error.piece == value
+
+
+@pytest.mark.parametrize("value", [0, 1, 0.5])
+def test_min_confidence_bounds_are_allowed(value: float) -> None:
+    """0 and 1 themselves are allowed, and held as floats."""
+    matcher = sm.PersonaMatcher([PERSONA], min_confidence=value)
+    assert matcher.min_confidence == float(value)
+    assert type(matcher.min_confidence) is float
+
+
+def test_matcher_personas_errors() -> None:
+    """Not a list, a non-Persona item and a repeated name are ConfigErrors with their keys."""
+    error = _config(lambda: sm.PersonaMatcher(3))  # type: ignore[arg-type]
+    assert str(error) == "PersonaMatcher: personas must be a list of Persona (got 3)."
+    assert (error.key, error.piece) == ("personas", 3)
+    error = _config(lambda: sm.PersonaMatcher([PERSONA, "x"]))  # type: ignore[list-item]
+    assert str(error) == "PersonaMatcher: personas[1] must be a Persona (got 'x')."
+    assert (error.key, error.piece) == ("personas[1]", "x")
+    other = sm.Persona("Q", traits=[C])
+    error = _config(lambda: sm.PersonaMatcher([other, PERSONA, PERSONA]))
+    assert str(error) == (
+        "persona 'P' is defined twice (personas[1] and personas[2]); a match must say which "
+        "persona it is, so names are unique."
+    )
+    assert (error.key, error.piece) == ("personas[2].name", "P")
+
+
+def test_matcher_takes_any_iterable_of_personas() -> None:
+    """A generator of personas is held as a tuple, in order."""
+    other = sm.Persona("Q", traits=[C])
+    matcher = sm.PersonaMatcher(p for p in [PERSONA, other])
+    assert matcher.personas == (PERSONA, other)
+
+
+# --- confidence: exact on the grid, fsum off it ---------------------------------------------------
+
+
+def test_confidence_off_the_grid_is_the_exact_share() -> None:
+    """Weights off the 2**-20 grid: the matched share is fsum(matched) / fsum(all), exactly."""
+    import math
+
+    odd = sm.Persona(
+        "Odd",
+        traits=[
+            sm.Trait(sm.field("a") == 1, 0.1),
+            sm.Trait(sm.field("b") == 1, 0.2),
+            sm.Trait(sm.field("c") == 1, 0.3, required=True),
+        ],
+    )
+    matcher = sm.PersonaMatcher([odd])
+    share = math.fsum([0.1, 0.2]) / math.fsum([0.1, 0.2, 0.3])
+    assert share == 0.5000000000000001  # plain addition would give 0.5
+    (ranked,) = matcher.rank({"a": 1, "b": 1})
+    assert ranked.confidence == share
+    found = matcher.match({"a": 1, "b": 1})
+    assert found is not None
+    assert found.confidence == share
+    assert matcher.match({"a": 1, "b": 1, "c": 2}) is None  # a required trait fails
+    (out,) = matcher.rank({"a": 1, "b": 1, "c": 2})
+    assert out.ruled_out
+    assert out.confidence == 0.0
+
+
+def test_many_traits_on_the_grid() -> None:
+    """Nine traits of weight 1: five matched is 5/9 (more than eight traits take the fsum way)."""
+    traits = [sm.Trait(sm.field(f"f{i}") == 1) for i in range(9)]
+    persona = sm.Persona("Nine", traits=traits)
+    matcher = sm.PersonaMatcher([persona])
+    facts = {f"f{i}": 1 for i in range(5)}
+    (ranked,) = matcher.rank(facts)
+    assert ranked.confidence == 5 / 9
+    found = matcher.match(facts)
+    assert found is not None
+    assert found.confidence == 5 / 9
+
+
+def test_exact_confidence_on_the_grid_and_required_fail() -> None:
+    """Weights on the grid: 2 of 3 is 2/3; a failed required trait rules the persona out."""
+    persona = sm.Persona(
+        "G", traits=[sm.Trait(sm.field("a") == 1, 2), sm.Trait(sm.field("b") == 1, required=True)]
+    )
+    matcher = sm.PersonaMatcher([persona])
+    found = matcher.match({"a": 1})
+    assert found is not None
+    assert found.confidence == 2 / 3
+    assert matcher.match({"a": 1, "b": 2}) is None
+    (out,) = matcher.rank({"a": 1, "b": 2})
+    assert out.ruled_out
+    assert out.unknown_fields == ()
+
+
+# --- unknown_fields -------------------------------------------------------------------------------
+
+LEADER = sm.Persona(
+    "Leader",
+    traits=[
+        sm.Trait(sm.field("seniority") == "vp", 2),
+        sm.Trait(sm.field("company_size") >= 50),
+        sm.Trait(sm.field("country") == "DE", required=True),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("facts", "fields"),
+    [
+        ({}, ("company_size", "country", "job_title", "seniority")),
+        ({"job_title": "Plumber"}, ("company_size", "country", "seniority")),
+        ({"job_title": "VP Sales"}, ("company_size", "country")),
+        ({"country": "FR"}, ()),
+    ],
+)
+def test_unknown_fields(facts: dict[str, object], fields: tuple[str, ...]) -> None:
+    """The missing facts, sorted; job_title too while it is unknown and would give a missing
+    seniority; nothing for a ruled-out persona."""
+    (ranked,) = sm.PersonaMatcher([LEADER]).rank(facts)
+    assert ranked.unknown_fields == fields
+
+
+# --- _standing: what the planner reads is rank() without the ruled-out ----------------------------
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {},
+        {"a": 1},
+        {"a": 1, "b": 2},
+        {"a": 2, "c": 3},
+        {"seniority": "vp", "country": "DE"},
+        {"country": "FR", "a": 1},
+        {"company_size": 10, "b": 2, "c": 3},
+    ],
+)
+def test_standing_agrees_with_rank(facts: dict[str, object]) -> None:
+    """Per persona not ruled out, best first: its persona, confidence, upper and unknown traits,
+    as rank() gives them."""
+    from smarketing.facts import plain_facts
+
+    required = sm.Persona(
+        "R", traits=[sm.Trait(sm.field("c") == 3, 3, required=True), sm.Trait(sm.field("a") == 1)]
+    )
+    matcher = sm.PersonaMatcher([PERSONA, LEADER, required])
+    expected = [
+        (m.persona, m.confidence, m.upper, m.unknown)
+        for m in matcher.rank(facts)
+        if not m.ruled_out
+    ]
+    assert matcher._standing(plain_facts(facts)) == expected
