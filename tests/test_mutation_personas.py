@@ -311,7 +311,7 @@ def test_unknown_fields(facts: dict[str, object], fields: tuple[str, ...]) -> No
 def test_standing_agrees_with_rank(facts: dict[str, object]) -> None:
     """Per persona not ruled out, best first: its persona, confidence, upper and unknown traits,
     as rank() gives them."""
-    from smarketing.facts import plain_facts
+    from smarketing.facts import fact_view
 
     required = sm.Persona(
         "R", traits=[sm.Trait(sm.field("c") == 3, 3, required=True), sm.Trait(sm.field("a") == 1)]
@@ -322,4 +322,4 @@ def test_standing_agrees_with_rank(facts: dict[str, object]) -> None:
         for m in matcher.rank(facts)
         if not m.ruled_out
     ]
-    assert matcher._standing(plain_facts(facts)) == expected
+    assert matcher._standing(fact_view(facts).plain()) == expected
