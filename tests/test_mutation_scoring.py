@@ -444,3 +444,16 @@ def test_open_fit_does_not_derive_from_the_title() -> None:
     assert model.fit_at_stake(lead) == {"seniority": 10.0}
     assert model.open_fit(fact_view(lead)) == ()
     assert model.fit_at_stake(fact_view(lead)) == {}
+
+
+# --- ScoringModel's rule lists -------------------------------------------------------------------
+
+
+def test_rule_list_errors_name_the_argument() -> None:
+    """fit/engagement that are not lists of their rules are ConfigErrors at ScoringModel.<arg>."""
+    error = _config(lambda: sm.ScoringModel(fit=3))  # type: ignore[arg-type]
+    assert str(error) == "ScoringModel: 'fit' must be a list of FitRule values (got 3)."
+    assert (error.where, error.key, error.piece) == ("ScoringModel.fit", "fit", 3)
+    error = _config(lambda: sm.ScoringModel(engagement=[1]))  # type: ignore[list-item]
+    assert str(error) == "ScoringModel: 'engagement' must list EngagementRule values (got 1)."
+    assert (error.where, error.key, error.piece) == ("ScoringModel.engagement", "engagement", 1)
