@@ -323,3 +323,18 @@ def test_standing_agrees_with_rank(facts: dict[str, object]) -> None:
         if not m.ruled_out
     ]
     assert matcher._standing(fact_view(facts).plain()) == expected
+
+
+def test_three_matched_weights_off_the_grid_add_exactly() -> None:
+    """0.1 + 0.2 + 0.3 added in order is 0.6000000000000001; the confidence uses the exact sum."""
+    import math
+
+    weights = [0.1, 0.2, 0.3, 1.0]
+    names = ["a", "b", "c", "d"]
+    traits = [sm.Trait(sm.field(n) == 1, w) for n, w in zip(names, weights, strict=True)]
+    matcher = sm.PersonaMatcher([sm.Persona("Odd", traits=traits)])
+    share = math.fsum(weights[:3]) / math.fsum(weights)
+    assert share != ((0.1 + 0.2) + 0.3) / math.fsum(weights)
+    found = matcher.match({"a": 1, "b": 1, "c": 1, "d": 0})
+    assert found is not None
+    assert found.confidence == share
