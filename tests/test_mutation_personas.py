@@ -124,26 +124,31 @@ CATALOG = [sm.FormField("company", label="Company")]
 
 
 def test_planner_rejects_a_part_of_the_wrong_class() -> None:
-    """personas/scoring given as something else is a ConfigError naming what was expected.
-
-    (The key is the class's name in lower case, as ProfilePlanner names it today.)
-    """
+    """personas/scoring/lifecycle given as something else is a ConfigError naming the argument
+    and what was expected (a wrong lifecycle too, not an AttributeError on the way)."""
     error = _config(lambda: sm.ProfilePlanner(CATALOG, personas="x"))  # type: ignore[arg-type]
-    assert str(error) == "personamatcher must be a PersonaMatcher or None (got 'x')."
-    assert error.where == "personamatcher"
-    assert error.key == "personamatcher"
+    assert str(error) == "personas must be a PersonaMatcher or None (got 'x')."
+    assert error.where == "personas"
+    assert error.key == "personas"
     assert error.piece == "x"
     assert error.expected == "a PersonaMatcher or None"
     matcher = sm.PersonaMatcher([])
     error = _config(lambda: sm.ProfilePlanner(CATALOG, scoring=matcher))  # type: ignore[arg-type]
-    assert str(error).startswith("scoringmodel must be a ScoringModel or None (got ")
+    assert str(error).startswith("scoring must be a ScoringModel or None (got ")
     assert error.piece is matcher
+    error = _config(lambda: sm.ProfilePlanner(CATALOG, lifecycle=1))  # type: ignore[arg-type]
+    assert str(error) == "lifecycle must be a Lifecycle or None (got 1)."
+    assert (error.key, error.piece) == ("lifecycle", 1)
 
 
-@pytest.mark.parametrize("cls", [sm.PersonaMatcher, sm.ScoringModel, sm.Lifecycle])
-def test_part_factory(cls: type) -> None:
-    """The validator `profiling._part(cls)` takes None or a `cls`, and names anything else."""
-    validate = profiling._part(cls)
+@pytest.mark.parametrize(
+    ("cls", "name"),
+    [(sm.PersonaMatcher, "personas"), (sm.ScoringModel, "scoring"), (sm.Lifecycle, "lifecycle")],
+)
+def test_part_factory(cls: type, name: str) -> None:
+    """The validator `profiling._part(cls, name)` takes None or a `cls`, and names anything
+    else with the argument's name."""
+    validate = profiling._part(cls, name)
     attribute = attrs.fields(sm.ProfilePlanner).personas
     planner = sm.ProfilePlanner(CATALOG)
     validate(planner, attribute, None)
@@ -154,12 +159,12 @@ def test_part_factory(cls: type) -> None:
     }[cls]
     validate(planner, attribute, good)
     error = _config(lambda: validate(planner, attribute, 3))
-    name = cls.__name__
-    assert str(error) == f"{name.lower()} must be a {name} or None (got 3)."
-    assert error.where == name.lower()
-    assert error.key == name.lower()
+    cls_name = cls.__name__
+    assert str(error) == f"{name} must be a {cls_name} or None (got 3)."
+    assert error.where == name
+    assert error.key == name
     assert error.piece == 3
-    assert error.expected == f"a {name} or None"
+    assert error.expected == f"a {cls_name} or None"
 
 
 # --- PersonaMatcher's definition checks ----------------------------------------------------------

@@ -457,3 +457,20 @@ def test_rule_list_errors_name_the_argument() -> None:
     error = _config(lambda: sm.ScoringModel(engagement=[1]))  # type: ignore[list-item]
     assert str(error) == "ScoringModel: 'engagement' must list EngagementRule values (got 1)."
     assert (error.where, error.key, error.piece) == ("ScoringModel.engagement", "engagement", 1)
+
+
+def test_score_checks_activities_without_engagement_rules() -> None:
+    """A model with no engagement rule still refuses what is not an Activity, as score_many
+    does: the same input never scores one way and fails the other."""
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    lead = sm.Lead.new("a", at=at)
+    model = sm.ScoringModel()
+    for call in (
+        lambda: model.score(lead, [1], at=at),  # type: ignore[list-item]
+        lambda: model.score_many([lead], [1], at=at),  # type: ignore[list-item]
+    ):
+        with pytest.raises(sm.ValidationError) as info:
+            call()
+        assert "ScoringModel needs Activity values" in str(info.value)
+        assert info.value.value == 1
+    assert model.score(lead, iter(()), at=at).total == 0

@@ -231,10 +231,11 @@ class _Worth:
         return out
 
 
-def _part(cls: type) -> _v.Validator:
+def _part(cls: type, name: str) -> _v.Validator:
+    """The check of the planner's optional part ``name``: a ``cls`` or None."""
     return _v.checked(
         _v.instance,
-        cls.__name__.lower(),
+        name,
         cls=cls,
         error=_v.definition,
         expected=f"a {cls.__name__} or None",
@@ -253,9 +254,13 @@ class ProfilePlanner:
 
     catalog: tuple[FormField, ...] = attrs.field(converter=_to_catalog)
     max_fields: int = attrs.field(default=3)
-    personas: PersonaMatcher | None = attrs.field(default=None, validator=_part(PersonaMatcher))
-    scoring: ScoringModel | None = attrs.field(default=None, validator=_part(ScoringModel))
-    lifecycle: Lifecycle | None = attrs.field(default=None, validator=_part(Lifecycle))
+    personas: PersonaMatcher | None = attrs.field(
+        default=None, validator=_part(PersonaMatcher, "personas")
+    )
+    scoring: ScoringModel | None = attrs.field(
+        default=None, validator=_part(ScoringModel, "scoring")
+    )
+    lifecycle: Lifecycle | None = attrs.field(default=None, validator=_part(Lifecycle, "lifecycle"))
     _order: dict[str, int] = attrs.field(init=False, repr=False)
     _stages: Lifecycle = attrs.field(init=False, repr=False)
     # Per field, the ranks its stage gates allow (None: no gate), read once, not per lead.
@@ -272,7 +277,10 @@ class ProfilePlanner:
 
     @_stages.default
     def _stages_read(self) -> Lifecycle:
-        return self.lifecycle or Lifecycle.default()
+        # Not a Lifecycle: the default here, so that the lifecycle's own check (run after
+        # the defaults) says what is wrong, not an AttributeError on the way.
+        given = self.lifecycle
+        return given if isinstance(given, Lifecycle) else Lifecycle.default()
 
     @_gates.default
     def _gate_ranks(self) -> tuple[tuple[int | None, int | None], ...]:

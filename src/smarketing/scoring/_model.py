@@ -279,6 +279,11 @@ class ScoringModel:
         """
         _v.aware(at, "ScoringModel.score(at=...)")
         _v.iterable(activities, "ScoringModel.score(activities=...)")
+        if not self._by_kind:  # no engagement rule reads them: checked here, as score_many does
+            for activity in activities:
+                if not isinstance(activity, Activity):
+                    raise not_an_activity(activity, "ScoringModel")
+            activities = ()
         return self._score(_checked_lead(lead, "score"), activities, at, facts)
 
     def score_many(
