@@ -344,3 +344,100 @@ class TestSLABreachTimes:
             f"SLABreach.{field}",
             "an aware datetime",
         )
+
+
+# --- SLA touch_kinds: what a bad definition says ------------------------------------------------
+
+
+class TestTouchKinds:
+    @pytest.mark.parametrize(
+        ("kinds", "message", "piece"),
+        [
+            (
+                3,
+                "'touch_kinds' must be a non-empty collection of activity kinds (non-empty text) "
+                "(got 3).",
+                3,
+            ),
+            ((), "'touch_kinds' must name at least one activity kind (got ()).", ()),
+            (
+                ["call", ""],
+                "'touch_kinds' must hold activity kinds as non-empty text (got '').",
+                "",
+            ),
+            (
+                ["call", 5],
+                "'touch_kinds' must hold activity kinds as non-empty text (got 5).",
+                5,
+            ),
+        ],
+    )
+    def test_a_bad_collection_is_named(self, kinds: object, message: str, piece: object) -> None:
+        """A ConfigError whose message shows, and whose piece is, the offending value."""
+        with pytest.raises(sm.ConfigError) as info:
+            sm.SLA(first_touch=HOUR, touch_kinds=kinds)
+        assert str(info.value) == message
+        assert info.value.piece == piece
+
+    def test_kinds_are_kept_in_order(self) -> None:
+        """A list of kinds becomes a tuple, in the order given; one text is one kind."""
+        assert sm.SLA(HOUR, touch_kinds=["meeting", "call"]).touch_kinds == ("meeting", "call")
+        assert sm.SLA(HOUR, touch_kinds="sales_email").touch_kinds == ("sales_email",)
+
+
+# --- most_common: the order of reasons -----------------------------------------------------
+
+
+class TestReasonOrder:
+    def test_most_common_first_then_alphabetical_then_none(self) -> None:
+        """Counts descending; ties alphabetically, whatever order they came in; None last."""
+        leads = []
+        for i, reason in enumerate(["c", "b", None, "c", "a"]):
+            lead = sm.Lead.new(f"L-{i}", at=jan(2))
+            changes = [
+                sm.StageChange("suspect", "prospect", "engage", jan(3)),
+                sm.StageChange("prospect", "mql", "qualify", jan(4)),
+                sm.StageChange("mql", "recycled", "recycle", jan(5), reason=reason),
+            ]
+            leads.append(LC.replay(lead, changes))
+        r = report(leads)
+        assert list(r.recycle_reasons.items()) == [("c", 2), ("a", 1), ("b", 1), (None, 1)]
+        assert list(r.reasons("recycled").items()) == [("c", 2), ("a", 1), ("b", 1), (None, 1)]
+
+
+# --- _spread and _percentile: time in stage ----------------------------------------------------
+
+
+def stays(*hours: timedelta) -> sm.TimeInStage | None:
+    """The spread of suspect stays of the given lengths, one lead each."""
+    leads = [walk(f"L-{i}", jan(2), ("engage", jan(2) + length)) for i, length in enumerate(hours)]
+    return report(leads).durations("suspect")
+
+
+class TestTimeInStage:
+    def test_percentiles_interpolate_between_ranks(self) -> None:
+        """Four stays: the median halfway between the middle two, p90 70% of the way from the
+        third to the fourth, the max the longest."""
+        spread = stays(10 * HOUR, HOUR, 3 * HOUR, 2 * HOUR)
+        assert spread == sm.TimeInStage(
+            count=4,
+            p50=2.5 * HOUR,
+            p90=3 * HOUR + 7 * HOUR * 7 / 10,
+            max=10 * HOUR,
+        )
+
+    def test_one_stay_is_every_percentile(self) -> None:
+        """A single stay: count 1, and p50 = p90 = max."""
+        assert stays(5 * HOUR) == sm.TimeInStage(count=1, p50=5 * HOUR, p90=5 * HOUR, max=5 * HOUR)
+
+    def test_interpolation_rounds_down_to_the_microsecond(self) -> None:
+        """Halfway between 0 and 3 microseconds is 1 microsecond, not 2."""
+        us = timedelta(microseconds=1)
+        spread = stays(timedelta(0), 3 * us)
+        assert spread is not None
+        assert (spread.p50, spread.p90, spread.max) == (us, 2 * us, 3 * us)
+
+    def test_eleven_stays(self) -> None:
+        """Eleven stays of 1..11 hours: the ranks fall on whole stays."""
+        spread = stays(*(n * HOUR for n in range(11, 0, -1)))
+        assert spread == sm.TimeInStage(count=11, p50=6 * HOUR, p90=10 * HOUR, max=11 * HOUR)
