@@ -11,6 +11,7 @@ from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 import smarketing as sm
@@ -441,3 +442,156 @@ class TestTimeInStage:
         """Eleven stays of 1..11 hours: the ranks fall on whole stays."""
         spread = stays(*(n * HOUR for n in range(11, 0, -1)))
         assert spread == sm.TimeInStage(count=11, p50=6 * HOUR, p90=10 * HOUR, max=11 * HOUR)
+
+
+# --- funnel_report and _plan: what bad arguments say -----------------------------------------
+
+NAIVE_HINT = "attach a zone, e.g. datetime(..., tzinfo=timezone.utc)."
+ONE_HOUR_SLA = sm.SLA(first_touch=HOUR)
+
+
+@pytest.mark.parametrize(
+    ("options", "message", "value", "where", "expected"),
+    [
+        (
+            {"lifecycle": "default"},
+            "lifecycle must be a Lifecycle (got 'default').",
+            "default",
+            "lifecycle",
+            "a Lifecycle",
+        ),
+        (
+            {"start": END, "end": START},
+            "the window's end 2026-01-01T00:00:00+00:00 is before its start "
+            "2026-02-01T00:00:00+00:00.",
+            START,
+            "end",
+            "at or after 2026-02-01 00:00:00+00:00",
+        ),
+        (
+            {"start": datetime(2026, 1, 1)},
+            "funnel_report(start=...) must be timezone-aware (got the naive datetime "
+            f"2026-01-01T00:00:00); {NAIVE_HINT}",
+            datetime(2026, 1, 1),
+            "funnel_report(start=...)",
+            "an aware datetime",
+        ),
+        (
+            {"end": datetime(2026, 2, 1)},
+            "funnel_report(end=...) must be timezone-aware (got the naive datetime "
+            f"2026-02-01T00:00:00); {NAIVE_HINT}",
+            datetime(2026, 2, 1),
+            "funnel_report(end=...)",
+            "an aware datetime",
+        ),
+        (
+            {"sla": 4 * HOUR},
+            "sla must be an SLA or None (got datetime.timedelta(seconds=14400)).",
+            4 * HOUR,
+            "sla",
+            "an SLA",
+        ),
+        (
+            {"calendar": "Europe/Berlin"},
+            "calendar must be a BusinessCalendar, a WallClock or None (got 'Europe/Berlin').",
+            "Europe/Berlin",
+            "calendar",
+            "a Calendar",
+        ),
+        (
+            {"count_returns": "yes"},
+            "count_returns must be True or False (got 'yes').",
+            "yes",
+            "count_returns",
+            "a bool",
+        ),
+        (
+            {"count_returns": 1},
+            "count_returns must be True or False (got 1).",
+            1,
+            "count_returns",
+            "a bool",
+        ),
+        (
+            {"sla": sm.SLA(first_touch=HOUR, stage="sal")},
+            f"the SLA's stage 'sal' is not a stage of the lifecycle ({STAGES}).",
+            "sal",
+            "SLA.stage",
+            "a stage",
+        ),
+        (
+            {"leads": 3},
+            "leads must be a collection (got 3).",
+            3,
+            "leads",
+            "an iterable",
+        ),
+        (
+            {"sla": ONE_HOUR_SLA, "activities": 3},
+            "activities must be a collection (got 3).",
+            3,
+            "activities",
+            "an iterable",
+        ),
+        (
+            {"sla": ONE_HOUR_SLA, "activities": [("A", "call")]},
+            "funnel_report needs Activity values; activities[0] must be an Activity "
+            "(got ('A', 'call')).",
+            ("A", "call"),
+            "activities[0]",
+            "Activity",
+        ),
+        (
+            {"leads": [sm.Lead.new("A", at=START), {"id": "B"}]},
+            "leads[1] must be a Lead (got {'id': 'B'}).",
+            {"id": "B"},
+            "leads[1]",
+            "Lead",
+        ),
+        (
+            {"leads": [sm.Lead.new("A", at=START), sm.Lead.new("A", at=jan(3))]},
+            "lead id 'A' appears twice; each lead must be given once.",
+            "A",
+            "leads",
+            "distinct ids",
+        ),
+    ],
+)
+def test_bad_arguments_are_named(
+    options: dict[str, Any], message: str, value: object, where: str, expected: str
+) -> None:
+    """Each argument is checked; the error shows and carries the value, where and what."""
+    leads = options.pop("leads", [])
+    with pytest.raises(sm.ValidationError) as info:
+        report(leads, **options)
+    err = info.value
+    assert str(err) == message
+    assert (err.value, err.where, err.expected) == (value, where, expected)
+
+
+def test_a_history_out_of_order_is_named() -> None:
+    """A change earlier than the one before it: the error names the lead and both times."""
+    changes = (
+        sm.StageChange("suspect", "prospect", "engage", jan(5)),
+        sm.StageChange("prospect", "mql", "qualify", jan(4)),
+    )
+    lead = attrs.evolve(sm.Lead.new("A", at=jan(2)), history=changes, stage="mql")
+    with pytest.raises(sm.ValidationError) as info:
+        report([lead])
+    err = info.value
+    assert str(err) == (
+        "lead 'A': the change to 'mql' at 2026-01-04T09:00:00+00:00 is earlier than the one "
+        "before it (2026-01-05T09:00:00+00:00)."
+    )
+    assert (err.value, err.where) == (changes[1], "lead 'A'.history")
+
+
+def test_a_history_through_an_unknown_stage_is_named() -> None:
+    """A history that enters a stage the lifecycle lacks names the lead and the stage."""
+    odd = sm.StageChange("suspect", "lost", "lose", jan(3))
+    lead = attrs.evolve(sm.Lead.new("A", at=jan(2)), history=(odd,))
+    with pytest.raises(sm.ValidationError) as info:
+        report([lead])
+    err = info.value
+    assert str(err).startswith("lead 'A' has been in stage 'lost', which is not a stage")
+    assert (err.value, err.where, err.expected) == ("lost", "lead 'A'", STAGES)
