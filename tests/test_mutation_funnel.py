@@ -595,3 +595,27 @@ def test_a_history_through_an_unknown_stage_is_named() -> None:
     err = info.value
     assert str(err).startswith("lead 'A' has been in stage 'lost', which is not a stage")
     assert (err.value, err.where, err.expected) == ("lost", "lead 'A'", STAGES)
+
+
+def test_activities_are_only_read_for_an_sla() -> None:
+    """Without an SLA the activities are left alone: an iterator is not consumed."""
+    touches = iter([sm.Activity("A", "call", jan(4, 10))])
+    r = report([mql("A", jan(4))], activities=touches)
+    assert (r.sla, r.sla_summary, r.sla_breaches) == (None, None, ())
+    assert next(touches).lead_id == "A"
+
+
+def test_counting_once_per_lead_is_the_default() -> None:
+    """A lead that comes back to mql counts once unless count_returns is asked for."""
+    lead = walk(
+        "A",
+        jan(2),
+        ("engage", jan(3)),
+        ("qualify", jan(4)),
+        ("recycle", jan(6), "sales:jo", "no budget"),
+        ("reengage", jan(8), "marketing:li"),
+        ("qualify", jan(10)),
+    )
+    r = report([lead])
+    assert (r.count_returns, r.reached("mql")) == (False, 1)
+    assert report([lead], count_returns=True).reached("mql") == 2
