@@ -619,3 +619,9 @@ def test_counting_once_per_lead_is_the_default() -> None:
     r = report([lead])
     assert (r.count_returns, r.reached("mql")) == (False, 1)
     assert report([lead], count_returns=True).reached("mql") == 2
+
+
+def test_a_window_may_be_a_single_moment() -> None:
+    """start == end is a window: an event at that moment counts."""
+    r = report([sm.Lead.new("A", at=START)], end=START)
+    assert (r.start, r.end, r.reached("suspect")) == (START, START, 1)
