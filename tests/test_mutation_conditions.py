@@ -1,0 +1,368 @@
+"""Exact promises of the condition language that mutation testing found unpinned: what a
+refused condition's error says (the piece at fault, the text, how both are shortened), how
+backquoted names are found beside string literals, why a regex is refused, and what
+``bool(condition)`` raises."""
+
+from __future__ import annotations
+
+import pytest
+
+import smarketing as sm
+from smarketing import ConfigError, ValidationError
+from smarketing.conditions import Compare, Condition, condition_from
+
+
+def refused(text: str, *, source: str | None = None) -> ConfigError:
+    """The error ``parse_condition`` raises for ``text``."""
+    with pytest.raises(ConfigError) as info:
+        sm.parse_condition(text, source=source)
+    return info.value
+
+
+# --- _describe: how the parser names a construct it refuses ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "piece", "described"),
+    [
+        ("x == y.z", "y.z", "attribute access"),
+        ("x == a[0]", "a[0]", "indexing"),
+        ("x == [i for i in y]", "[i for i in y]", "a comprehension"),
+        ("x == {i for i in y}", "{i for i in y}", "a comprehension"),
+        ("x == {i: 1 for i in y}", "{i: 1 for i in y}", "a comprehension"),
+        ("x == (i for i in y)", "(i for i in y)", "a comprehension"),
+        ("x == a + 1", "a + 1", "arithmetic"),
+        ("x == f(1)", "f(1)", "a call"),
+        ("x == {1: 2}", "{1: 2}", "a dict"),
+        ("x == (a := 1)", "a := 1", "an assignment"),
+        ("x == (1 if a else 2)", "1 if a else 2", "an if-expression"),
+        ('x == f"a{b}"', 'f"a{b}"', "an f-string"),
+        ("x == (await a)", "await a", "await"),
+        ("x == (a, b)", "(a, b)", "Tuple"),  # no word of its own: the node's class name
+        ("x == [1]", "[1]", "List"),
+    ],
+)
+def test_a_refused_literal_names_what_was_found(text: str, piece: str, described: str) -> None:
+    """Where a literal is expected, the error says what stood there instead, in words."""
+    error = refused(text)
+    assert str(error) == (
+        f"condition {text!r}: expected a literal value, found {described}: {piece!r}."
+    )
+    assert error.piece == piece
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("lambda: 1", "a lambda"),
+        ("[x for x in y]", "a comprehension"),
+        ("{1: 2}", "a dict"),
+        ("a if b else c", "an if-expression"),
+        ('f"{a}"', "an f-string"),
+        ("await a", "await"),
+        ("-a", "UnaryOp"),
+        ("(a, b)", "Tuple"),
+    ],
+)
+def test_a_refused_condition_names_what_it_is(text: str, described: str) -> None:
+    """A whole condition outside the grammar is named in words (or by its node's class)."""
+    assert str(refused(text)) == (
+        f"condition {text!r}: {described} is not allowed in a condition: {text!r}."
+    )
+
+
+def test_unpacking_and_a_call_called_are_named() -> None:
+    """``*a`` where a fact name goes is 'unpacking'; calling a call is 'a call'."""
+    assert str(refused("exists(*a)")) == (
+        "condition 'exists(*a)': expected a fact name, found unpacking: '*a'."
+    )
+    assert str(refused("exists(a)(b)")) == (
+        "condition 'exists(a)(b)': a call cannot be called: 'exists(a)'."
+    )
+    assert str(refused("a.b(1)")) == "condition 'a.b(1)': attribute access cannot be called: 'a.b'."
+
+
+# --- _Parser.fail: the message, the piece, and how long ones are shortened ---------------------
+
+
+def test_the_error_quotes_the_piece_at_fault_not_the_whole_text() -> None:
+    """The piece named is the node at fault, and ``piece`` is that node's text."""
+    error = refused("x == 1 and y == z + 1")
+    assert str(error) == (
+        "condition 'x == 1 and y == z + 1': expected a literal value, found arithmetic: 'z + 1'."
+    )
+    assert error.piece == "z + 1"
+    assert error.value == "z + 1"
+    assert error.source is None
+
+
+def test_the_piece_names_a_backquoted_name_as_written() -> None:
+    """A backquoted name in the piece reads as the user wrote it, not as its placeholder."""
+    error = refused("x == `Lead Source` + 1", source="p.yaml")
+    assert str(error) == (
+        "condition 'x == `Lead Source` + 1' in p.yaml: expected a literal value, found "
+        "arithmetic: '`Lead Source` + 1'."
+    )
+    assert error.piece == "`Lead Source` + 1"
+    assert error.source == "p.yaml"
+
+
+def test_an_error_with_no_node_names_no_piece() -> None:
+    """Without a node at fault the message ends at the problem; ``piece`` is the text."""
+    error = refused("exists(` `)")
+    assert str(error) == (
+        "condition 'exists(` `)': a backquoted name must be a fact name: printable text of at "
+        "most 200 characters, without backquotes and not starting with '__' (got ' ')."
+    )
+    assert error.piece == "exists(` `)"
+    assert error.expected == "a fact name"
+
+
+def test_a_text_of_120_characters_is_quoted_whole() -> None:
+    """The condition's text is quoted whole up to 120 characters."""
+    text = "a" * 116 + " + 1"
+    assert len(text) == 120
+    error = refused(text)
+    assert str(error) == (
+        f"condition {text!r}: arithmetic is not allowed in a condition: {text[:77]!r}...."
+    )
+
+
+def test_a_text_of_121_characters_is_shortened() -> None:
+    """Past 120 characters the text is cut to 117 and marked with '...'."""
+    text = "a" * 117 + " + 1"
+    error = refused(text)
+    short = text[:117] + "..."
+    assert str(error) == (
+        f"condition {short!r}: arithmetic is not allowed in a condition: {text[:77]!r}...."
+    )
+    assert error.piece == text
+
+
+def test_a_piece_of_80_characters_is_quoted_whole() -> None:
+    """The piece is quoted whole up to 80 characters."""
+    text = "a" * 76 + " + 1"
+    assert len(text) == 80
+    assert str(refused(text)) == (
+        f"condition {text!r}: arithmetic is not allowed in a condition: {text!r}."
+    )
+
+
+def test_a_piece_of_81_characters_is_cut_to_77() -> None:
+    """Past 80 characters the piece is cut to its first 77 and marked with '...'."""
+    text = "a" * 77 + " + 1"
+    error = refused(text)
+    assert str(error) == (
+        f"condition {text!r}: arithmetic is not allowed in a condition: {'a' * 77!r}...."
+    )
+    assert error.piece == text  # the attribute keeps it whole
+
+
+# --- _Parser.reword: a node's own error as the condition's -------------------------------------
+
+
+def test_a_built_nodes_error_names_its_call_and_keeps_what_was_expected() -> None:
+    """A predicate whose node refuses its arguments: the node's message (its final '.'
+    dropped once), the call at fault as the piece, its ``expected``, and the node's error
+    as the cause."""
+    text = "x == 1 and between(score, 1, 'a')"
+    error = refused(text)
+    assert str(error) == (
+        f"condition {text!r}: between(score, ...) needs two numbers or two strings "
+        "(got 1 and 'a'): \"between(score, 1, 'a')\"."
+    )
+    assert error.piece == "between(score, 1, 'a')"
+    assert error.expected == "two numbers"
+    assert isinstance(error.__cause__, ValidationError)
+
+
+def test_a_bad_fact_name_is_named_as_the_piece() -> None:
+    """A fact name past its length limit: the name is the piece, shortened in the message."""
+    name = "y" * 201
+    text = f"x == 1 and {name} == 2"
+    error = refused(text)
+    assert error.piece == name
+    assert error.expected == "a fact name"
+    assert str(error).endswith(f"(got {name!r}): {'y' * 77!r}....")
+
+
+# --- _string_end: backquotes inside string literals are text, not names ------------------------
+
+
+def test_a_backquote_inside_a_triple_quoted_string_is_text() -> None:
+    """A triple-quoted string ends at its triple quote, not at a single quote inside it."""
+    c = sm.parse_condition("contains(`Job Title`, '''it's `x` ''')")
+    assert c == sm.field("Job Title").contains("it's `x` ")
+
+
+def test_a_triple_quoted_string_is_followed_by_more_names() -> None:
+    """After a triple-quoted string, backquoted names are read again."""
+    c = sm.parse_condition("contains(`Job Title`, '''a''') and `Lead Source` == 'x'")
+    assert c == sm.field("Job Title").contains("a") & (sm.field("Lead Source") == "x")
+
+
+def test_a_backquote_after_an_escaped_quote_is_text() -> None:
+    """An escaped quote does not end a string, so the backquotes after it are text."""
+    c = sm.parse_condition("contains(`Job Title`, 'it\\'s `x`')")
+    assert c == sm.field("Job Title").contains("it's `x`")
+
+
+def test_an_escaped_backslash_ends_before_the_quote() -> None:
+    """``'a\\\\'`` is a string of one backslash: its quote closes it, and the backquoted
+    name after it is a name."""
+    c = sm.parse_condition("contains(`Job Title`, 'a\\\\') or `Lead Source` == 'b'")
+    assert c == sm.field("Job Title").contains("a\\") | (sm.field("Lead Source") == "b")
+
+
+# --- _unbounded_inside: why a repeat of a repeat is refused ------------------------------------
+
+_NESTED = (
+    "an unbounded repeat of a part that can itself repeat without bound (as in '(a+)+' or '(a*b)*')"
+)
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+", "(a+|b)+", "(?:a|b+)+", "(x(a+))*"])
+def test_a_repeat_of_an_unbounded_repeat_is_refused_as_nested(pattern: str) -> None:
+    """An unbounded repeat with one anywhere inside it (in a group, in an alternative) is
+    refused for that reason, named in the message."""
+    with pytest.raises(ValidationError) as info:
+        sm.field("x").matches(pattern)
+    assert str(info.value) == (
+        f"matches(x, {pattern!r}): outside the safe subset of regular expressions: {_NESTED}."
+    )
+    assert info.value.value == pattern
+    assert info.value.where == "matches"
+
+
+@pytest.mark.parametrize("pattern", ["(a{2}b)+", "(ab{1,3}c)+", "(?:x{3})*y"])
+def test_a_repeat_of_a_counted_repeat_is_accepted(pattern: str) -> None:
+    """A counted repeat inside an unbounded one is bounded: the pattern is accepted."""
+    c = sm.field("x").matches(pattern)
+    assert str(c) == f"matches(x, {pattern!r})"
+
+
+def test_an_accepted_repeat_of_a_counted_repeat_matches() -> None:
+    """The accepted pattern runs as the regex it is."""
+    c = sm.field("x").matches("^(a{2}b)+$")
+    assert c.evaluate({"x": "aabaab"}) is True
+    assert c.evaluate({"x": "aaba"}) is False
+
+
+# --- Condition.__bool__: a condition has no truth of its own -----------------------------------
+
+
+def test_bool_of_a_condition_is_refused_with_its_context() -> None:
+    """``bool(c)`` (``and``/``or``/``not``/``if``) raises, naming the condition, where, and
+    what to use instead."""
+    c = sm.field("a") == 1
+    with pytest.raises(ValidationError) as info:
+        bool(c)
+    assert str(info.value) == (
+        "the truth of the condition a == 1 depends on facts: combine conditions with "
+        "'&', '|' and '~' (not 'and', 'or', 'not') and test them with .holds(facts)."
+    )
+    assert info.value.value is c
+    assert info.value.where == "bool(condition)"
+    assert info.value.expected == ".holds(facts)"
+
+
+# --- condition_from and the data shape: a condition is its text --------------------------------
+
+
+def test_condition_from_keeps_a_condition_as_it_is() -> None:
+    """A condition given where its text is expected is that very condition."""
+    c = sm.field("x") == 1
+    assert condition_from(c, "$") is c
+
+
+def test_condition_from_reads_text() -> None:
+    """Text is read as the text form."""
+    assert condition_from("x == 1 and exists(y)", "$") == sm.parse_condition("x == 1 and exists(y)")
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ("x ==", "condition 'x ==': is not valid syntax (invalid syntax)."),
+        (5, "a condition must be text (got 5)."),
+    ],
+)
+def test_condition_from_refuses_bad_text_as_data(data: object, problem: str) -> None:
+    """Unreadable data is a ValidationError (runtime input): its message is the parser's,
+    without a path when none is given; the data as its value; the parser's error its cause."""
+    with pytest.raises(ValidationError) as info:
+        condition_from(data, None)
+    error = info.value
+    assert not isinstance(error, ConfigError)
+    assert str(error) == problem
+    assert error.value == data
+    assert error.where is None
+    assert error.expected == "a condition's text"
+    assert isinstance(error.__cause__, ConfigError)
+    assert str(error.__cause__) == problem
+
+
+def test_condition_from_names_the_path_of_bad_text() -> None:
+    """With a path, the message starts with it and ``where`` is it."""
+    with pytest.raises(ValidationError) as info:
+        condition_from("x ==", "$.when")
+    assert str(info.value) == "$.when: condition 'x ==': is not valid syntax (invalid syntax)."
+    assert info.value.where == "$.when"
+    assert info.value.value == "x =="
+
+
+@pytest.mark.parametrize("cls", [Condition, Compare])
+def test_from_dict_reads_a_condition_of_any_node_type_from_text(cls: type[Condition]) -> None:
+    """``from_dict`` reads the condition type, or any of its node types, from its text."""
+    c = sm.from_dict(cls, "x == 1")
+    assert isinstance(c, Compare)
+    assert c == sm.parse_condition("x == 1")
+
+
+def test_from_dict_of_bad_condition_text_names_the_root() -> None:
+    """Bad text read as a whole condition is at ``$``."""
+    with pytest.raises(ValidationError) as info:
+        sm.from_dict(Condition, "x ==")
+    assert str(info.value) == "$: condition 'x ==': is not valid syntax (invalid syntax)."
+    assert info.value.where == "$"
+
+
+def test_to_dict_writes_a_condition_as_its_text() -> None:
+    """A condition's data is its text, alone or inside a definition."""
+    c = (sm.field("x") == 1) & sm.field("y").exists()
+    assert sm.to_dict(c) == "x == 1 and exists(y)"
+    t = sm.Transition("go", source=("a",), dest="b", when=c, auto=sm.field("y").exists())
+    assert sm.to_dict(t) == {
+        "trigger": "go",
+        "source": ["a"],
+        "dest": "b",
+        "when": "x == 1 and exists(y)",
+        "auto": "exists(y)",
+        "requires_reason": False,
+    }
+
+
+@pytest.mark.parametrize("auto", [True, False, "exists(y)"])
+def test_a_transitions_auto_is_a_boolean_or_a_condition(auto: object) -> None:
+    """``auto`` reads back as the boolean it is, or as a condition from its text."""
+    data = {"trigger": "go", "source": ["a"], "dest": "b", "when": "x == 1", "auto": auto}
+    t = sm.from_dict(sm.Transition, data)
+    assert t.when == sm.parse_condition("x == 1")
+    if isinstance(auto, bool):
+        assert t.auto is auto
+    else:
+        assert t.auto == sm.field("y").exists()
+
+
+@pytest.mark.parametrize("key", ["when", "auto"])
+def test_bad_condition_text_inside_a_definition_names_its_path(key: str) -> None:
+    """Bad condition text inside a definition is reported at its key path."""
+    data = {"trigger": "go", "source": ["a"], "dest": "b", "when": "x == 1", "auto": True}
+    data[key] = "x =="
+    with pytest.raises(ValidationError) as info:
+        sm.from_dict(sm.Transition, data)
+    assert str(info.value) == (
+        "cannot read a Transition: condition 'x ==': is not valid syntax (invalid syntax) "
+        f"@ $.{key}."
+    )
+    assert info.value.where == f"$.{key}"
