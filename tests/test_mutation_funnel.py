@@ -561,9 +561,10 @@ def test_bad_arguments_are_named(
     options: dict[str, Any], message: str, value: object, where: str, expected: str
 ) -> None:
     """Each argument is checked; the error shows and carries the value, where and what."""
-    leads = options.pop("leads", [])
+    given = dict(options)  # the parameters are shared by every run of the test: not changed
+    leads = given.pop("leads", [])
     with pytest.raises(sm.ValidationError) as info:
-        report(leads, **options)
+        report(leads, **given)
     err = info.value
     assert str(err) == message
     assert (err.value, err.where, err.expected) == (value, where, expected)
