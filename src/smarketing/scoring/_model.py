@@ -279,11 +279,6 @@ class ScoringModel:
         """
         _v.aware(at, "ScoringModel.score(at=...)")
         _v.iterable(activities, "ScoringModel.score(activities=...)")
-        if not self._by_kind:  # no engagement rule reads them: checked here, as score_many does
-            for activity in activities:
-                if not isinstance(activity, Activity):
-                    raise not_an_activity(activity, "ScoringModel")
-            activities = ()
         return self._score(_checked_lead(lead, "score"), activities, at, facts)
 
     def score_many(
@@ -349,7 +344,8 @@ class ScoringModel:
         """The score at ``at``: the fit side (see `_fit_of`) and the engagement at ``at``."""
         fit_parts, fit_points, fit, grade = fit_side
         _, engagement_cap, floor = self._bounds
-        parts = self._engagement(lead_id, activities, at) if self._by_kind else []
+        # Read even without engagement rules: each activity is checked, as score_many does.
+        parts = self._engagement(lead_id, activities, at)
         points = [part[2] for part in parts]
         for group, cap in self._snapped_group_caps:
             in_group = [part[2] for part in parts if part[4] == group]
