@@ -479,3 +479,127 @@ class TestNewAndLearn:
         assert str(info.value) == f"{where} must be {UTF8} (got 'x\\ud800')."
         assert info.value.where == where
         assert info.value.expected == UTF8
+
+
+# --- the constructors' own checks: each error's text, value, place and expectation --------------
+
+
+def _error_of(build: Any) -> sm.ValidationError:
+    with pytest.raises(sm.ValidationError) as info:
+        build()
+    return info.value
+
+
+class TestConstructorChecks:
+    def test_a_history_that_is_no_tuple_is_named(self) -> None:
+        """Lead.history must be a tuple: the error holds the value, the field and the type."""
+        error = _error_of(lambda: sm.Lead("L-1", "mql", T0, history=["x"]))
+        assert str(error) == "Lead.history must be a tuple of StageChange (got ['x'])."
+        assert (error.value, error.where, error.expected) == (["x"], "Lead.history", "a tuple")
+
+    def test_a_history_item_that_is_no_change_is_named_by_its_place(self) -> None:
+        """Each item of the history is a StageChange; a stray one is named by its index."""
+        change = _change()
+        error = _error_of(lambda: sm.Lead("L-1", "mql", T0, history=(change, "x")))
+        assert str(error) == "Lead.history[1] must be a StageChange (got 'x')."
+        assert (error.value, error.where, error.expected) == (
+            "x",
+            "Lead.history[1]",
+            "StageChange",
+        )
+
+    def test_fields_that_are_no_mapping_are_named(self) -> None:
+        """Lead.fields must be a mapping of names to FieldValue."""
+        error = _error_of(lambda: sm.Lead("L-1", "mql", T0, fields=[1]))
+        assert str(error) == "Lead.fields must be a mapping of names to FieldValue (got [1])."
+        assert (error.value, error.where, error.expected) == ([1], "Lead.fields", "a mapping")
+
+    def test_a_field_name_that_is_no_utf8_is_a_validation_error(self) -> None:
+        """A field name with a lone surrogate cannot be written out: it is refused, named."""
+        value = sm.FieldValue(1, T0)
+        error = _error_of(lambda: sm.Lead("L-1", "mql", T0, fields={"x" + SURROGATE: value}))
+        assert type(error) is sm.ValidationError
+        assert error.where == "Lead.fields: a field name"
+        assert str(error) == f"Lead.fields: a field name must be {UTF8} (got 'x\\ud800')."
+
+    def test_properties_that_are_no_mapping_are_named(self) -> None:
+        """Activity.properties must be a mapping."""
+        error = _error_of(lambda: sm.Activity("L-1", "call", T0, properties=[1]))
+        assert str(error) == "Activity.properties must be a mapping (got [1])."
+        assert (error.value, error.where, error.expected) == (
+            [1],
+            "Activity.properties",
+            "a mapping",
+        )
+
+    def test_read_only_properties_are_kept_as_they_are(self) -> None:
+        """A read-only mapping is shared, not copied; a dict is copied into a read-only one."""
+        from types import MappingProxyType
+
+        shared = MappingProxyType({"url": "/pricing"})
+        assert sm.Activity("L-1", "view", T0, properties=shared).properties is shared
+        given = {"url": "/pricing"}
+        copied = sm.Activity("L-1", "view", T0, properties=given).properties
+        assert copied == given
+        assert copied is not given
+        assert type(copied) is MappingProxyType
+
+    def test_a_field_value_that_is_not_finite_is_named(self) -> None:
+        """FieldValue's value is checked as a fact: NaN is refused, its error names the value."""
+        error = _error_of(lambda: sm.FieldValue(float("inf"), T0))
+        assert str(error) == "field value must be a finite number (got inf)."
+        assert (error.value, error.where, error.expected) == (
+            float("inf"),
+            "field value",
+            "a finite number",
+        )
+
+    def test_an_unknown_fact_value_says_to_leave_it_out(self) -> None:
+        """None as a fact value: the error says to leave the fact out instead."""
+        error = _error_of(lambda: leads.check_value(None, "plan"))
+        assert str(error) == (
+            "plan is None: an unknown fact is one the lead has not given, "
+            "so leave it out instead of passing None."
+        )
+        assert (error.where, error.expected) == ("plan", "str, int, float, bool or list")
+
+    def test_text_that_is_no_utf8_is_named_by_where(self) -> None:
+        """A text fact with a lone surrogate is refused under the name it was given."""
+        error = _error_of(lambda: leads.check_value("a" + SURROGATE, "plan"))
+        assert type(error) is sm.ValidationError
+        assert error.where == "plan"
+
+    def test_group_by_lead_names_itself_by_default(self) -> None:
+        """Without an owner, group_by_lead's error names group_by_lead."""
+        error = _error_of(lambda: leads.group_by_lead(["x"]))
+        assert str(error).startswith("group_by_lead needs Activity values;")
+
+
+# --- the trusted paths: what moved_lead and rebuilt keep and replace -----------------------------
+
+
+class TestTrustedPaths:
+    def test_a_move_keeps_the_source_and_checks_actor_and_reason(self) -> None:
+        """moved_lead keeps what the move does not change; a bad actor or reason is named."""
+        lead = sm.Lead.new("L-1", at=T0, source="webinar", stage="mql")
+        moved = leads.moved_lead(lead, "sql", "accept", T0, "ana", "fit", "sql")
+        assert (moved.source, moved.stage, moved.high_water) == ("webinar", "sql", "sql")
+        assert moved.history[-1].actor == "ana"
+        assert moved.history[-1].reason == "fit"
+        for place, args in (("actor", ("", None)), ("reason", (None, 1))):
+            error = _error_of(
+                lambda args=args: leads.moved_lead(lead, "sql", "accept", T0, *args, "sql")
+            )
+            assert error.where == f"StageChange.{place}"
+
+    def test_rebuilt_replaces_only_the_parts_given(self) -> None:
+        """Each part given replaces the lead's own; every other part is kept."""
+        lead = sm.Lead.new("L-1", at=T0, source="webinar", stage="mql", fields={"x": 1})
+        change = _change()
+        assert leads.rebuilt(lead) == lead
+        assert leads.rebuilt(lead).source == "webinar"
+        again = leads.rebuilt(lead, stage="sql", history=(change,), high_water="customer")
+        assert (again.stage, again.history, again.high_water) == ("sql", (change,), "customer")
+        assert (again.id, again.source, again.fields) == (lead.id, "webinar", lead.fields)
+        kept = leads.rebuilt(lead, stage="sql")
+        assert (kept.high_water, kept.history) == ("mql", ())
