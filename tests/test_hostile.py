@@ -236,6 +236,34 @@ class TestLifecycle:
             sm.Lifecycle.default().rank([])  # type: ignore[arg-type]
 
 
+# --- numbers that cannot be written -------------------------------------------------------------
+
+
+class TestHugeIntegers:
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda: sm.Lead.new("L-1", at=T, fields={"employees": 10**4300}),
+            lambda: sm.Lead.new("L-1", at=T, fields={"codes": [1, -(10**5000)]}),
+            lambda: sm.FieldValue(10**4300, T),
+        ],
+    )
+    def test_a_whole_number_python_cannot_write_is_a_validation_error(self, build: object) -> None:
+        """Past 4,300 digits Python will not write an integer as text (so neither ``repr`` of
+        the lead nor any output could): the value is refused where it is given."""
+        with pytest.raises(sm.ValidationError, match="at most 4,300 digits") as caught:
+            build()  # type: ignore[operator]
+        assert "about 4,301 digits" in str(caught.value) or "about 5,001" in str(caught.value)
+        assert caught.value.expected == "a whole number of at most 4,300 digits"
+
+    def test_the_longest_integer_is_a_fact(self) -> None:
+        big = 10**4300 - 1
+        lead = sm.Lead.new("L-1", at=T, fields={"employees": big, "negative": -big})
+        assert lead.value("employees") == big
+        assert lead.value("negative") == -big
+        assert str(big) in repr(lead)  # Python writes it: the lead prints
+
+
 # --- text that cannot be written -----------------------------------------------------------------
 
 
