@@ -420,3 +420,85 @@ class CountedFacts(Mapping[str, object]):
 
     def __len__(self) -> int:
         return len(self._facts)
+
+
+# --- the parts: stage names, transitions, sources, the automatic condition ---------------------
+
+
+class TestParts:
+    @pytest.mark.parametrize(
+        ("build", "where", "piece"),
+        [
+            (lambda: sm.Stage("1st"), "Stage.name", "1st"),
+            (
+                lambda: sm.Lifecycle(stages=["a", "b"], initial="9x", transitions=[]),
+                "Lifecycle.initial",
+                "9x",
+            ),
+        ],
+    )
+    def test_a_bad_stage_name_names_its_key_and_piece(
+        self, build: Callable[[], object], where: str, piece: str
+    ) -> None:
+        with pytest.raises(sm.ConfigError) as info:
+            build()
+        assert str(info.value) == (
+            f"{where} must be a stage name (letters, digits, '_' or '-', starting with a "
+            f"letter), got {piece!r}."
+        )
+        assert (info.value.key, info.value.piece) == (where, piece)
+
+    def test_a_transition_that_is_not_one_is_named(self) -> None:
+        with pytest.raises(sm.ConfigError) as info:
+            sm.Lifecycle(stages=["a", "b"], initial="a", transitions=[1])  # type: ignore[list-item]
+        assert str(info.value) == "1 is not a Transition."
+        assert (info.value.key, info.value.piece) == ("transitions", 1)
+
+    def test_a_source_that_is_not_a_name_says_where(self) -> None:
+        with pytest.raises(sm.ConfigError) as info:
+            sm.Transition("go", 5, "b")  # type: ignore[arg-type]
+        assert str(info.value) == (
+            "Transition.source must be a stage name or a list of stage names (got 5)."
+        )
+        assert info.value.where == "Transition.source"
+
+    def test_the_automatic_condition_is_the_guard_and_the_gate(self) -> None:
+        f = sm.field
+        both = sm.Transition("go", "a", "b", when=f("p") > 0, auto=f("q") > 0)
+        assert both.auto_condition() == ((f("p") > 0) & (f("q") > 0))
+        gate_only = sm.Transition("go", "a", "b", auto=f("q") > 0)
+        assert gate_only.auto_condition() == (f("q") > 0)
+        guard_only = sm.Transition("go", "a", "b", when=f("p") > 0, auto=True)
+        assert guard_only.auto_condition() == (f("p") > 0)
+
+
+class TestDefinitionErrors:
+    def test_unreachable_stages_are_listed_with_their_key(self) -> None:
+        with pytest.raises(sm.ConfigError) as many:
+            sm.Lifecycle(stages=["a", "b", "c"], initial="a", transitions=[])
+        assert str(many.value) == "no trigger leads from 'a' to the stages 'b', 'c'."
+        assert (many.value.key, many.value.piece) == ("stages", "b")
+        with pytest.raises(sm.ConfigError) as one:
+            sm.Lifecycle(
+                stages=["a", "b", "c"], initial="a", transitions=[sm.Transition("go", "a", "b")]
+            )
+        assert str(one.value) == "no trigger leads from 'a' to the stage 'c'."
+
+    def test_an_unknown_max_age_stage_is_named_with_the_stages(self) -> None:
+        day = timedelta(days=1)
+        with pytest.raises(sm.ConfigError) as info:
+            sm.Lifecycle.default(max_age={"zz": day, "aa": day})
+        assert str(info.value) == (
+            "max_age names the unknown stage 'aa' (stages: suspect, prospect, mql, sql, "
+            "customer, recycled, disqualified)."
+        )
+        assert (info.value.key, info.value.piece) == ("max_age", "aa")
+
+    def test_the_default_closes_customer_and_disqualified_only(self) -> None:
+        closed = {s.name for s in sm.Lifecycle.default().stages if s.closed}
+        assert closed == {"customer", "disqualified"}
+
+    def test_advance_names_itself_for_what_is_not_a_lead(self) -> None:
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lifecycle.default().advance("L-1", at=T0)  # type: ignore[arg-type]
+        assert str(info.value) == "Lifecycle.advance(lead) must be a Lead (got 'L-1')."

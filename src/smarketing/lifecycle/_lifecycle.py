@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Final, TypeAlias
 
 import attrs
@@ -338,7 +338,7 @@ class Lifecycle:
         if steps is None:  # not a Lead, or not one of this lifecycle's stages: _moves says so
             self._moves(lead, "fire")
             steps = self._steps[lead.stage]  # a subclass of Lead in a known stage
-        if type(at) is not datetime or at.utcoffset() is None:
+        if type(at) is not datetime or type(at.tzinfo) is not timezone:  # as Lead's check
             _v.aware(at, f"lead {lead.id!r}: fire(at=...)")
         if type(trigger) is not str:
             _v.instance(
