@@ -689,6 +689,25 @@ class TestFunnel:
         assert main(self.args(files, "--strict")) == 2
         assert "history.csv:6: " in capsys.readouterr().err.splitlines()[-1]
 
+    def test_activities_that_are_no_touch_still_count(
+        self, files: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The funnel keeps only the SLA's touches, yet every activity is read and counted,
+        one of a lead the file lacks is noted, and the last of any kind ends the window."""
+        write(
+            files / "activities.csv",
+            ACTIVITIES
+            + "L-404,page_view,2026-03-04T08:00:00+00:00,/docs\n"
+            + "L-2,page_view,2026-03-09T18:30:00+00:00,/blog\n",
+        )
+        argv = self.args(files, "--activities", str(files / "activities.csv"))
+        assert main([*argv, "-o", str(files / "r.json")]) == 0
+        err = capsys.readouterr().err
+        assert f"{files / 'activities.csv'}: 5 rows read: 5 activities, 0 rejected" in err
+        assert f"1 activities of leads not read from {files / 'leads.csv'}" in err
+        data = json.loads((files / "r.json").read_text())
+        assert data["end"] == "2026-03-09T18:30:00+00:00"
+
     def test_only_bad_leads_is_an_input_error(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

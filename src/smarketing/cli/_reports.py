@@ -22,14 +22,12 @@ from smarketing.playbook import Playbook
 def _funnel(args: argparse.Namespace) -> int:
     _check_document(args.output, "the funnel report")
     run = _Run.start(args, checked_output=False)
-    leads, activities, start, end = _recorded(run, args)
     pb = run.playbook
+    # The report reads activities only for the SLA's touches: the others (most of a file:
+    # page views, e-mail opens) are read, checked and counted, but not kept.
+    touches = frozenset(pb.sla.touch_kinds) if pb.sla is not None else frozenset()
+    leads, activities, start, end = _recorded(run, args, kinds=touches)
     sla = pb.sla if activities is not None else None
-    if sla is not None and activities is not None:
-        # The report reads activities only for the SLA's touches: the others (most of a
-        # file: page views, e-mail opens) are not grouped again for it.
-        kinds = frozenset(sla.touch_kinds)
-        activities = [a for a in activities if a.kind in kinds]
     report = funnel_report(
         leads,
         lifecycle=pb.lifecycle,
