@@ -474,3 +474,285 @@ def test_score_checks_activities_without_engagement_rules() -> None:
         assert "ScoringModel needs Activity values" in str(info.value)
         assert info.value.value == 1
     assert model.score(lead, iter(()), at=at).total == 0
+
+
+# --- LetterGrading's start -----------------------------------------------------------------------
+
+
+class TestLetterGradingStart:
+    """`start` must be a letter of the scale; the error says so and carries the bad start."""
+
+    def test_unknown_start_error(self) -> None:
+        """A start off the scale is a ConfigError at LetterGrading.start listing the scale."""
+        error = _config(lambda: sm.LetterGrading([], start="E"))
+        scale = "F, D-, D, D+, C-, C, C+, B-, B, B+, A-, A, A+"
+        assert str(error) == f"LetterGrading: 'start' must be one of {scale} (got 'E')."
+        assert error.where == "LetterGrading.start"
+        assert error.key == "start"
+        assert error.expected == "a letter grade"
+        assert error.piece == "E"
+        assert error.value == "E"
+
+
+# --- ScoringModel's group_caps -------------------------------------------------------------------
+
+
+def _web_rule() -> sm.EngagementRule:
+    return sm.EngagementRule("visit", "page_view", 1, group="web")
+
+
+class TestGroupCapsErrors:
+    """group_caps must map groups to numbers of at least 0; each error names the bad piece."""
+
+    def test_not_a_mapping(self) -> None:
+        """group_caps that is not a mapping is a ConfigError at ScoringModel.group_caps."""
+        error = _config(lambda: sm.ScoringModel(engagement=[_web_rule()], group_caps=["web"]))  # type: ignore[arg-type]
+        assert str(error) == (
+            "ScoringModel: 'group_caps' must be a mapping of group to cap (got ['web'])."
+        )
+        assert error.where == "ScoringModel.group_caps"
+        assert error.key == "group_caps"
+        assert error.expected == "a mapping"
+        assert error.piece == ["web"]
+
+    def test_negative_cap(self) -> None:
+        """A cap below 0 is a ConfigError at group_caps[<group>] carrying the cap."""
+        error = _config(lambda: sm.ScoringModel(engagement=[_web_rule()], group_caps={"web": -1}))
+        assert str(error) == (
+            "ScoringModel: group_caps['web'] must be a number of at least 0 (got -1)."
+        )
+        assert error.where == "ScoringModel.group_caps['web']"
+        assert error.key == "group_caps['web']"
+        assert error.expected == "a number of at least 0"
+        assert error.piece == -1
+
+    def test_true_is_not_a_cap(self) -> None:
+        """True is not a number of points: it is refused as a cap below 0 would be."""
+        error = _config(lambda: sm.ScoringModel(engagement=[_web_rule()], group_caps={"web": True}))
+        assert str(error) == (
+            "ScoringModel: group_caps['web'] must be a number of at least 0 (got True)."
+        )
+        assert error.expected == "a number of at least 0"
+        assert error.piece is True
+
+    def test_an_integer_past_a_float_is_too_big_not_negative(self) -> None:
+        """A positive integer too big for a float is reported as past the points bound (what is
+        wrong with it), not as "at least 0"."""
+        huge = 10**400
+        error = _config(lambda: sm.ScoringModel(engagement=[_web_rule()], group_caps={"web": huge}))
+        assert str(error).endswith(
+            "group_caps['web'] must be a number of at most 1e18 points either way "
+            "(got an integer of about 401 digits)."
+        )
+        assert error.where == "ScoringModel.group_caps['web']"
+        assert error.expected == "a number of at most 1e18 points either way"
+        assert error.piece == huge
+
+    def test_the_largest_integer_cap_is_held_as_a_float(self) -> None:
+        """An integer cap up to the points bound is accepted and held as a float."""
+        model = sm.ScoringModel(engagement=[_web_rule()], group_caps={"web": 10**18})
+        assert dict(model.group_caps) == {"web": 1e18}
+        assert type(model.group_caps["web"]) is float
+
+
+# --- ScoringModel's grades ----------------------------------------------------------------------
+
+
+class TestGradesErrors:
+    """Each bad `grades` is a ConfigError at ScoringModel.grades[...] carrying the bad piece."""
+
+    def test_not_a_mapping(self) -> None:
+        """grades that are neither a mapping nor a LetterGrading: the error says both."""
+        error = _config(lambda: sm.ScoringModel(grades=[("A", 1)]))  # type: ignore[arg-type]
+        assert str(error) == (
+            "ScoringModel: 'grades' must be a mapping of grade to threshold, or a "
+            "LetterGrading (got [('A', 1)])."
+        )
+        assert error.where == "ScoringModel.grades"
+        assert error.key == "grades"
+        assert error.expected == "a mapping"
+        assert error.piece == [("A", 1)]
+
+    def test_no_grade(self) -> None:
+        """An empty mapping of grades is refused with an example of a good one."""
+        error = _config(lambda: sm.ScoringModel(grades={}))
+        assert str(error) == (
+            "ScoringModel: 'grades' needs at least one grade (e.g. {'A': 40, 'B': 25})."
+        )
+        assert error.where == "ScoringModel.grades"
+        assert error.key == "grades"
+        assert error.expected == "a grade"
+        assert error.piece == {}
+
+    def test_blank_grade_name(self) -> None:
+        """A grade must be a name: the error carries the bad grade, not the mapping."""
+        error = _config(lambda: sm.ScoringModel(grades={"A": 10, "": 1}))
+        assert str(error) == "ScoringModel: a grade must be a non-empty name (got '')."
+        assert error.where == "ScoringModel.grades"
+        assert error.key == "grades"
+        assert error.expected == "a name"
+        assert error.piece == ""
+
+    def test_threshold_not_a_number(self) -> None:
+        """A threshold that is not a finite number is named by its grade."""
+        error = _config(lambda: sm.ScoringModel(grades={"A": "high"}))  # type: ignore[dict-item]
+        assert str(error) == "ScoringModel: grades['A'] must be a finite number (got 'high')."
+        assert error.where == "ScoringModel.grades['A']"
+        assert error.key == "grades['A']"
+        assert error.expected == "a finite number"
+        assert error.piece == "high"
+
+    def test_shared_threshold(self) -> None:
+        """Two grades on one threshold: the error names both and carries the whole mapping."""
+        grades = {"A": 10, "B": 10}
+        error = _config(lambda: sm.ScoringModel(grades=grades))
+        assert str(error) == (
+            "ScoringModel: grades 'A' and 'B' share the threshold 10; each grade needs its own."
+        )
+        assert error.where == "ScoringModel.grades"
+        assert error.key == "grades"
+        assert error.expected == "distinct thresholds"
+        assert error.piece == grades
+
+
+# --- caps exactly reached, and caps beyond the grid -----------------------------------------------
+
+
+def _hour_ago(kind: str) -> sm.Activity:
+    return sm.Activity("L-1", kind, T - timedelta(hours=1))
+
+
+class TestCapsExactlyReached:
+    """A cap clamps only what goes past it: points exactly at a cap add no adjustment."""
+
+    def test_fit_exactly_at_the_fit_cap(self) -> None:
+        """fit == fit_cap: no fit_cap contribution, and the explanation has no cap line."""
+        model = sm.ScoringModel(fit=[sm.FitRule("a", sm.always(), 10)], fit_cap=10)
+        score = model.score(_lead(), at=T)
+        assert score.fit == 10.0
+        assert score.contributions == (sm.Contribution("a", "fit", 10.0),)
+        assert score.explain() == "score 10 = fit 10 + engagement 0, grade C\n  fit         +10  a"
+
+    def test_group_exactly_at_its_cap(self) -> None:
+        """A group's points == its cap: no group_caps contribution."""
+        rule = sm.EngagementRule("visit", "page_view", 5, group="web")
+        model = sm.ScoringModel(engagement=[rule], group_caps={"web": 5})
+        score = model.score(_lead(), [_hour_ago("page_view")], at=T)
+        assert score.engagement == 5.0
+        assert score.contributions == (sm.Contribution("visit", "engagement", 5.0, 1, group="web"),)
+
+    def test_engagement_exactly_at_the_engagement_cap(self) -> None:
+        """engagement == engagement_cap: no engagement_cap contribution."""
+        model = sm.ScoringModel(
+            engagement=[sm.EngagementRule("demo", "demo", 10)], engagement_cap=10
+        )
+        score = model.score(_lead(), [_hour_ago("demo")], at=T)
+        assert score.engagement == 10.0
+        assert score.contributions == (sm.Contribution("demo", "engagement", 10.0, 1),)
+
+    def test_one_step_past_each_cap_clamps(self) -> None:
+        """The other side of the boundary: a point over each cap is taken back by it."""
+        model = sm.ScoringModel(
+            fit=[sm.FitRule("a", sm.always(), 11)],
+            engagement=[sm.EngagementRule("visit", "page_view", 6, group="web")],
+            fit_cap=10,
+            group_caps={"web": 5},
+            engagement_cap=4,
+        )
+        score = model.score(_lead(), [_hour_ago("page_view")], at=T)
+        assert [(c.rule, c.points) for c in score.contributions if c.kind == "adjustment"] == [
+            ("fit_cap", -1.0),
+            ("group_caps", -1.0),
+            ("engagement_cap", -1.0),
+        ]
+        assert (score.fit, score.engagement, score.total) == (10.0, 4.0, 14.0)
+
+
+class TestGroupCapBeyondTheGrid:
+    """Past 2**22, where a float sum is rounded, a group cap still never lets the group past."""
+
+    def test_huge_group_is_kept_at_or_below_its_cap(self) -> None:
+        """1e18 + 1 capped at 1e17: 1e17 - 1e18 - 1 is no float, so the adjustment is the float
+        just below it (-9e17 - 128), and the group's exact sum stays under the cap."""
+        from fractions import Fraction
+
+        model = sm.ScoringModel(
+            engagement=[
+                sm.EngagementRule("big", "big", 10**18, group="g"),
+                sm.EngagementRule("one", "one", 1, group="g"),
+            ],
+            group_caps={"g": 10**17},
+        )
+        score = model.score(_lead(), [_hour_ago("big"), _hour_ago("one")], at=T)
+        adjustment = score.contributions[-1]
+        assert adjustment == sm.Contribution(
+            "group_caps", "adjustment", -900_000_000_000_000_128.0, group="g"
+        )
+        exact = sum(Fraction(c.points) for c in score.contributions if c.group == "g")
+        assert exact == 10**17 - 127
+        assert exact <= 10**17
+
+
+# --- activities in the future --------------------------------------------------------------------
+
+
+class TestFutureActivities:
+    """An activity after `at` counts for nothing, and does not stop the ones after it."""
+
+    def test_a_future_activity_first_does_not_hide_the_rest(self) -> None:
+        """A future demo listed before a past one: the past one still counts."""
+        model = sm.ScoringModel(engagement=[sm.EngagementRule("demo", "demo", 10)])
+        future = sm.Activity("L-1", "demo", T + timedelta(hours=1))
+        score = model.score(_lead(), [future, _hour_ago("demo")], at=T)
+        assert score.engagement == 10.0
+        assert score.contributions == (sm.Contribution("demo", "engagement", 10.0, 1),)
+        many = model.score_many([_lead()], [future, _hour_ago("demo")], at=T)
+        assert many[0].engagement == 10.0
+
+
+# --- fit_at_stake ---------------------------------------------------------------------------------
+
+
+def _bands_and_combo() -> sm.ScoringModel:
+    """Two size bands (rules reading company_size alone) and a rule reading size and industry."""
+    return sm.ScoringModel(
+        fit=[
+            sm.FitRule("big", sm.field("company_size") >= 1000, 15),
+            sm.FitRule("mid", sm.field("company_size").between(200, 999), 10),
+            sm.FitRule(
+                "big software",
+                (sm.field("company_size") >= 1000) & (sm.field("industry") == "software"),
+                30,
+            ),
+        ]
+    )
+
+
+class TestFitAtStake:
+    """The stake of a fact counts every open rule reading it; largest first, ties by name."""
+
+    def test_a_rule_reading_another_fact_too_adds_to_the_bands(self) -> None:
+        """Size bands plus a size-and-industry rule still open: one big size wins both (45),
+        not only the best band (15)."""
+        model = _bands_and_combo()
+        assert model.fit_at_stake({"industry": "software"}) == {"company_size": 45.0}
+        assert model.fit_at_stake({}) == {"company_size": 45.0, "industry": 30.0}
+
+    def test_bands_alone_count_once(self) -> None:
+        """With the combined rule decided, only the bands are open: the best band is the stake."""
+        model = _bands_and_combo()
+        assert model.fit_at_stake({"industry": "retail"}) == {"company_size": 15.0}
+
+    def test_largest_stake_first_then_by_name(self) -> None:
+        """Stakes come largest first (a negative rule by its size); equal ones by fact name,
+        whatever the order of the rules."""
+        model = sm.ScoringModel(
+            fit=[
+                sm.FitRule("z", sm.field("zeta") == 1, 5),
+                sm.FitRule("a", sm.field("alpha") == 1, 5),
+                sm.FitRule("m", sm.field("mid") == 1, 7),
+                sm.FitRule("b", sm.field("beta") == 1, -9),
+            ]
+        )
+        stake = model.fit_at_stake({})
+        assert list(stake.items()) == [("beta", 9.0), ("mid", 7.0), ("alpha", 5.0), ("zeta", 5.0)]

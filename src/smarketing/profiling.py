@@ -128,6 +128,13 @@ class FormField:
     def _check_always(self, _attribute: object, value: object) -> None:
         where, label = f"FormField({self.name!r}).always", f"field {self.name!r}"
         _v.flag(value, where, error=_v.definition, label=label)
+        if value and self.requires:  # shown first on every form: it could never wait
+            needed = ", ".join(map(repr, self.requires))
+            msg = (
+                f"field {self.name!r} is shown on every form (always), so it cannot wait for "
+                f"{needed} (requires); drop one of the two."
+            )
+            raise ConfigError(msg, key=f"{self.name}.always", piece=self.requires)
 
     @after_submissions.validator
     def _check_after(self, _attribute: object, value: object) -> None:
