@@ -193,7 +193,13 @@ CASES: list[tuple[Condition, dict[str, object], bool | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("condition", "facts", "expected"), CASES, ids=repr)
+# Plain ids (a case's place and node type): an id holding the condition's text, quotes and
+# backslashes included, cannot be passed back to pytest as a node id, as mutmut does.
+@pytest.mark.parametrize(
+    ("condition", "facts", "expected"),
+    CASES,
+    ids=[f"{i}-{type(c).__name__}" for i, (c, _, _) in enumerate(CASES)],
+)
 def test_compiled_verdict(condition: Condition, facts: dict[str, object], expected: object) -> None:
     """Each node's compiled closure gives the exact verdict (and the one ``evaluate`` gives)."""
     assert verdict(condition, facts) is expected
