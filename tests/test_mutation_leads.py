@@ -603,3 +603,57 @@ class TestTrustedPaths:
         assert (again.id, again.source, again.fields) == (lead.id, "webinar", lead.fields)
         kept = leads.rebuilt(lead, stage="sql")
         assert (kept.high_water, kept.history) == ("mql", ())
+
+
+# --- plain: the values the library holds, numpy's scalars recognised by their module -----------
+
+
+def _scalar_type(module: str, item: Any) -> type:
+    """A type that offers ``item()`` as numpy's scalars do, from ``module``."""
+    return type("Scalar", (), {"__module__": module, "item": item})
+
+
+class TestPlain:
+    def test_a_text_subclass_becomes_the_same_plain_text(self) -> None:
+        class Name(str):
+            pass
+
+        got = leads.plain(Name("Acme"))
+        assert got == "Acme"
+        assert type(got) is str
+
+    def test_a_scalar_of_a_numpy_module_gives_its_python_value(self) -> None:
+        scalar = _scalar_type("numpy.testing", lambda self: 7)()
+        assert leads.plain(scalar) == 7
+
+    def test_a_scalar_whose_item_is_itself_is_kept(self) -> None:
+        """``item()`` answering a value of the same type: kept as it is, never unwrapped
+        again and again."""
+        cls = _scalar_type("numpy", lambda self: self)
+        scalar = cls()
+        assert leads.plain(scalar) is scalar
+
+    def test_an_item_method_outside_numpy_is_not_called(self) -> None:
+        calls: list[object] = []
+        cls = _scalar_type("mylib", lambda self: calls.append(self) or 1)
+        value = cls()
+        assert leads.plain(value) is value
+        assert calls == []
+
+    def test_an_item_that_is_no_method_is_not_called(self) -> None:
+        cls = type("Scalar", (), {"__module__": "numpy", "item": 5})
+        value = cls()
+        assert leads.plain(value) is value
+
+
+class TestFieldsOfTheConstructor:
+    def test_a_field_that_is_not_a_field_value_is_named(self) -> None:
+        t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead("L", "suspect", t, None, {"a": 5}, (), "suspect")  # type: ignore[dict-item]
+        assert str(info.value) == "Lead.fields['a'] must be a FieldValue (got 5)."
+        assert (info.value.value, info.value.where, info.value.expected) == (
+            5,
+            "Lead.fields['a']",
+            "FieldValue",
+        )
