@@ -626,3 +626,181 @@ def test_a_window_may_be_a_single_moment() -> None:
     """start == end is a window: an event at that moment counts."""
     r = report([sm.Lead.new("A", at=START)], end=START)
     assert (r.start, r.end, r.reached("suspect")) == (START, START, 1)
+
+
+# --- _tally: a lead's initial and current stage are both checked ---------------------------
+
+
+def moved(lead_id: str, *changes: sm.StageChange, stage: str) -> sm.Lead:
+    """A lead created on 2 January with the given history and current stage, as data from
+    another system may hold them (neither is checked against a lifecycle here)."""
+    return attrs.evolve(sm.Lead.new(lead_id, at=jan(2)), history=changes, stage=stage)
+
+
+class TestStagesOfAnotherLifecycle:
+    def test_a_history_that_starts_in_an_unknown_stage_names_that_stage(self) -> None:
+        """The history leaves 'inquiry' for 'prospect': the lead now sits in a known stage,
+        but it started in one the lifecycle lacks, and the error names where it started."""
+        lead = moved(
+            "W-1", sm.StageChange("inquiry", "prospect", "engage", jan(3)), stage="prospect"
+        )
+        with pytest.raises(sm.ValidationError) as info:
+            report([lead])
+        err = info.value
+        assert str(err) == (
+            "lead 'W-1' has been in stage 'inquiry', which is not a stage of the lifecycle "
+            f"({STAGES})."
+        )
+        assert (err.value, err.where, err.expected) == ("inquiry", "lead 'W-1'", STAGES)
+
+    def test_a_current_stage_the_lifecycle_lacks_is_named(self) -> None:
+        """The history starts in the lifecycle's first stage and only enters known stages, but
+        the lead's stage is 'lost': the error names 'lost', not where the lead started."""
+        lead = moved("W-2", sm.StageChange("suspect", "prospect", "engage", jan(3)), stage="lost")
+        with pytest.raises(sm.ValidationError) as info:
+            report([lead])
+        err = info.value
+        assert str(err) == (
+            "lead 'W-2' has been in stage 'lost', which is not a stage of the lifecycle "
+            f"({STAGES})."
+        )
+        assert (err.value, err.where, err.expected) == ("lost", "lead 'W-2'", STAGES)
+
+
+# --- _tally: reasons per lead, or per entry ----------------------------------------------
+
+
+def recycled_three_times() -> sm.Lead:
+    """A lead recycled for "no budget", then "bad timing", then "no budget" again."""
+    steps: list[tuple[Any, ...]] = [("engage", jan(3)), ("qualify", jan(4))]
+    for day, reason in ((5, "no budget"), (8, "bad timing"), (11, "no budget")):
+        steps += [
+            ("recycle", jan(day), "sales:jo", reason),
+            ("reengage", jan(day + 1), "marketing:li"),
+            ("qualify", jan(day + 2)),
+        ]
+    return walk("A", jan(2), *steps)
+
+
+class TestReasonCounts:
+    def test_a_lead_counts_once_per_reason_by_default(self) -> None:
+        """Twice recycled for "no budget" is one lead with that reason."""
+        r = report([recycled_three_times()])
+        assert dict(r.reasons("recycled")) == {"no budget": 1, "bad timing": 1}
+        assert r.reached("recycled") == 1
+
+    def test_with_count_returns_each_entry_counts(self) -> None:
+        """With count_returns, the two "no budget" recycles count twice."""
+        r = report([recycled_three_times()], count_returns=True)
+        assert list(r.reasons("recycled").items()) == [("no budget", 2), ("bad timing", 1)]
+        assert r.reached("recycled") == 3
+
+
+# --- _tally: stale exactly at the stage's max_age ----------------------------------------
+
+
+class TestStaleBoundary:
+    def test_a_lead_exactly_at_max_age_is_not_stale(self) -> None:
+        """mql's max_age is 3 days: a lead in mql for exactly 3 days at `end` is not past it;
+        one a microsecond longer is."""
+        age = timedelta(days=3)
+        at_limit = mql("A", END - age)
+        past = mql("B", END - age - timedelta(microseconds=1))
+        r = report([at_limit, past])
+        assert r.stale == ("B",)
+
+
+# --- _conversions: a lead that comes back ------------------------------------------------
+
+
+def back_to_mql_then_sql() -> sm.Lead:
+    """suspect, prospect, mql, recycled, prospect, mql, sql."""
+    return walk(
+        "A",
+        jan(2),
+        ("engage", jan(3)),
+        ("qualify", jan(4)),
+        ("recycle", jan(6), "sales:jo", "no budget"),
+        ("reengage", jan(8), "marketing:li"),
+        ("qualify", jan(10)),
+        ("accept", jan(12), "sales:ann"),
+    )
+
+
+class TestConversionsOfReturningLeads:
+    def test_once_per_lead_a_stage_converts_to_itself_only_on_a_return(self) -> None:
+        """The lead came back to mql and prospect, but never to suspect or sql."""
+        r = report([back_to_mql_then_sql()])
+        assert r.converted("mql", "mql") == 1
+        assert r.converted("prospect", "prospect") == 1
+        assert r.converted("suspect", "suspect") == 0
+        assert r.converted("sql", "sql") == 0
+        assert r.converted("mql", "sql") == 1
+
+    def test_with_count_returns_an_entry_converts_only_before_the_next_one(self) -> None:
+        """Of the two mql entries only the second went on to sql (the first was recycled
+        first); the first came back to mql, the second did not."""
+        r = report([back_to_mql_then_sql()], count_returns=True)
+        assert r.reached("mql") == 2
+        assert r.converted("mql", "sql") == 1
+        assert r.conversion("mql", "sql") == 0.5
+        assert r.converted("mql", "mql") == 1
+        assert r.converted("prospect", "sql") == 1
+        assert r.converted("prospect", "prospect") == 1
+        assert r.converted("mql", "recycled") == 1
+
+
+# --- _compute: the report says which clock it ran on -------------------------------------
+
+
+class TestReportClock:
+    def test_a_business_calendar_is_named(self) -> None:
+        """With a BusinessCalendar the report, its Markdown and its data name the calendar."""
+        office = sm.BusinessCalendar("Europe/Berlin")
+        r = report([mql("A", jan(5))], sla=FOUR_HOURS, calendar=office)
+        words = "business hours (Mon-Fri 09:00-17:00, Europe/Berlin)"
+        assert r.clock == words
+        assert f"of entering mql, counted in {words}." in r.to_markdown()
+        assert r.to_dict()["clock"] == words
+        assert read_back(r).clock == words
+
+    def test_sub_reports_keep_the_calendar(self) -> None:
+        """by() recounts on the report's calendar, and says so."""
+        office = sm.BusinessCalendar("Europe/Berlin")
+        r = report([mql("A", jan(5))], sla=FOUR_HOURS, calendar=office)
+        (part,) = r.by("source").values()
+        assert part.clock == r.clock
+
+    def test_wall_clock_time_is_the_default(self) -> None:
+        """Without a calendar, the report ran on elapsed time."""
+        assert report([]).clock == "wall-clock time (every hour counts)"
+
+
+# --- most_common: an empty reason read from data -----------------------------------------
+
+
+class TestMergedReasonOrder:
+    def test_an_empty_reason_sorts_first_among_ties(self) -> None:
+        """Reasons read back from data may be any text: merged over two recycle stages, the
+        empty reason comes before "A" at the same count (alphabetical order)."""
+        lc = sm.Lifecycle(
+            stages=["inquiry", "mql", "nurture", "hold"],
+            initial="inquiry",
+            transitions=[
+                sm.Transition("qualify", source="inquiry", dest="mql"),
+                sm.Transition("park", source="mql", dest="nurture", requires_reason=True),
+                sm.Transition("pause", source="mql", dest="hold", requires_reason=True),
+            ],
+        )
+        leads = []
+        for lead_id, trigger, reason in (("A", "park", "A"), ("B", "pause", "Z")):
+            lead = lc.fire(sm.Lead.new(lead_id, at=jan(2), stage="inquiry"), "qualify", at=jan(3))
+            leads.append(lc.fire(lead, trigger, at=jan(4), reason=reason))
+        r = sm.funnel_report(leads, lifecycle=lc, start=START, end=END)
+        assert r.recycle_stages == ("nurture", "hold")
+        assert list(r.recycle_reasons.items()) == [("A", 1), ("Z", 1)]
+        data = r.to_dict()
+        assert data["reasons"] == {"nurture": [["A", 1]], "hold": [["Z", 1]]}
+        data["reasons"] = {"nurture": [["A", 1]], "hold": [["", 1]]}
+        back = sm.FunnelReport.from_dict(data)
+        assert list(back.recycle_reasons.items()) == [("", 1), ("A", 1)]
