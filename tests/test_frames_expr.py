@@ -173,6 +173,7 @@ EVERY_NODE = [
         "n in (50, 3.0, 'x', True)", "n in (2.5,)", "f in (1.5, 100, 'x')", "s in ('Straße', 1)",
         "b in (True,)", "b in (False,)", "b in (True, False)", "s not in ('STRASSE',)",
         "between(n, 0, 50)", "between(f, 1, 2)", "between(s, 'A', 'T')", "between(b, 0, 1)",
+        "not between(n, 0, 50)", "not between(n, -7, 3)", "not between(f, 1.5, 100)",
         "contains(s, 'ss')", "contains(s, 'STRASS')", "contains(s, 'σσ')", "contains(s, 'fin')",
         "contains(s, '')", "contains(n, '5')", "contains_any(s, ('ύσ', 'emile', 'émile'))",
         "matches(s, '^St')", "matches(s, 'ß$')", "matches(n, '5')", "matches(s, '(?i)strasse')",
