@@ -215,6 +215,8 @@ class TestRegexSafety:
             "(ab)+c",
             "(?s).*x",
             "(?m)^a$",
+            "[à-ÿ]+\\d+$",  # a small class off ASCII, kept apart from the digits after it
+            "[\u0100-\u01ff]+\\d+[\u0100-\u01ff]+\\d+$",  # 256 characters: still small
         ],
     )
     def test_the_bounds_themselves_and_everyday_patterns_are_accepted(self, pattern: str) -> None:
