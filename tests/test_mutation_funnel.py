@@ -245,15 +245,19 @@ class TestMarkdownLimit:
 class TestLeadsInUnknownStages:
     def test_the_error_names_the_lead_and_lists_the_stages(self) -> None:
         """A lead created in a stage the lifecycle lacks."""
-        lead = sm.Lead.new("W-1", at=jan(2), stage="inquiry")
-        with pytest.raises(sm.ValidationError) as info:
-            report([lead])
-        err = info.value
-        assert str(err) == (
-            "lead 'W-1' has been in stage 'inquiry', which is not a stage of the lifecycle "
-            f"({STAGES})."
-        )
-        assert (err.value, err.where, err.expected) == ("inquiry", "lead 'W-1'", STAGES)
+        unknown_stage_named(sm.Lead.new("W-1", at=jan(2), stage="inquiry"), "inquiry")
+
+
+def unknown_stage_named(lead: sm.Lead, stage: str) -> None:
+    """The report of ``lead`` fails naming the lead and ``stage``, and listing the stages."""
+    with pytest.raises(sm.ValidationError) as info:
+        report([lead])
+    err = info.value
+    assert str(err) == (
+        f"lead {lead.id!r} has been in stage {stage!r}, which is not a stage of the lifecycle "
+        f"({STAGES})."
+    )
+    assert (err.value, err.where, err.expected) == (stage, f"lead {lead.id!r}", STAGES)
 
 
 # --- _follow_ups: the SLA clock's edges and its counts ---------------------------------------
@@ -644,27 +648,13 @@ class TestStagesOfAnotherLifecycle:
         lead = moved(
             "W-1", sm.StageChange("inquiry", "prospect", "engage", jan(3)), stage="prospect"
         )
-        with pytest.raises(sm.ValidationError) as info:
-            report([lead])
-        err = info.value
-        assert str(err) == (
-            "lead 'W-1' has been in stage 'inquiry', which is not a stage of the lifecycle "
-            f"({STAGES})."
-        )
-        assert (err.value, err.where, err.expected) == ("inquiry", "lead 'W-1'", STAGES)
+        unknown_stage_named(lead, "inquiry")
 
     def test_a_current_stage_the_lifecycle_lacks_is_named(self) -> None:
         """The history starts in the lifecycle's first stage and only enters known stages, but
         the lead's stage is 'lost': the error names 'lost', not where the lead started."""
         lead = moved("W-2", sm.StageChange("suspect", "prospect", "engage", jan(3)), stage="lost")
-        with pytest.raises(sm.ValidationError) as info:
-            report([lead])
-        err = info.value
-        assert str(err) == (
-            "lead 'W-2' has been in stage 'lost', which is not a stage of the lifecycle "
-            f"({STAGES})."
-        )
-        assert (err.value, err.where, err.expected) == ("lost", "lead 'W-2'", STAGES)
+        unknown_stage_named(lead, "lost")
 
 
 # --- _tally: reasons per lead, or per entry ----------------------------------------------
