@@ -193,6 +193,20 @@ def text(
     return utf8(value, where, error=error, label=label)
 
 
+#: Python writes an integer as text only up to 4,300 digits (``sys.get_int_max_str_digits``'s
+#: default): past it no ``repr``, message or output file could show the value.
+MAX_INT_DIGITS: Final = 4300
+_WRITABLE_INT: Final = 10**MAX_INT_DIGITS
+_WRITABLE: Final = f"a whole number of at most {MAX_INT_DIGITS:,} digits"
+
+
+def writable_int(value: int, where: str, *, error: ErrorKind, label: str | None = None) -> int:
+    """An integer Python can write as text, as :func:`utf8` is for text."""
+    if not -_WRITABLE_INT < value < _WRITABLE_INT:
+        raise _fail(error, where, value, _WRITABLE, label)
+    return value
+
+
 def utf8(value: str, where: str, *, error: ErrorKind, label: str | None = None) -> str:
     """Text that can be written as UTF-8 (:func:`is_utf8`): a file or a terminal takes it."""
     if not is_utf8(value):

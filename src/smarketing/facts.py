@@ -173,6 +173,8 @@ def fact_view(
     >>> fact_view({"job_title": "Jefe de Ventas", "seniority": "director"})
     {'job_title': 'Jefe de Ventas', 'seniority': 'director', 'department': 'sales'}
     """
+    if type(subject) is Lead and type(given) is not Facts:  # the common case: a lead's own view
+        return Facts(subject, given or _NONE, derive, None)
     derived: _Derived = None
     if type(given) is Facts:
         if given._subject is subject and (given._derive or not derive):

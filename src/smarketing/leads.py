@@ -23,7 +23,7 @@ from typing import Final, TypeAlias, TypeVar
 import attrs
 import cattrs
 
-from smarketing import _convert, _format, _trusted
+from smarketing import _convert, _trusted
 from smarketing import _validate as _v
 from smarketing.errors import ValidationError
 
@@ -110,23 +110,12 @@ def plain(value: object) -> object:
     return value
 
 
-#: Python writes an integer as text only up to 4,300 digits (``sys.int_info``'s default bound):
-#: past it neither ``repr`` of the lead nor any output could show the fact.
-_WRITABLE: Final = 10**4300
-
-
 def _check_value(value: object, where: str) -> FactValue:
     value = plain(value)
     if isinstance(value, str):
         return _v.utf8(value, where, error=_v.runtime)
     if isinstance(value, bool | int):
-        if not -_WRITABLE < value < _WRITABLE:  # a bool is 0 or 1
-            digits = _format.shown(abs(value)).removeprefix("an integer of ")
-            msg = f"{where} must be a whole number of at most 4,300 digits (got one of {digits})."
-            raise ValidationError(
-                msg, value=value, where=where, expected="a whole number of at most 4,300 digits"
-            )
-        return value
+        return _v.writable_int(value, where, error=_v.runtime)
     if isinstance(value, float):
         if not math.isfinite(value):
             msg = f"{where} must be a finite number (got {value!r})."

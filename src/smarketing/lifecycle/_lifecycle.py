@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from types import MappingProxyType
 from typing import Final, TypeAlias
 
 import attrs
@@ -21,7 +20,7 @@ from smarketing.conditions import (
     parse_condition,
 )
 from smarketing.errors import ConfigError, GuardRejected, TransitionError, ValidationError
-from smarketing.facts import Facts, fact_view
+from smarketing.facts import fact_view
 from smarketing.leads import Lead, StageChange, moved_lead
 from smarketing.lifecycle._parts import (
     Stage,
@@ -39,9 +38,6 @@ DEFAULT_SQL: Final = parse_condition("exists(budget) and exists(timeline)")
 #: What fire reads of one move: the transition, its compiled guard (None when it always
 #: holds) and the main-path rank of its destination (None off the path).
 _Step: TypeAlias = tuple[Transition, Compiled | None, int | None]
-
-#: The caller's facts when there are none (a guard's view reads the lead alone).
-_NO_FACTS: Final[Mapping[str, object]] = MappingProxyType({})
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -370,14 +366,7 @@ class Lifecycle:
             msg = f"lead {lead.id!r}: {trigger!r} needs a reason (got {reason!r})."
             raise ValidationError(msg, value=reason, where=f"{trigger}(reason=...)")
         if guard is not None:
-            # The view built directly for a Lead (checked above) and the caller's own facts:
-            # fact_view's checks and call were 1,100 of a guarded move's 26,000 instructions
-            # (bench_lifecycle.py (c), callgrind). A view handed in goes through fact_view.
-            view = (
-                Facts(lead, facts or _NO_FACTS, False, None)
-                if type(facts) is not Facts
-                else fact_view(lead, facts, derive=False)
-            )
+            view = fact_view(lead, facts, derive=False)
             if guard(view) is not True:
                 raise self._rejected(lead, move, view, facts)
         dest, high = move.dest, lead.high_water
