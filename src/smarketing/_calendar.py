@@ -26,13 +26,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 import cattrs
-from dateutil import rrule
 from dateutil.tz import gettz
 
 from smarketing import _convert
@@ -50,6 +48,8 @@ _WEEK: Final = timedelta(weeks=1)
 _NEAR: Final = timedelta(days=2)
 # The first walk runs until periods lie wholly after the start, and a week at most.
 _FIRST_WALK: Final = timedelta(days=5)
+#: How many midnights' offsets a calendar keeps (a few kilobytes each thousand).
+_REMEMBERED: Final = 4096
 _ZONE_NAME: Final = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
 
 
@@ -133,11 +133,13 @@ def _closing(value: time) -> time:
 
 def _instant(value: object, where: str) -> datetime:
     """`value` as a naive UTC datetime, once checked to be an aware datetime."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
+    # Its offset read once: through a dateutil zone each reading is a couple of µs.
+    offset = value.utcoffset() if isinstance(value, datetime) else None
+    if offset is None:
         msg = f"'{where}' must be a timezone-aware datetime (got {value!r})."
         raise ValidationError(msg, value=value, where=where, expected="an aware datetime")
-    with _within_range(where, value):
-        return value.astimezone(UTC).replace(tzinfo=None)
+    with _WithinRange(where, value):
+        return value.replace(tzinfo=None) - offset
 
 
 def _duration(value: object) -> timedelta:
@@ -148,16 +150,28 @@ def _duration(value: object) -> timedelta:
     return value
 
 
-@contextmanager
-def _within_range(where: str, value: object) -> Iterator[None]:
-    """Report a computation that runs off the end of `datetime` as a ValidationError."""
-    try:
-        yield
-    except OverflowError:
-        msg = f"'{where}' takes the calendar past the dates datetime can hold (got {value!r})."
-        raise ValidationError(
-            msg, value=value, where=where, expected="instants well inside years 1 to 9999"
-        ) from None
+class _WithinRange:
+    """Report a computation that runs off the end of `datetime` as a ValidationError.
+
+    A class, not a `contextlib.contextmanager`: that one cost 2 µs a use, and `add` made two
+    (benchmarks/bench_calendar.py).
+    """
+
+    __slots__ = ("value", "where")
+
+    def __init__(self, where: str, value: object) -> None:
+        self.where, self.value = where, value
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None and issubclass(kind, OverflowError):
+            where, value = self.where, self.value
+            msg = f"'{where}' takes the calendar past the dates datetime can hold (got {value!r})."
+            raise ValidationError(
+                msg, value=value, where=where, expected="instants well inside years 1 to 9999"
+            ) from None
 
 
 def _aware(moment: datetime, like: datetime) -> datetime:
@@ -255,7 +269,7 @@ class WallClock:
         moment, duration = _instant(start, "start"), _duration(duration)
         if not duration:
             return start
-        with _within_range("duration", duration):
+        with _WithinRange("duration", duration):
             return _aware(moment + duration, start)
 
     def between(self, start: datetime, end: datetime) -> timedelta:
@@ -292,10 +306,10 @@ class BusinessCalendar:
         holidays: dates that are not working days even when their weekday is.
 
     Working time is counted in real time, over the instants whose local wall-clock time in `tz`
-    lies in ``[start, end)`` on a working day. Working days come from a `dateutil.rrule` of the
-    working weekdays with the holidays excluded. Long durations skip whole weeks at once, with
-    one reading of the zone's offset per week to make sure it holds: a year of working time is
-    added in well under a millisecond, not half a million steps of a minute.
+    lies in ``[start, end)`` on a working day: a working weekday that is not a holiday. Long
+    durations skip whole weeks at once, with one reading of the zone's offset per week to make
+    sure it holds: a year of working time is added in well under a millisecond, not half a
+    million steps of a minute.
 
     >>> from datetime import date, datetime, time, timedelta
     >>> import smarketing as sm
@@ -318,6 +332,10 @@ class BusinessCalendar:
     _day: timedelta = attrs.field(init=False, eq=False, repr=False)
     _week: timedelta = attrs.field(init=False, eq=False, repr=False)
     _closed: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+    # The zone's offset at the UTC midnights read so far (see `_midnight_offset`).
+    _offsets: dict[datetime, timedelta] = attrs.field(
+        init=False, eq=False, repr=False, factory=dict
+    )
 
     @end.validator
     def _check_end(self, _attribute: object, value: time) -> None:
@@ -356,7 +374,7 @@ class BusinessCalendar:
         moment, duration = _instant(start, "start"), _duration(duration)
         if not duration:
             return start
-        with _within_range("duration", duration):
+        with _WithinRange("duration", duration):
             return _aware(self._deadline(moment, duration), start)
 
     def between(self, start: datetime, end: datetime) -> timedelta:
@@ -372,7 +390,7 @@ class BusinessCalendar:
         begin, finish = _instant(start, "start"), _instant(end, "end")
         if finish <= begin:
             return _ZERO
-        with _within_range("end", end):
+        with _WithinRange("end", end):
             return self._working_time(begin, finish)
 
     def is_open(self, at: datetime) -> bool:
@@ -388,7 +406,7 @@ class BusinessCalendar:
         False
         """
         moment = _instant(at, "at")
-        with _within_range("at", at):
+        with _WithinRange("at", at):
             local = moment.replace(tzinfo=UTC).astimezone(self.tz)
         return (
             local.weekday() in self.days
@@ -435,8 +453,8 @@ class BusinessCalendar:
         When the zone's offset is the same a day either side of the stretch, it holds all
         through (one change at most in nine days), and each day's hours map with it directly.
         """
-        offset = self._offset(_midnight(first) - _DAY)
-        steady = offset == self._offset(_midnight(stop) + _DAY)
+        offset = self._midnight_offset(_midnight(first) - _DAY)
+        steady = offset == self._midnight_offset(_midnight(stop) + _DAY)
         for day in self._working_days(first, stop):
             if steady:
                 yield (
@@ -446,28 +464,33 @@ class BusinessCalendar:
             else:
                 yield from self._periods(day)
 
-    def _working_days(self, first: date, stop: date) -> Iterable[date]:
-        """The working days from `first` up to, not including, `stop`."""
-        weekdays = rrule.rrule(
-            rrule.DAILY, dtstart=_midnight(first), until=_midnight(stop - _DAY), byweekday=self.days
-        )
+    def _working_days(self, first: date, stop: date) -> Iterator[date]:
+        """The working days from `first` up to, not including, `stop` (a week at most).
+
+        Read day by day: the working weekdays less the holidays. A `dateutil.rrule` built
+        for each walk was half the time of an `add` (benchmarks/bench_calendar.py).
+        """
+        days = self.days
         closed = self._closed[self._closed_index(first) : self._closed_index(stop)]
-        days: Iterable[datetime] = weekdays
-        if closed:
-            days = rrule.rruleset()
-            days.rrule(weekdays)
-            for ordinal in closed:
-                days.exdate(_midnight(date.fromordinal(ordinal)))
-        return (moment.date() for moment in days)
+        day = first
+        while day < stop:
+            if day.weekday() in days and day.toordinal() not in closed:
+                yield day
+            day += _DAY
 
     def _periods(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """The instants of a working `day` whose wall-clock time is in the opening hours.
 
         Each such instant lies within a day of its local time, so the zone's offset is read a
         day either side; when it differs, the one change between is found by bisection, and
-        the hours map to real time with the offset in force on each side of it.
+        the hours map to real time with the offset in force on each side of it. The midnights
+        around those reads are read first: the same offset at both means no change between.
         """
         opens, closes = datetime.combine(day, self.start), datetime.combine(day, self.end)
+        midnight = _midnight(day)
+        around = self._midnight_offset(midnight - _DAY)
+        if around == self._midnight_offset(midnight + 2 * _DAY):
+            return ((opens - around, closes - around),)
         early, late = opens - _DAY, closes + _DAY
         before, after = self._offset(early), self._offset(late)
         if before == after:
@@ -494,9 +517,9 @@ class BusinessCalendar:
         """
         if weeks < 1:
             return 0
-        offset = self._offset(_midnight(first) - _DAY)
+        offset = self._midnight_offset(_midnight(first) - _DAY)
         for done in range(weeks):
-            if self._offset(_midnight(first + (done + 1) * _WEEK) + _DAY) != offset:
+            if self._midnight_offset(_midnight(first + (done + 1) * _WEEK) + _DAY) != offset:
                 return done
         return weeks
 
@@ -512,8 +535,28 @@ class BusinessCalendar:
         """The UTC offset of the calendar's zone at `moment`, as its wall clock shows it."""
         return moment.replace(tzinfo=UTC).astimezone(self.tz).replace(tzinfo=None) - moment
 
+    def _midnight_offset(self, midnight: datetime) -> timedelta:
+        """The offset at a UTC midnight, read from the zone once per calendar.
+
+        The walks read the zone at the midnights around the days they cover, and the SLA
+        clocks of a funnel start on the same few hundred days: a reading took 5.5 µs through
+        a dateutil zone, three of them most of an `add` (benchmarks/bench_calendar.py). Kept
+        to the last few thousand midnights read, so a long-running process stays bounded.
+        """
+        offsets = self._offsets
+        offset = offsets.get(midnight)
+        if offset is None:
+            if len(offsets) >= _REMEMBERED:
+                offsets.clear()
+            offset = offsets[midnight] = self._offset(midnight)
+        return offset
+
     def _local_date(self, moment: datetime) -> date:
-        return (moment + self._offset(moment)).date()
+        day = _midnight(moment.date())
+        offset = self._midnight_offset(day)
+        if offset != self._midnight_offset(day + _DAY):  # a change that day: read it there
+            offset = self._offset(moment)
+        return (moment + offset).date()
 
 
 # --- as data ---------------------------------------------------------------------------------
