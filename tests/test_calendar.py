@@ -252,6 +252,18 @@ class TestBetween:
         b = new_york(2024, 6, 10, 6)  # Monday 12:00 in Berlin
         assert OFFICE.between(a, b) == 4 * HOUR
 
+    def test_counts_two_centuries_on_a_calendar_that_forgets_what_it_read(self) -> None:
+        """Two hundred years read more midnights than a calendar keeps: it starts again, and
+        every weekday still counts its eight hours (Tokyo: no change of the clocks)."""
+        cal = BusinessCalendar("Asia/Tokyo")
+        tokyo = _zone("Asia/Tokyo")
+        first, last = date(1901, 1, 7), date(2100, 1, 4)
+        start, end = (datetime.combine(d, time(), tokyo) for d in (first, last))
+        days = (first + timedelta(days=n) for n in range((last - first).days))
+        weekdays = sum(day.weekday() < 5 for day in days)
+        assert cal.between(start, end) == weekdays * 8 * HOUR
+        assert 0 < len(cal._offsets) <= 4096
+
     def test_rejects_naive_instants(self) -> None:
         """Both ends must carry a zone."""
         with pytest.raises(ValidationError, match="'end'"):
