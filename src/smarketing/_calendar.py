@@ -134,8 +134,7 @@ def _closing(value: time) -> time:
 def _instant(value: object, where: str) -> datetime:
     """`value` as a naive UTC datetime, once checked to be an aware datetime."""
     # Its offset read once: through a dateutil zone each reading is a couple of µs.
-    offset = value.utcoffset() if isinstance(value, datetime) else None
-    if offset is None:
+    if not isinstance(value, datetime) or (offset := value.utcoffset()) is None:
         msg = f"'{where}' must be a timezone-aware datetime (got {value!r})."
         raise ValidationError(msg, value=value, where=where, expected="an aware datetime")
     with _WithinRange(where, value):
