@@ -10,9 +10,11 @@ import os
 import runpy
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -415,6 +417,30 @@ class TestScore:
         assert says in one_error_line(capsys.readouterr().err)
 
 
+class TestTheActivitiesHeld:
+    def test_are_set_aside_while_the_leads_stream_past(
+        self, files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """score assesses each lead with the activities read out of the collector's passes,
+        and gives them back to it at the end."""
+        seen: list[tuple[int, bool]] = []
+        assess = sm.Playbook.assess
+
+        def spying(
+            pb: sm.Playbook, lead: sm.Lead, acts: Sequence[sm.Activity], **kwargs: Any
+        ) -> sm.Assessment:
+            walked = {id(o) for o in gc.get_objects()}
+            seen.append((gc.get_freeze_count(), any(id(a) in walked for a in acts)))
+            return assess(pb, lead, acts, **kwargs)
+
+        monkeypatch.setattr(sm.Playbook, "assess", spying)
+        argv = ["score", str(files / "leads.csv"), "--activities", str(files / "activities.csv")]
+        assert main([*argv, "--at", AT, "-o", str(files / "s.csv")]) == 0
+        assert len(seen) == 3
+        assert all(count > 0 and not walked for count, walked in seen)
+        assert gc.get_freeze_count() == 0
+
+
 class TestBadRows:
     BAD_LEADS = LEADS + (
         ",2026-03-01,suspect,organic,,,,,\n"  # line 5: no id
@@ -727,6 +753,25 @@ class TestFunnel:
         write(tmp_path / "history.csv", HISTORY)
         assert main(self.args(tmp_path)) == 2
         assert "no leads to report on" in capsys.readouterr().err.splitlines()[-1]
+
+    def test_what_was_read_is_set_aside_while_the_report_is_computed(
+        self, files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The leads and activities read are out of the collector's passes during the
+        computation, and back in afterwards, also when it fails."""
+        frozen: list[int] = []
+
+        def report(leads: list[sm.Lead], **kwargs: object) -> sm.FunnelReport:
+            frozen.append(gc.get_freeze_count())
+            walked = {id(o) for o in gc.get_objects()}  # the permanent generation is not
+            assert leads and not any(id(lead) in walked for lead in leads)
+            raise sm.ValidationError("the computation failed", value=None, where="test")
+
+        monkeypatch.setattr("smarketing.cli._reports.funnel_report", report)
+        assert main(self.args(files, "--activities", str(files / "activities.csv"))) == 2
+        assert "the computation failed" in capsys.readouterr().err
+        assert frozen and frozen[0] > 0
+        assert gc.get_freeze_count() == 0
 
 
 # --- demo -----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from smarketing.cli._progress import _Progress
 from smarketing.cli._run import UsageError, _note, _Run
 from smarketing.io import Scan, scan_leads, write_rows
 from smarketing.io._check import supplied_facts
+from smarketing.io._read import inputs_set_aside
 from smarketing.leads import Activity, Lead
 from smarketing.playbook import Assessment
 
@@ -62,13 +63,14 @@ def _assess_each(
     progress = _Progress(label, 0)
     empty: tuple[Activity, ...] = ()
     leads = rest if first is None else itertools.chain((first,), rest)
-    for done, lead in enumerate(leads, start=1):
-        known.add(lead.id)
-        if strict and (scan.rejects or run.rejects):
-            continue  # the run fails: count every bad row, assess nothing more
-        yield lead, pb.assess(lead, groups.get(lead.id, empty), at=at)
-        if done % 256 == 0:
-            progress(done)
+    with inputs_set_aside():  # the activities, held while the leads stream past
+        for done, lead in enumerate(leads, start=1):
+            known.add(lead.id)
+            if strict and (scan.rejects or run.rejects):
+                continue  # the run fails: count every bad row, assess nothing more
+            yield lead, pb.assess(lead, groups.get(lead.id, empty), at=at)
+            if done % 256 == 0:
+                progress(done)
     progress.close()
     run.rejects += scan.rejects
     path = run.args.leads

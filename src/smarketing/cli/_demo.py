@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,7 +22,12 @@ from smarketing.demo import (
 )
 from smarketing.funnel import FunnelReport
 from smarketing.io import atomic_output, write_rows
-from smarketing.io._read import COST_COLUMNS, HISTORY_COLUMNS
+from smarketing.io._read import (
+    COST_COLUMNS,
+    HISTORY_COLUMNS,
+    collector_paused,
+    inputs_set_aside,
+)
 from smarketing.leads import Activity, Lead
 
 #: The order of the well-known lead columns in files the command writes.
@@ -52,16 +56,10 @@ def _demo(args: argparse.Namespace) -> int:
     # Hundreds of thousands of long-lived objects, and no cycles among them: the collector
     # would walk them again and again (a quarter of the build time at 100,000 leads) for
     # nothing. Build without it, then set the population aside for the rest of the run.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         pop = population(args.leads, seed=args.seed, start=DEFAULT_START, days=args.days)
-    finally:
-        if collecting:
-            gc.enable()
     building.close()
-    gc.freeze()
-    try:
+    with inputs_set_aside():
         progress = _Progress("simulating days", args.days)
         sim = simulate(pop, seed=args.seed, on_day=progress)
         progress.close()
@@ -71,8 +69,6 @@ def _demo(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         if out is not None:
             _write_demo(out, sim, funnel, text)
-    finally:
-        gc.unfreeze()
     return 0
 
 

@@ -16,6 +16,7 @@ from smarketing.cli._run import (
     _write_document,
 )
 from smarketing.funnel import funnel_report
+from smarketing.io._read import inputs_set_aside
 from smarketing.playbook import Playbook
 
 
@@ -28,17 +29,18 @@ def _funnel(args: argparse.Namespace) -> int:
     touches = frozenset(pb.sla.touch_kinds) if pb.sla is not None else frozenset()
     leads, activities, start, end = _recorded(run, args, kinds=touches)
     sla = pb.sla if activities is not None else None
-    report = funnel_report(
-        leads,
-        lifecycle=pb.lifecycle,
-        start=start,
-        end=end,
-        sla=sla,
-        activities=activities,
-        calendar=pb.clock,
-    )
-    run.finish()
-    _write_document(args.output, report.to_markdown, report.to_dict)
+    with inputs_set_aside():
+        report = funnel_report(
+            leads,
+            lifecycle=pb.lifecycle,
+            start=start,
+            end=end,
+            sla=sla,
+            activities=activities,
+            calendar=pb.clock,
+        )
+        run.finish()
+        _write_document(args.output, report.to_markdown, report.to_dict)
     return 0
 
 
@@ -57,17 +59,18 @@ def _report(args: argparse.Namespace) -> int:
     leads, activities, start, end = _recorded(run, args)
     spent = _costs(run, args.costs)
     run.finish()
-    page = build_report(
-        leads,
-        activities or (),
-        playbook=run.playbook,
-        start=start,
-        end=end,
-        costs=spent,
-        candidate=candidate,
-        evaluation=_can_evaluate(),
-    )
-    html = render_html(page)
+    with inputs_set_aside():
+        page = build_report(
+            leads,
+            activities or (),
+            playbook=run.playbook,
+            start=start,
+            end=end,
+            costs=spent,
+            candidate=candidate,
+            evaluation=_can_evaluate(),
+        )
+        html = render_html(page)
     write_html(output, html)
     _note(f"wrote {output} ({len(html.encode('utf-8')) / 1024:,.0f} KB)")
     return 0

@@ -100,6 +100,23 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def inputs_set_aside() -> Iterator[None]:
+    """Run a block with every value built so far left out of the collector's passes.
+
+    What a command has read (its leads with their histories, their activities) lives until
+    the command ends and holds no cycles, yet every full pass of the cyclic collector walks
+    it: over the demo's 100,000 leads, their histories and 584,000 activities, 2 million
+    objects, one pass took 1.0 s (``gc.collect()``, busy machine). Values the block builds
+    are collected as usual; afterwards the collector sees everything again.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 class Scan(Generic[T]):
     """Records as they are read, one at a time, keeping the rejects and the row count.
 
