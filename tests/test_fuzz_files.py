@@ -12,10 +12,12 @@ import contextlib
 import io
 import json
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,6 +123,89 @@ class TestFromDict:
         except sm.SmarketingError:
             return
         assert isinstance(value, cls)
+
+
+# --- the readers, handed the wrong kind of thing --------------------------------------------------
+
+T = datetime(2026, 3, 5, 9, tzinfo=timezone.utc)
+odd_values = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(),
+    st.binary(max_size=4),
+    st.text(max_size=6),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.builds(object),
+)
+FILES = {
+    "leads.csv": "id,industry\nL-1,software\n",
+    "activities.csv": "lead_id,kind,at\nL-1,page_view,2026-03-01T09:00:00+00:00\n",
+    "history.csv": "lead_id,from_stage,to_stage,trigger,at\n"
+    "L-1,suspect,prospect,engage,2026-03-01T09:00:00+00:00\n",
+    "costs.csv": "channel,start,amount\nads,2026-03-01,100\n",
+}
+#: Each reader, the file it reads, and the arguments it takes besides the path.
+READERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
+    "read_leads": (sm.read_leads, "leads.csv", ("spec", "stream", "lifecycle", "history")),
+    "scan_leads": (sm.io.scan_leads, "leads.csv", ("spec", "stream", "lifecycle")),
+    "read_activities": (sm.read_activities, "activities.csv", ("spec", "stream")),
+    "scan_activities": (sm.io.scan_activities, "activities.csv", ("spec", "stream")),
+    "read_history": (sm.read_history, "history.csv", ("spec", "stream")),
+    "read_costs": (sm.read_costs, "costs.csv", ("spec", "stream")),
+}
+
+
+@st.composite
+def reader_calls(draw: st.DrawFn) -> tuple[str, str, object]:
+    name = draw(st.sampled_from(sorted(READERS)))
+    argument = draw(st.sampled_from(("path", *READERS[name][2])))
+    return name, argument, draw(odd_values)
+
+
+class TestReaders:
+    @fuzz
+    @given(reader_calls())
+    def test_a_reader_handed_the_wrong_kind_of_thing_reads_or_is_an_error(
+        self, case: tuple[str, str, object]
+    ) -> None:
+        """Every reader, one argument replaced by an odd value: a result or a
+        SmarketingError, never a TypeError or an AttributeError from inside."""
+        name, argument, value = case
+        reader, file, _ = READERS[name]
+        with tempfile.TemporaryDirectory() as tmp:
+            for path, text in FILES.items():
+                Path(tmp, path).write_text(text, encoding="utf-8")
+            kwargs: dict[str, object] = {"at": T} if "leads" in name else {}
+            path: object = str(Path(tmp, file))
+            if argument == "path":
+                path = value
+            else:
+                kwargs[argument] = value
+            try:
+                result = reader(path, **kwargs)
+                if name.startswith("scan_"):
+                    list(result)
+            except sm.SmarketingError:
+                return
+
+    @pytest.mark.parametrize(
+        ("call", "message"),
+        [
+            (lambda: sm.read_leads(123, at=T), "read_leads: the file must be a path"),
+            (lambda: sm.read_activities(b"a.csv"), "read_activities: the file must be a path"),
+            (lambda: sm.read_costs(None), "read_costs: the file must be a path"),
+            (lambda: sm.read_history("h.csv", spec="x"), "read_history(spec=...) must be a Da"),
+            (lambda: sm.read_leads("l.csv", at=T, history={}), "history=...) must be a history"),
+            (lambda: sm.read_leads("l.csv", at=T, lifecycle="x"), "lifecycle=...) must be a Li"),
+            (lambda: sm.read_costs("c.csv", stream=3), "read_costs(stream=...) must be an open"),
+        ],
+    )
+    def test_each_wrong_argument_is_named(self, call: Any, message: str) -> None:
+        """The error names the reader and the argument, before any file is opened."""
+        with pytest.raises(sm.ValidationError) as caught:
+            call()
+        assert str(caught.value).startswith(message) or message in str(caught.value)
 
 
 # --- the command on generated files ------------------------------------------------------------

@@ -8,6 +8,7 @@ of rows; ``read_*`` collect a :class:`ReadResult`.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
@@ -17,6 +18,7 @@ from typing import IO, Final, Generic, TypeVar
 
 import attrs
 
+from smarketing import _validate as _v
 from smarketing.attribution import Cost
 from smarketing.dataspec import DataSpec
 from smarketing.errors import SmarketingError, ValidationError
@@ -185,6 +187,19 @@ def _time(value: object, column: str, spec: DataSpec, zone: tzinfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
+def _source(reader: str, path: object, spec: object, stream: object) -> None:
+    """What a reader is handed to read from, checked before anything is read."""
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        msg = f"{reader}: the file must be a path, text or a pathlib.Path (got {path!r})."
+        raise ValidationError(msg, value=path, where=f"{reader}(path)", expected="a path")
+    _v.instance(spec, f"{reader}(spec=...)", cls=DataSpec, error=_v.runtime, expected="a DataSpec")
+    if stream is not None and not callable(getattr(stream, "readline", None)):
+        msg = f"{reader}(stream=...) must be an open text file (got {stream!r})."
+        raise ValidationError(
+            msg, value=stream, where=f"{reader}(stream=...)", expected="a text file"
+        )
+
+
 # --- leads --------------------------------------------------------------------------------------
 
 
@@ -202,6 +217,15 @@ def scan_leads(
     ``created`` gives some leads another creation time than ``at`` when the file has none
     (a lead with a recorded history was created no later than its first change).
     """
+    _source("read_leads", path, spec, stream)
+    _v.instance(
+        lifecycle,
+        "read_leads(lifecycle=...)",
+        cls=Lifecycle,
+        error=_v.runtime,
+        expected="a Lifecycle",
+        optional=True,
+    )
     check_aware(at, "read_leads(at=...)")
     zone = resolve_tz(spec.timezone, where="[data] timezone")
     read = cells_reader(spec, zone)
@@ -268,6 +292,7 @@ def read_leads(
     bad rows are listed too (``Reject.path`` tells the files apart). ``rows`` counts the
     leads file's rows: ``rows == len(leads) + (rejects of the leads file)``.
     """
+    _source("read_leads", path, spec, stream)
     with collector_paused():
         return _read_leads(path, spec, at, history, lifecycle, stream)
 
@@ -284,6 +309,13 @@ def _read_leads(
         scan = scan_leads(path, spec=spec, at=at, lifecycle=lifecycle, stream=stream)
         leads = list(scan)
     else:
+        if isinstance(history, bytes) or not isinstance(history, str | os.PathLike | ReadResult):
+            msg = (
+                "read_leads(history=...) must be a history file or what read_history read "
+                f"(got {history!r})."
+            )
+            expected = "a path or a ReadResult"
+            raise ValidationError(msg, value=history, where="history", expected=expected)
         changes = history if isinstance(history, ReadResult) else read_history(history, spec=spec)
         firsts = {k: min(at, v[0].at) for k, v in changes.records.items()}
         scan = scan_leads(
@@ -325,6 +357,7 @@ def scan_activities(
     path: str | Path, *, spec: DataSpec = _PATH_SPEC, stream: IO[str] | None = None
 ) -> Scan[Activity]:
     """Activities read one at a time (see :func:`read_activities`)."""
+    _source("read_activities", path, spec, stream)
     zone = resolve_tz(spec.timezone, where="[data] timezone")
     read = cells_reader(spec, zone)
     missing = frozenset(spec.missing)
@@ -386,6 +419,7 @@ def read_costs(
     A row with an empty channel, a start that is not a date or an amount that is not a
     non-negative number is a reject with its line, like any other.
     """
+    _source("read_costs", path, spec, stream)
     zone = resolve_tz(spec.timezone, where="[data] timezone")
     missing = frozenset(spec.missing)
     cost_spec = attrs.evolve(spec, id=None, types={**spec.types, "amount": "number"})
@@ -467,6 +501,7 @@ def read_history(
     A change earlier than the lead's change before it is a reject: histories are written in
     time order.
     """
+    _source("read_history", path, spec, stream)
     with collector_paused():
         changes = _history_rows(path, spec, stream)
         records = {k: tuple(c for _, c in v) for k, v in changes.by_lead.items()}
