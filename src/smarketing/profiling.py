@@ -270,8 +270,10 @@ class ProfilePlanner:
     lifecycle: Lifecycle | None = attrs.field(default=None, validator=_part(Lifecycle, "lifecycle"))
     _order: dict[str, int] = attrs.field(init=False, repr=False)
     _stages: Lifecycle = attrs.field(init=False, repr=False)
-    # Per field, the ranks its stage gates allow (None: no gate), read once, not per lead.
-    _gates: tuple[tuple[int | None, int | None], ...] = attrs.field(init=False, repr=False)
+    # Per field, the field and the ranks its stage gates allow (None: no gate), read once.
+    _gates: tuple[tuple[FormField, int | None, int | None], ...] = attrs.field(
+        init=False, repr=False
+    )
 
     @_order.default
     def _index_catalog(self) -> dict[str, int]:
@@ -290,13 +292,13 @@ class ProfilePlanner:
         return given if isinstance(given, Lifecycle) else Lifecycle.default()
 
     @_gates.default
-    def _gate_ranks(self) -> tuple[tuple[int | None, int | None], ...]:
+    def _gate_ranks(self) -> tuple[tuple[FormField, int | None, int | None], ...]:
         lifecycle = self._stages
 
         def rank(stage: str | None) -> int | None:  # a stage it lacks fails the check below
             return lifecycle.rank(stage) if stage in lifecycle.stage_names else None
 
-        return tuple((rank(f.from_stage), rank(f.until_stage)) for f in self.catalog)
+        return tuple((f, rank(f.from_stage), rank(f.until_stage)) for f in self.catalog)
 
     @max_fields.validator
     def _check_max(self, _attribute: object, value: object) -> None:
@@ -376,8 +378,9 @@ class ProfilePlanner:
         known: set[str] = set()
         open_fields: list[FormField] = []
         given = lead.fields
-        for f, (low, high) in zip(self.catalog, self._gates, strict=True):
-            fresh = _fresh(f, given.get(f.name), at)
+        for f, low, high in self._gates:
+            fv = given.get(f.name)
+            fresh = fv is not None and (f.refresh_after is None or _fresh(f, fv, at))
             if fresh:
                 known.add(f.name)
             if (
@@ -390,15 +393,15 @@ class ProfilePlanner:
                 open_fields.append(f)
         if not open_fields:
             return FormPlan(())
+        candidates = [f for f in open_fields if not f.always and f.name not in known]
         view = fact_view(lead, facts)
-        worth = self._worth(lead, view, {f.name for f in open_fields})
+        worth = self._worth(lead, view, {f.name for f in candidates})
         planned: list[PlannedField] = [
             PlannedField(f.name, f.title, "shown on every form", lead.value(f.name))
             for f in open_fields
             if f.always
         ]
         chosen = {p.name for p in planned}
-        candidates = [f for f in open_fields if not f.always and f.name not in known]
         values = self._inherit(candidates, worth)
         # Best value per unit of friction first, ties in catalog order; each slot takes the
         # first field whose requirements are met (the values do not change while choosing).
@@ -455,7 +458,7 @@ class ProfilePlanner:
         contenders = [r for r in ranked if r[2] >= best][:3]
         names = tuple(persona.name for persona, _, _, _ in contenders)
         for persona, _, _, unknown in contenders:
-            total = sum(t.weight for t in persona.traits)
+            total = persona.total_weight
             for trait in unknown:
                 for fact in trait.condition.missing(facts):
                     w = worth.get(DERIVED_FACTS.get(fact, fact))
