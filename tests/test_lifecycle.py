@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -580,3 +581,48 @@ class TestTheMovedLead:
         with pytest.raises(sm.ValidationError, match=f"StageChange.{arg}"):
             lc.fire(lead, "engage", at=t0 + hours(1), **{arg: bad})  # type: ignore[arg-type]
         assert lead == before
+
+
+class TestGuardsOnTheFactsGiven:
+    """A guard reading only facts given in a dict is answered by them, as the view would."""
+
+    facts = st.dictionaries(
+        st.sampled_from(["score", "grade", "budget", "timeline", "other"]),
+        st.one_of(st.none(), st.integers(0, 100), st.sampled_from(["A", "B", "C", "40k"])),
+        max_size=5,
+    )
+
+    @given(given_facts=facts, fields=facts)
+    def test_a_dict_and_a_read_only_mapping_give_the_same_move(
+        self, given_facts: dict[str, object], fields: dict[str, object]
+    ) -> None:
+        """The same facts as a dict (the direct answer when they hold what the guard reads)
+        or as another mapping (always through the lead's view): the same lead, or the same
+        rejection."""
+        t = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
+        known = {k: v for k, v in fields.items() if v is not None}
+        lc = sm.Lifecycle.default()
+        lead = lc.fire(sm.Lead.new("L-1", at=t, fields=known), "engage", at=t + hours(1))
+        outcomes = []
+        for facts in (given_facts, MappingProxyType(given_facts)):
+            try:
+                outcomes.append(lc.fire(lead, "qualify", at=t + hours(2), facts=facts))
+            except sm.GuardRejected as exc:
+                outcomes.append((exc.failed, exc.missing, exc.allowed))
+        assert outcomes[0] == outcomes[1]
+
+    def test_a_guard_reading_a_fact_not_given_reads_the_lead(self, t0: datetime) -> None:
+        """The SQL guard reads budget and timeline: given only the score, the lead's own
+        fields answer it."""
+        lc = sm.Lifecycle.default()
+        lead = sm.Lead.new("L-1", at=t0, fields={"budget": "40k", "timeline": "Q3"})
+        for trigger, at in (("engage", 1), ("qualify", 2)):
+            lead = lc.fire(lead, trigger, at=t0 + hours(at), facts={"score": 80, "grade": "A"})
+        assert lc.fire(lead, "accept", at=t0 + hours(3), facts={"score": 80}).stage == "sql"
+        with pytest.raises(sm.GuardRejected, match="missing facts: timeline"):
+            lc.fire(
+                sm.Lead.new("L-2", at=t0, fields={"budget": "40k"}, stage="mql"),
+                "accept",
+                at=t0 + hours(3),
+                facts={"budget": "40k"},
+            )

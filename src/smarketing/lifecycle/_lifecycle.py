@@ -37,7 +37,7 @@ DEFAULT_SQL: Final = parse_condition("exists(budget) and exists(timeline)")
 
 #: What fire reads of one move: the transition, its compiled guard (None when it always
 #: holds) and the main-path rank of its destination (None off the path).
-_Step: TypeAlias = tuple[Transition, Compiled | None, int | None]
+_Step: TypeAlias = tuple[Transition, Compiled | None, int | None, frozenset[str]]
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -164,13 +164,14 @@ class Lifecycle:
     @_steps.default
     def _fire_steps(self) -> dict[str, dict[str, _Step]]:
         # What fire reads per stage and trigger: the move, its guard (None when it always
-        # holds) and the rank of its destination on the main path.
+        # holds), the rank of its destination on the main path and the facts the guard reads.
         return {
             s: {
                 trigger: (
                     t,
                     None if t.when is _ALWAYS else self._guards[s][trigger],
                     self._rank.get(t.dest),
+                    t.when.fields,
                 )
                 for trigger, t in moves.items()
             }
@@ -359,16 +360,22 @@ class Lifecycle:
         step = steps.get(trigger)
         if step is None:
             raise self._not_a_move(lead, trigger, facts)
-        move, guard, rank = step
+        move, guard, rank, reads = step
         if isinstance(reason, str) and reason.isspace():
             reason = None  # only blanks: no reason, as "" is
         if move.requires_reason and not reason:
             msg = f"lead {lead.id!r}: {trigger!r} needs a reason (got {reason!r})."
             raise ValidationError(msg, value=reason, where=f"{trigger}(reason=...)")
         if guard is not None:
-            view = fact_view(lead, facts, derive=False)
-            if guard(view) is not True:
-                raise self._rejected(lead, move, view, facts)
+            # A guard that reads only facts the caller gave in a dict is answered by them: the
+            # lead's view would give it the same values (benchmarks/bench_lifecycle.py (c):
+            # about 4,000 instructions less a guarded move, callgrind).
+            if type(facts) is dict and facts.keys() >= reads:
+                holds = guard(facts)
+            else:
+                holds = guard(fact_view(lead, facts, derive=False))
+            if holds is not True:
+                raise self._rejected(lead, move, fact_view(lead, facts, derive=False), facts)
         dest, high = move.dest, lead.high_water
         if rank is not None and rank > self._rank.get(high, -1):
             high = dest
