@@ -145,6 +145,8 @@ FILES = {
     "L-1,suspect,prospect,engage,2026-03-01T09:00:00+00:00\n",
     "costs.csv": "channel,start,amount\nads,2026-03-01,100\n",
 }
+LC = sm.Lifecycle.default()
+LEAD = sm.Lead.new("L-1", at=T)
 #: Each reader, the file it reads, and the arguments it takes besides the path.
 READERS: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "read_leads": (sm.read_leads, "leads.csv", ("spec", "stream", "lifecycle", "history")),
@@ -189,20 +191,58 @@ class TestReaders:
             except sm.SmarketingError:
                 return
 
+    @fuzz
+    @given(
+        argument=st.sampled_from(("path", "rows", "columns", "row")),
+        value=odd_values,
+        jsonl=st.booleans(),
+    )
+    def test_write_rows_handed_the_wrong_kind_of_thing_writes_or_is_an_error(
+        self, argument: str, value: object, jsonl: bool
+    ) -> None:
+        """write_rows with one odd argument (or one odd row): it writes, or raises a
+        SmarketingError and leaves no file behind."""
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp, "out.jsonl" if jsonl else "out.csv")
+            args: dict[str, Any] = {"path": str(target), "rows": [{"a": 1}], "columns": ["a"]}
+            if argument == "row":
+                args["rows"] = [{"a": 1}, value]
+            elif argument == "path" and isinstance(value, str):  # inside the folder, always
+                args["path"] = str(Path(tmp, value.replace("/", "_").replace("\\", "_") or "_"))
+            else:
+                args[argument] = value
+            try:
+                sm.io.write_rows(args["path"], args["rows"], args["columns"])
+            except sm.SmarketingError:
+                assert not target.exists()
+                assert list(Path(tmp).iterdir()) == []
+
     @pytest.mark.parametrize(
         ("call", "message"),
         [
             (lambda: sm.read_leads(123, at=T), "read_leads: the file must be a path"),
+            (lambda: sm.io.scan_leads(1.5, at=T), "read_leads: the file must be a path"),
             (lambda: sm.read_activities(b"a.csv"), "read_activities: the file must be a path"),
             (lambda: sm.read_costs(None), "read_costs: the file must be a path"),
             (lambda: sm.read_history("h.csv", spec="x"), "read_history(spec=...) must be a Da"),
             (lambda: sm.read_leads("l.csv", at=T, history={}), "history=...) must be a history"),
             (lambda: sm.read_leads("l.csv", at=T, lifecycle="x"), "lifecycle=...) must be a Li"),
             (lambda: sm.read_costs("c.csv", stream=3), "read_costs(stream=...) must be an open"),
+            (lambda: sm.io.write_rows(5, [], ["a"]), "write_rows: the file must be a path"),
+            (lambda: sm.io.write_rows("o.csv", 5, ["a"]), "write_rows(rows) must be a coll"),
+            (lambda: sm.io.write_rows("o.csv", [], "ab"), "write_rows(columns) must be a list"),
+            (lambda: sm.io.write_rows("o.csv", [], [1]), "write_rows(columns) must be a list"),
+            (lambda: sm.io.write_rows("o.csv", [], ["a"], stream=3), "write_rows(stream=...)"),
+            (lambda: sm.io.atomic_output(None).__enter__(), "atomic_output: the file must be"),
+            (lambda: sm.io.attach_history(5, {}, LC), "attach_history(leads) must be a coll"),
+            (lambda: sm.io.attach_history([], [], LC), "attach_history(history) must be a map"),
+            (lambda: sm.io.attach_history([], {}, "x"), "attach_history(lifecycle) must be a L"),
+            (lambda: sm.io.attach_history(["L"], {}, LC), "attach_history(leads) must be Leads"),
+            (lambda: sm.io.attach_history([LEAD], {"L-1": "x"}, LC), "must map to StageChanges"),
         ],
     )
     def test_each_wrong_argument_is_named(self, call: Any, message: str) -> None:
-        """The error names the reader and the argument, before any file is opened."""
+        """The error names the function and the argument, before any file is opened."""
         with pytest.raises(sm.ValidationError) as caught:
             call()
         assert str(caught.value).startswith(message) or message in str(caught.value)

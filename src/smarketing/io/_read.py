@@ -26,6 +26,8 @@ from smarketing.io._rows import (
     Reject,
     Row,
     cells_reader,
+    checked_path,
+    checked_stream,
     iter_rows,
     parse_time,
     resolve_tz,
@@ -189,15 +191,9 @@ def _time(value: object, column: str, spec: DataSpec, zone: tzinfo) -> datetime:
 
 def _source(reader: str, path: object, spec: object, stream: object) -> None:
     """What a reader is handed to read from, checked before anything is read."""
-    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
-        msg = f"{reader}: the file must be a path, text or a pathlib.Path (got {path!r})."
-        raise ValidationError(msg, value=path, where=f"{reader}(path)", expected="a path")
+    checked_path(path, reader)
     _v.instance(spec, f"{reader}(spec=...)", cls=DataSpec, error=_v.runtime, expected="a DataSpec")
-    if stream is not None and not callable(getattr(stream, "readline", None)):
-        msg = f"{reader}(stream=...) must be an open text file (got {stream!r})."
-        raise ValidationError(
-            msg, value=stream, where=f"{reader}(stream=...)", expected="a text file"
-        )
+    checked_stream(stream, reader, "readline")
 
 
 # --- leads --------------------------------------------------------------------------------------
@@ -519,13 +515,29 @@ def attach_history(
     lacks, or a history ending elsewhere than the lead's stage), its id and the reason; those
     leads are left out. Leads without a history are kept as they are.
     """
+    where = "attach_history"
+    _v.iterable(leads, f"{where}(leads)")
+    expected = "a mapping of lead id to its stage changes"
+    given: object = history  # typed, but handed in by callers: checked as it comes
+    if not isinstance(given, Mapping):
+        msg = f"{where}(history) must be {expected} (got {history!r})."
+        raise ValidationError(msg, value=history, where=f"{where}(history)", expected=expected)
+    _v.instance(
+        lifecycle, f"{where}(lifecycle)", cls=Lifecycle, error=_v.runtime, expected="a Lifecycle"
+    )
     out: list[Lead] = []
     misfits: list[tuple[str, str]] = []
     for lead in leads:
-        recorded = history.get(lead.id)
+        _v.instance(lead, f"{where}(leads)", cls=Lead, error=_v.runtime, expected="Leads")
+        recorded: object = history.get(lead.id)
         if not recorded:
             out.append(lead)
             continue
+        if not isinstance(recorded, tuple | list) or not all(
+            isinstance(c, StageChange) for c in recorded
+        ):
+            msg = f"{where}(history): lead {lead.id!r} must map to StageChanges (got {recorded!r})."
+            raise ValidationError(msg, value=recorded, where=f"{where}(history)", expected=expected)
         start = recorded[0].from_stage
         try:
             # The lead and the change were checked when read; replay checks the stages.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
@@ -74,6 +75,24 @@ class Row(NamedTuple):
     line: int
     raw: str
     cells: dict[str, object]
+
+
+def checked_path(value: object, where: str) -> None:
+    """A file argument, checked to be a path (text or a ``pathlib.Path``) before any use."""
+    text = os.fspath(value) if isinstance(value, str | os.PathLike) else None
+    # A NUL no file system takes (Python raises ValueError); bytes are not text.
+    if not isinstance(text, str) or "\x00" in text:
+        msg = f"{where}: the file must be a path, text or a pathlib.Path (got {value!r})."
+        raise ValidationError(msg, value=value, where=f"{where}(path)", expected="a path")
+
+
+def checked_stream(value: object, where: str, method: str) -> None:
+    """A ``stream=`` argument: None, or an open text file that has ``method``."""
+    if value is not None and not callable(getattr(value, method, None)):
+        msg = f"{where}(stream=...) must be an open text file (got {value!r})."
+        raise ValidationError(
+            msg, value=value, where=f"{where}(stream=...)", expected="a text file"
+        )
 
 
 def format_of(path: str | Path) -> str:

@@ -17,7 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from smarketing.io._rows import format_of
+from smarketing import _validate as _v
+from smarketing.errors import ValidationError
+from smarketing.io._rows import checked_path, checked_stream, format_of
 
 __all__ = ["atomic_output", "write_rows"]
 
@@ -33,6 +35,7 @@ def atomic_output(path: str | Path) -> Iterator[IO[str]]:
     >>> target.read_text()
     'done\\n'
     """
+    checked_path(path, "atomic_output")
     target = Path(path)
     fd, temporary = tempfile.mkstemp(
         dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".part"
@@ -82,11 +85,24 @@ def write_rows(
 
     Without ``stream`` the file is written atomically (see :func:`atomic_output`).
     """
+    checked_path(path, "write_rows")
+    checked_stream(stream, "write_rows", "write")
+    _v.iterable(rows, "write_rows(rows)")
+    if isinstance(columns, str) or not all(
+        isinstance(c, str) for c in _v.iterable(columns, "write_rows(columns)")
+    ):
+        msg = f"write_rows(columns) must be a list of column names (got {columns!r})."
+        raise ValidationError(msg, value=columns, where="write_rows(columns)", expected="names")
     kind = format_of(path)
     if stream is None:
         with atomic_output(path) as handle:
             return _write(handle, kind, rows, columns)
     return _write(stream, kind, rows, columns)
+
+
+def _not_a_row(row: object, count: int) -> ValidationError:
+    msg = f"write_rows(rows): row {count + 1} must be a mapping of column to value (got {row!r})."
+    return ValidationError(msg, value=row, where="write_rows(rows)", expected="a mapping")
 
 
 def _write(
@@ -97,10 +113,14 @@ def _write(
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
+            if not isinstance(row, Mapping):
+                raise _not_a_row(row, count)
             writer.writerow([_cell(row.get(c)) for c in columns])
             count += 1
     else:
         for row in rows:
+            if not isinstance(row, Mapping):
+                raise _not_a_row(row, count)
             record = {c: _json(row.get(c)) for c in columns}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
