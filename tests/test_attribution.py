@@ -526,6 +526,23 @@ class TestBadInput:
         with pytest.raises(sm.ValidationError, match=match):
             attribute([to_customer("L", 0, 5, 10)], touches("L", ("A", 1)), **kwargs)  # type: ignore[arg-type]
 
+    @pytest.mark.parametrize(
+        ("leads", "activities", "kwargs", "match"),
+        [
+            (None, [], {}, r"attribute\(leads\) must be a collection"),
+            ([], 5, {}, r"attribute\(activities\) must be a collection"),
+            (["L"], [], {}, r"leads\[0\] must be a Lead \(got 'L'\)"),
+            ([], ["x"], {}, r"activities\[0\] must be an Activity"),
+            ([], [], {"lifecycle": "default"}, r"lifecycle=\.\.\.\) must be a Lifecycle"),
+        ],
+    )
+    def test_what_is_not_leads_activities_or_a_lifecycle_is_named(
+        self, leads: object, activities: object, kwargs: dict[str, object], match: str
+    ) -> None:
+        """The leads, the activities and the lifecycle are checked, and the error names them."""
+        with pytest.raises(sm.ValidationError, match=match):
+            attribute(leads, activities, **kwargs)  # type: ignore[arg-type]
+
     def test_a_bad_value_names_the_lead(self) -> None:
         """A revenue that is not a number is named with its lead."""
         leads = [lead("L", 0, [("customer", 5)], deal="lots")]

@@ -237,7 +237,7 @@ class TestReaders:
             (lambda: sm.io.attach_history(5, {}, LC), "attach_history(leads) must be a coll"),
             (lambda: sm.io.attach_history([], [], LC), "attach_history(history) must be a map"),
             (lambda: sm.io.attach_history([], {}, "x"), "attach_history(lifecycle) must be a L"),
-            (lambda: sm.io.attach_history(["L"], {}, LC), "attach_history(leads) must be Leads"),
+            (lambda: sm.io.attach_history(["L"], {}, LC), "leads[0] must be a Lead (got 'L')"),
             (lambda: sm.io.attach_history([LEAD], {"L-1": "x"}, LC), "must map to StageChanges"),
         ],
     )

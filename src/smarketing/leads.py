@@ -525,10 +525,11 @@ def group_by_lead(
 ) -> dict[str, list[Activity]]:
     """Activities grouped by ``lead_id`` in one pass, each group in the order given.
 
-    Anything but an :class:`Activity` is a ``ValidationError`` naming ``owner``.
+    Anything but an :class:`Activity`, or a collection of them, is a ``ValidationError``
+    naming ``owner``.
     """
     groups: dict[str, list[Activity]] = {}
-    for i, activity in enumerate(activities):
+    for i, activity in enumerate(_v.iterable(activities, f"{owner}(activities)")):
         if not isinstance(activity, Activity):
             raise not_an_activity(activity, owner, i)
         group = groups.get(activity.lead_id)
@@ -537,6 +538,12 @@ def group_by_lead(
         else:
             group.append(activity)
     return groups
+
+
+def not_a_lead(item: object, index: int) -> ValidationError:
+    """The error for something given among leads, at ``index``, that is not a :class:`Lead`."""
+    msg = f"leads[{index}] must be a Lead (got {item!r})."
+    return ValidationError(msg, value=item, where=f"leads[{index}]", expected="Lead")
 
 
 def not_an_activity(item: object, owner: str, index: int | None = None) -> ValidationError:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
+from smarketing import _validate as _v
 from smarketing.attribution._cells import _key_order
 from smarketing.attribution._checks import _check_order, check_model, check_stage
 from smarketing.attribution._credit import _by_channel, _Inputs, _keys, _tally
@@ -65,6 +66,16 @@ def attribute(
     evenly to the positional touches.
     """
     check_model(model)
+    _v.iterable(leads, "attribute(leads)")
+    _v.iterable(activities, "attribute(activities)")
+    _v.instance(
+        lifecycle,
+        "attribute(lifecycle=...)",
+        cls=Lifecycle,
+        error=_v.runtime,
+        expected="a Lifecycle",
+        optional=True,
+    )
     lc = Lifecycle.default() if lifecycle is None else lifecycle
     check_stage(lc, milestone, "milestone")
     if model in ("w_shaped", "full_path"):

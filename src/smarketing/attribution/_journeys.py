@@ -9,7 +9,7 @@ from typing import NamedTuple, TypeAlias
 from smarketing.attribution._cells import _Key
 from smarketing.attribution._checks import _check_amount, _check_channel
 from smarketing.errors import ValidationError
-from smarketing.leads import Activity, Lead, group_by_lead
+from smarketing.leads import Activity, Lead, group_by_lead, not_a_lead
 
 #: Where a touch's channel comes from: an activity property, a map from activity kind to
 #: channel, or a function of the activity (``None`` when the activity is not a touch).
@@ -98,7 +98,9 @@ def _journeys(
     prop = channel if isinstance(channel, str) else None
     checked: dict[object, _Key] = {}  # the channel (and campaign) as found: checked
     out: list[_Journey] = []
-    for lead in leads:
+    for position, lead in enumerate(leads):
+        if not isinstance(lead, Lead):
+            raise not_a_lead(lead, position)
         if end is not None and lead.created_at > end:
             continue
         times: list[datetime] = []

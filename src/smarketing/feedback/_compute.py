@@ -21,6 +21,7 @@ from smarketing.leads import (
     Lead,
     check_aware,
     group_by_lead,
+    not_a_lead,
     rebuilt,
 )
 
@@ -171,8 +172,7 @@ def _check_thresholds(min_sample: object, alpha: object, min_ratio: object) -> N
 def _checked_leads(leads: object) -> Iterator[Lead]:
     for i, lead in enumerate(_v.iterable(leads, "leads")):
         if not isinstance(lead, Lead):
-            msg = f"leads[{i}] must be a Lead (got {lead!r})."
-            raise ValidationError(msg, value=lead, where=f"leads[{i}]", expected="Lead")
+            raise not_a_lead(lead, i)
         yield lead
 
 

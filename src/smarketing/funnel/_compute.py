@@ -15,7 +15,7 @@ from smarketing._calendar import Calendar, describe
 from smarketing.errors import ValidationError
 from smarketing.funnel._report import FunnelReport, Inputs, TimeInStage, most_common
 from smarketing.funnel._sla import SLA, WALL, SLABreach, SLASummary
-from smarketing.leads import Activity, Lead, check_aware, group_by_lead
+from smarketing.leads import Activity, Lead, check_aware, group_by_lead, not_a_lead
 from smarketing.lifecycle import Lifecycle
 
 __all__ = ["funnel_report"]
@@ -186,8 +186,7 @@ def _tally(plan: _Plan, leads: Iterable[object]) -> _Tally:
     seen: set[str] = set()
     for position, lead in enumerate(leads):
         if not isinstance(lead, Lead):
-            msg = f"leads[{position}] must be a Lead (got {lead!r})."
-            raise ValidationError(msg, value=lead, where=f"leads[{position}]", expected="Lead")
+            raise not_a_lead(lead, position)
         created = lead.created_at
         if created > end:
             continue

@@ -37,6 +37,7 @@ from smarketing.leads import (
     Lead,
     StageChange,
     check_aware,
+    not_a_lead,
     rebuilt,
     trusted_activity,
     trusted_lead,
@@ -527,8 +528,9 @@ def attach_history(
     )
     out: list[Lead] = []
     misfits: list[tuple[str, str]] = []
-    for lead in leads:
-        _v.instance(lead, f"{where}(leads)", cls=Lead, error=_v.runtime, expected="Leads")
+    for position, lead in enumerate(leads):
+        if not isinstance(lead, Lead):
+            raise not_a_lead(lead, position)
         recorded: object = history.get(lead.id)
         if not recorded:
             out.append(lead)
