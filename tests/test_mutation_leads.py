@@ -333,6 +333,19 @@ class TestNotAnActivity:
         assert info.value.where == "activities[1]"
         assert info.value.expected == "Activity"
 
+    def test_activities_that_are_no_collection_are_named_with_the_owner(self) -> None:
+        """group_by_lead handed one value, not a collection of them, names its owner."""
+        with pytest.raises(sm.ValidationError) as info:
+            leads.group_by_lead(5, owner="funnel_report")  # type: ignore[arg-type]
+        assert str(info.value) == "funnel_report(activities) must be a collection (got 5)."
+        assert info.value.where == "funnel_report(activities)"
+
+    def test_a_thing_among_leads_is_named_by_its_place(self) -> None:
+        """not_a_lead says where among the leads the stranger is, and what it is."""
+        error = leads.not_a_lead({"id": "B"}, 3)
+        assert str(error) == "leads[3] must be a Lead (got {'id': 'B'})."
+        assert (error.value, error.where, error.expected) == ({"id": "B"}, "leads[3]", "Lead")
+
     def test_without_a_place_the_activities_are_named(self) -> None:
         """ScoringModel.score, reading one lead's activities, names them all."""
         model = sm.ScoringModel(engagement=[sm.EngagementRule("call", kind="call", points=7)])

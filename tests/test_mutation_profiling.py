@@ -313,6 +313,23 @@ class TestPersonas:
         assert plan.names == ("job_title",)
         assert plan.fields[0].reason == "decides persona US vs engineering"
 
+    def test_a_persona_that_cannot_catch_up_is_no_contender(self) -> None:
+        """The leader is fully matched; a persona whose best reach is below that is out of
+        the race, so the field only it reads decides nothing."""
+        matcher = sm.PersonaMatcher([persona("US", country=1), persona("X", country=3, team=1)])
+        planner = sm.ProfilePlanner(form("team"), personas=matcher)
+        assert planner.plan(lead(country="US"), at=T0).fields[0].reason == "next in the queue"
+
+    def test_a_persona_that_can_reach_the_leaders_confidence_contends(self) -> None:
+        """The race is against the leader's confidence (here a half), not against what the
+        leader could still reach: a persona that can get to a half contends."""
+        matcher = sm.PersonaMatcher(
+            [persona("L", country=1, industry=1), persona("M", country=1, team=1)]
+        )
+        planner = sm.ProfilePlanner(form("team"), personas=matcher)
+        plan = planner.plan(lead(country="L"), at=T0)
+        assert plan.fields[0].reason == "decides persona L vs M"
+
     def test_at_most_three_contenders(self) -> None:
         """Four personas open on one field: the reason names the first three."""
         matcher = sm.PersonaMatcher(
