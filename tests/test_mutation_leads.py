@@ -340,6 +340,16 @@ class TestNotAnActivity:
         assert str(info.value) == "funnel_report(activities) must be a collection (got 5)."
         assert info.value.where == "funnel_report(activities)"
 
+    def test_a_whole_number_too_long_to_write_names_the_lead_and_field(self) -> None:
+        """Over 4,300 digits: the error says which lead and field, and how long it is."""
+        with pytest.raises(sm.ValidationError) as info:
+            sm.Lead.new("L-1", at=T0, fields={"n": 10**4300})
+        assert str(info.value) == (
+            "lead 'L-1': field 'n' must be a whole number of at most 4,300 digits "
+            "(got an integer of about 4,301 digits)."
+        )
+        assert info.value.where == "lead 'L-1': field 'n'"
+
     def test_a_thing_among_leads_is_named_by_its_place(self) -> None:
         """not_a_lead says where among the leads the stranger is, and what it is."""
         error = leads.not_a_lead({"id": "B"}, 3)

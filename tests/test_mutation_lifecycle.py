@@ -290,6 +290,15 @@ class TestAllowedReadsOwnFacts:
             lc.fire(lead, "route", at=T0)
         assert lc.allowed(lead, {"department": "sales"}) == ("route",)
 
+    def test_the_rejection_reads_the_facts_the_guard_read(self) -> None:
+        """The rejection says what the guard saw: no department (none is derived), though
+        the title implies one."""
+        lead = sm.Lead.new("L-1", at=T0, stage="a", fields={"job_title": "VP Sales"})
+        with pytest.raises(sm.GuardRejected) as info:
+            by_department().fire(lead, "route", at=T0)
+        assert info.value.failed == ("department == 'sales'",)
+        assert info.value.missing == ("department",)
+
 
 class TestFireChecks:
     def test_something_else_than_a_lead_is_named_with_the_call(self) -> None:
