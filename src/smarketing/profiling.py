@@ -193,14 +193,10 @@ class FormPlan:
         return "\n".join(f"{f.label:<{width}}  {f.reason}" for f in self.fields)
 
 
-def _fresh(f: FormField, fv: FieldValue | None, at: datetime) -> bool:
-    """Whether the lead's value of field ``f`` is known and not yet due for a refresh."""
-    if fv is None:
-        return False
-    if f.refresh_after is None:
-        return True
+def _not_due(fv: FieldValue, refresh_after: timedelta | relativedelta, at: datetime) -> bool:
+    """Whether a known value, to be asked again ``refresh_after`` it was learned, is not due."""
     try:
-        return fv.learned_at + f.refresh_after > at
+        return fv.learned_at + refresh_after > at
     except (OverflowError, ValueError):  # "year 10000 is out of range"
         # The refresh time lies past datetime.max, so no ``at`` reaches it: never due.
         return True
@@ -380,7 +376,8 @@ class ProfilePlanner:
         given = lead.fields
         for f, low, high in self._gates:
             fv = given.get(f.name)
-            fresh = fv is not None and (f.refresh_after is None or _fresh(f, fv, at))
+            refresh = f.refresh_after
+            fresh = fv is not None and (refresh is None or _not_due(fv, refresh, at))
             if fresh:
                 known.add(f.name)
             if (
