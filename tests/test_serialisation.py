@@ -274,3 +274,14 @@ class TestRegisteredShapes:
         assert sm.from_dict(type(c), "score >= 60") == c
         with pytest.raises(sm.ValidationError, match=r"^\$: "):
             sm.from_dict(type(c), "score >=")
+
+    def test_a_condition_node_type_reads_only_its_own_kind(self) -> None:
+        """Text of another kind of condition is an error naming both kinds, not a value of
+        the wrong type."""
+        is_in = type(sm.field("x").is_in({1, 2}))
+        with pytest.raises(sm.ValidationError) as info:
+            sm.from_dict(is_in, "x == 1")
+        assert str(info.value) == "$: 'x == 1' reads as Compare, not IsIn."
+        assert (info.value.where, info.value.expected) == ("$", "IsIn")
+        negated = sm.from_dict(type(~sm.field("x").is_in({1, 2})), "x not in (1, 2)")
+        assert negated == ~sm.field("x").is_in({1, 2})

@@ -144,7 +144,11 @@ def from_dict(cls: type[T], data: object) -> T:
         msg = f"from_dict() does not know {name!r}{written}; it knows {known}."
         raise ValidationError(msg, value=cls, where="from_dict", expected=known)
     if callable(how):
-        return how(data)  # type: ignore[no-any-return]
+        value = how(data)
+        if not isinstance(value, cls):  # read as its base (a condition's text): another kind
+            msg = f"$: {data!r} reads as {type(value).__name__}, not {cls.__name__}."
+            raise ValidationError(msg, value=data, where="$", expected=cls.__name__)
+        return value
     mapping(data, cls.__name__)
     try:
         return CONVERTER.structure(data, cls)
