@@ -122,6 +122,10 @@ class TestShape:
             (lambda d: d["sla_summary"].update(met=1.0), r"whole number .* @ \$\.sla_summary\.met"),
             (lambda d: d.update(stale="L-1"), r"expected a list .* @ \$\.stale"),
             (lambda d: d.update(surprise=1), r"unknown keys \['surprise'\]"),
+            (
+                lambda d: d.update(reasons={"recycled": [["  ", 1]]}),
+                r"a reason that is not blank, or null \(got '  '\) @ \$\.reasons",
+            ),
         ],
     )
     def test_bad_data_names_its_path(self, mutate: Any, match: str) -> None:

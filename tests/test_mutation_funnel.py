@@ -770,9 +770,9 @@ class TestReportClock:
 
 
 class TestMergedReasonOrder:
-    def test_an_empty_reason_sorts_first_among_ties(self) -> None:
-        """Reasons read back from data may be any text: merged over two recycle stages, the
-        empty reason comes before "A" at the same count (alphabetical order)."""
+    def test_no_reason_sorts_last_among_ties(self) -> None:
+        """Merged over two recycle stages, reasons of the same count are in alphabetical
+        order, and an entry without a reason (read back from data) comes after them."""
         lc = sm.Lifecycle(
             stages=["inquiry", "mql", "nurture", "hold"],
             initial="inquiry",
@@ -791,6 +791,6 @@ class TestMergedReasonOrder:
         assert list(r.recycle_reasons.items()) == [("A", 1), ("Z", 1)]
         data = r.to_dict()
         assert data["reasons"] == {"nurture": [["A", 1]], "hold": [["Z", 1]]}
-        data["reasons"] = {"nurture": [["A", 1]], "hold": [["", 1]]}
+        data["reasons"] = {"nurture": [["Z", 1]], "hold": [[None, 1], ["A", 1]]}
         back = sm.FunnelReport.from_dict(data)
-        assert list(back.recycle_reasons.items()) == [("", 1), ("A", 1)]
+        assert list(back.recycle_reasons.items()) == [("A", 1), ("Z", 1), (None, 1)]

@@ -15,6 +15,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from smarketing import _convert
+from smarketing.errors import ValidationError
 from smarketing.funnel._report import FunnelReport, TimeInStage
 from smarketing.funnel._sla import SLA, SLABreach, SLASummary
 
@@ -104,6 +105,15 @@ class _FunnelData:
         )
 
 
+def _reason_text(value: object, _type: object) -> str | None:
+    """A side stage's reason: text that is not blank (the lifecycle keeps none), or null."""
+    text = _convert.structure_optional_text(value, _type)
+    if text is not None and not text.strip():
+        msg = f"expected a reason that is not blank, or null (got {value!r})"
+        raise ValidationError(msg, value=value, expected="a reason or null")
+    return text
+
+
 def _structure_elapsed(value: object, _type: object) -> timedelta:
     return timedelta(0) if value == "0s" else _convert.structure_timedelta(value, timedelta)
 
@@ -131,7 +141,7 @@ def _as_data(conv: cattrs.Converter) -> None:
         TimeInStage, make_dict_unstructure_fn(TimeInStage, conv, p50=stay, p90=stay, max=stay)
     )
 
-    reason = _convert.pair("[reason, count]", _convert.structure_optional_text, _convert.whole)
+    reason = _convert.pair("[reason, count]", _reason_text, _convert.whole)
     conv.register_structure_hook_func(lambda t: t == _Reason, reason)
     conv.register_unstructure_hook_func(lambda t: t == _Reason, list)
     lists = override(struct_hook=_convert.texts)
