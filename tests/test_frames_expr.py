@@ -240,13 +240,40 @@ def test_to_expr_works_without_a_schema_for_the_common_case() -> None:
 
 
 def test_a_mixed_in_without_a_schema_asks_for_one() -> None:
-    with pytest.raises(sm.ValidationError, match="schema"):
-        sm.parse_condition("x in (1, 'a')").to_expr()
+    condition = sm.parse_condition("x in (1, 'a')")
+    with pytest.raises(sm.ValidationError) as info:
+        condition.to_expr()
+    assert str(info.value) == (
+        "x in (1, 'a') compares 'x' with values of different types: give the column's type "
+        "(to_expr(schema=...)) to tell which of them it can equal."
+    )
+    assert (info.value.value, info.value.where, info.value.expected) == (
+        condition,
+        "to_expr",
+        "a schema",
+    )
     # with the schema, the column's type picks the values it can equal
     pl = pytest.importorskip("polars")
     native = nw.from_native(pl.DataFrame({"x": ["a", "b"]}))
     expr = sm.parse_condition("x in (1, 'a')").to_expr(dict(native.collect_schema()))
     assert native.select(expr.alias("c")).to_native()["c"].to_list() == [True, False]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["between(n, 2, 5)", "not between(n, 2, 5)", "matches(s, '^a')", "not matches(s, 'b$')"],
+)
+def test_a_leaf_without_a_schema_takes_the_column_to_be_of_its_literals_type(text: str) -> None:
+    """Without a schema, ``between`` reads a number column and ``matches`` a text column:
+    each row's answer is the tree's."""
+    pl = pytest.importorskip("polars")
+    rows = {"n": [1, 3, 9, None], "s": ["ab", "xb", None, "b"]}
+    condition = sm.parse_condition(text)
+    native = nw.from_native(pl.DataFrame(rows))
+    got = native.select(condition.to_expr().alias("c")).to_native()["c"].to_list()
+    facts = [{k: v[i] for k, v in rows.items() if v[i] is not None} for i in range(4)]
+    assert got == [condition.evaluate(f) for f in facts]
+    assert None not in got[:2]
 
 
 def test_an_empty_in_is_false_where_the_fact_is_known() -> None:

@@ -248,6 +248,23 @@ def test_an_accepted_repeat_of_a_counted_repeat_matches() -> None:
     assert c.evaluate({"x": "aaba"}) is False
 
 
+# --- _finite: how many characters of a class the checker reads one by one -------------------
+
+
+def test_classes_of_256_characters_side_by_side_are_told_apart() -> None:
+    """A class of up to 256 characters is read character by character, so two disjoint ones
+    one after the other do not multiply the work (limits.md, "Regular expressions")."""
+    c = sm.field("x").matches("[\u0100-\u01ff]+[\u0300-\u03ff]+$")
+    assert c.evaluate({"x": "\u0100\u0300"}) is True
+
+
+def test_classes_of_257_characters_side_by_side_count_as_overlapping() -> None:
+    """A larger class is not read one by one: two of them side by side are taken to read the
+    same characters, and the pattern is refused as a cube of the text."""
+    with pytest.raises(ValidationError, match="cube of the text"):
+        sm.field("x").matches("[\u0100-\u0200]+[\u0300-\u0400]+$")
+
+
 # --- Condition.__bool__: a condition has no truth of its own -----------------------------------
 
 
