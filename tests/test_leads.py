@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import smarketing as sm
+from smarketing import _trusted
 from smarketing import testing as sst
-from smarketing.leads import group_by_lead
+from smarketing.leads import group_by_lead, trusted_activity, trusted_lead
 
 NAIVE = datetime(2026, 1, 5, 9, 0)
 
@@ -308,3 +309,37 @@ def test_a_bad_lead_id_is_named_as_given(bad: object) -> None:
     assert str(info.value) == (f"a lead id must be non-empty text or a whole number (got {bad!r}).")
     assert info.value.value is bad
     assert info.value.where == "Lead.id"
+
+
+class TestBuiltFromParts:
+    """The values hot paths build from their classes' twins (``smarketing._trusted``) are the
+    classes' own frozen instances, equal to the ones their constructors build."""
+
+    def test_a_read_lead_and_its_moves_are_leads_and_stage_changes(self, t0: datetime) -> None:
+        lead = trusted_lead("L-1", "suspect", t0, "web", {"size": 80})
+        assert type(lead) is sm.Lead and type(lead.fields["size"]) is sm.FieldValue
+        assert lead == sm.Lead.new("L-1", at=t0, fields={"size": 80}, source="web")
+        moved = sm.Lifecycle.default().fire(lead, "engage", at=t0, actor="ana")
+        assert type(moved) is sm.Lead and type(moved.history[0]) is sm.StageChange
+        assert moved.history == (sm.StageChange("suspect", "prospect", "engage", t0, "ana"),)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            moved.stage = "customer"  # type: ignore[misc]
+
+    def test_scores_matches_and_activities_are_their_classes(self, t0: datetime) -> None:
+        activity = trusted_activity("L-1", "email_open", t0, {})
+        assert type(activity) is sm.Activity
+        assert activity == sm.Activity("L-1", "email_open", t0)
+        lead = sm.Lead.new("L-1", at=t0, fields={"job_title": "VP Marketing"})
+        playbook = sm.Playbook.default()
+        score = playbook.scoring.score(lead, [activity], at=t0)
+        assert type(score) is sm.Score
+        match = playbook.personas.match(lead)
+        assert match is not None and type(match) is sm.PersonaMatch
+
+    def test_a_class_of_another_layout_has_no_twin(self) -> None:
+        @attrs.frozen  # with a __weakref__ slot, laid out apart from the others
+        class Weak:
+            a: int
+
+        with pytest.raises(TypeError, match="layout"):
+            _trusted.parts(Weak)

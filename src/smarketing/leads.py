@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Final, TypeAlias, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import attrs
 import cattrs
@@ -137,7 +137,7 @@ def _convert_value(value: object) -> FactValue:
     return _check_value(value, "field value")
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # built from parts: see _trusted
 class FieldValue:
     """A known profile fact: its value, when it was learned and where it came from."""
 
@@ -148,7 +148,7 @@ class FieldValue:
     )
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # built from parts: see _trusted
 class StageChange:
     """One move of a lead from one stage to another, and why."""
 
@@ -175,7 +175,7 @@ def _freeze_properties(value: object) -> Mapping[str, object]:
     return MappingProxyType(dict(value))
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # built from parts: see _trusted
 class Activity:
     """Something a lead did (or a rep did to it): a page view, a demo request, a call.
 
@@ -221,7 +221,7 @@ def _check_history(_instance: object, _attribute: object, value: object) -> None
             )
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # built from parts: see _trusted
 class Lead:
     """A person the business may sell to, where they stand, and what we know about them.
 
@@ -376,16 +376,14 @@ def _learned(
 # Measured for benchmarks/bench_io.py's leads (one run, shared machine): a lead of eight
 # fields takes 14 µs here against 68 µs through the validating constructors.
 
-# The slots' own descriptors set a frozen instance's attributes without going through its
-# ``__setattr__``: 1.0 µs a FieldValue against 1.8 µs with ``object.__setattr__``, and reading
-# 100,000 leads builds 800,000 of them (benchmarks/bench_io.py).
+# Each value is made of its class's plain twin (smarketing._trusted): its slots set by plain
+# assignment, then its class assigned. A FieldValue costs about a third of one set through its
+# slots' descriptors, and reading 100,000 leads builds 800,000 of them (benchmarks/bench_io.py).
 _new = _trusted.new
-_setters = _trusted.slot_setters
-_fv_value, _fv_learned, _fv_source = _setters(FieldValue, "value", "learned_at", "source")
-_lead_slots = _setters(
-    Lead, "id", "stage", "created_at", "source", "fields", "history", "high_water"
-)
-_activity_slots = _setters(Activity, "lead_id", "kind", "at", "properties")
+_FieldValueParts = _trusted.parts(FieldValue)
+_LeadParts = _trusted.parts(Lead)
+_ChangeParts = _trusted.parts(StageChange)
+_ActivityParts = _trusted.parts(Activity)
 
 
 def trusted_lead(
@@ -399,10 +397,11 @@ def trusted_lead(
     under non-reserved names (``source`` is also the fields' source, as in ``Lead.new``)."""
     fields: dict[str, FieldValue] = {}
     for name, value in values.items():
-        fv: FieldValue = _new(FieldValue)
-        _fv_value(fv, value)
-        _fv_learned(fv, created_at)
-        _fv_source(fv, source)
+        fv: Any = _new(_FieldValueParts)
+        fv.value = value
+        fv.learned_at = created_at
+        fv.source = source
+        fv.__class__ = FieldValue
         fields[name] = fv
     frozen = MappingProxyType(fields) if fields else _NO_FIELDS
     return _assembled(lead_id, stage, created_at, source, frozen, (), stage)
@@ -417,17 +416,18 @@ def _assembled(
     history: tuple[StageChange, ...],
     high_water: str,
 ) -> Lead:
-    """A lead from its seven parts, set through the slots (nothing checked)."""
-    lead: Lead = _new(Lead)
-    set_id, set_stage, set_created, set_source, set_fields, set_history, set_high = _lead_slots
-    set_id(lead, lead_id)
-    set_stage(lead, stage)
-    set_created(lead, created_at)
-    set_source(lead, source)
-    set_fields(lead, fields)
-    set_history(lead, history)
-    set_high(lead, high_water)
-    return lead
+    """A lead from its seven parts, set through its twin (nothing checked)."""
+    lead: Any = _new(_LeadParts)
+    lead.id = lead_id
+    lead.stage = stage
+    lead.created_at = created_at
+    lead.source = source
+    lead.fields = fields
+    lead.history = history
+    lead.high_water = high_water
+    lead.__class__ = Lead
+    built: Lead = lead
+    return built
 
 
 def rebuilt(
@@ -468,37 +468,36 @@ def moved_lead(
     """``lead`` after a move the lifecycle checked: to one of its own stages by one of its own
     triggers, at an aware time no earlier than the last change. The new stage, the change
     appended to the history (its ``actor`` and ``reason``, the caller's, checked here), the
-    high-water mark. The change is set through its slots: StageChange's validating __init__
-    was a third of Lifecycle.fire (benchmarks/bench_lifecycle.py (c): 75 -> 51 µs a lead of
-    four moves, one run, shared machine).
+    high-water mark. The change and the lead are built from their twins (``_trusted``):
+    StageChange's validating __init__ was a third of Lifecycle.fire
+    (benchmarks/bench_lifecycle.py (c): 75 -> 51 µs a lead of four moves, one run, shared
+    machine), and the slots' descriptors 27,000 of its 88,000 instructions (callgrind).
     """
     if actor is not None:
         _v.text(actor, "StageChange.actor", error=_v.runtime)
     if reason is not None:
         _v.text(reason, "StageChange.reason", error=_v.runtime)
-    change: StageChange = _new(StageChange)
-    set_from, set_to, set_trigger, set_at, set_actor, set_reason = _change_slots
-    set_from(change, lead.stage)
-    set_to(change, to_stage)
-    set_trigger(change, trigger)
-    set_at(change, at)
-    set_actor(change, actor)
-    set_reason(change, reason)
-    # _assembled, written out: a Python call less per move, about 2,000 of the ~24,000
+    change: Any = _new(_ChangeParts)
+    change.from_stage = lead.stage
+    change.to_stage = to_stage
+    change.trigger = trigger
+    change.at = at
+    change.actor = actor
+    change.reason = reason
+    change.__class__ = StageChange
+    # _assembled, written out: a Python call less per move, about 2,000 of the ~15,500
     # instructions a move costs (bench_lifecycle.py (c), counted with callgrind).
-    moved: Lead = _new(Lead)
-    set_id, set_stage, set_created, set_source, set_fields, set_history, set_high = _lead_slots
-    set_id(moved, lead.id)
-    set_stage(moved, to_stage)
-    set_created(moved, lead.created_at)
-    set_source(moved, lead.source)
-    set_fields(moved, lead.fields)
-    set_history(moved, (*lead.history, change))
-    set_high(moved, high_water)
-    return moved
-
-
-_change_slots = _setters(StageChange, "from_stage", "to_stage", "trigger", "at", "actor", "reason")
+    moved: Any = _new(_LeadParts)
+    moved.id = lead.id
+    moved.stage = to_stage
+    moved.created_at = lead.created_at
+    moved.source = lead.source
+    moved.fields = lead.fields
+    moved.history = (*lead.history, change)
+    moved.high_water = high_water
+    moved.__class__ = Lead
+    built: Lead = moved
+    return built
 
 
 def trusted_activity(
@@ -506,13 +505,14 @@ def trusted_activity(
 ) -> Activity:
     """An activity from checked parts: non-empty ids and kind, an aware time, and properties
     that are already a read-only mapping (readers share one between equal activities)."""
-    activity: Activity = _new(Activity)
-    set_lead, set_kind, set_at, set_properties = _activity_slots
-    set_lead(activity, lead_id)
-    set_kind(activity, kind)
-    set_at(activity, at)
-    set_properties(activity, properties if properties else _EMPTY)
-    return activity
+    activity: Any = _new(_ActivityParts)
+    activity.lead_id = lead_id
+    activity.kind = kind
+    activity.at = at
+    activity.properties = properties if properties else _EMPTY
+    activity.__class__ = Activity
+    built: Activity = activity
+    return built
 
 
 def check_value(value: object, where: str) -> FactValue:

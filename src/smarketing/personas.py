@@ -223,7 +223,7 @@ def _check_fields(_instance: object, _attribute: object, value: object) -> None:
         raise ValidationError(msg, value=value, where=where, expected="a tuple of names")
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # built from parts: see _trusted
 class PersonaMatch:
     """How well a lead fits one persona, and why.
 
@@ -493,22 +493,22 @@ def _build(
             unmatched.append(trait)
     fields = () if score is None else _unknown_fields(unknown, facts)
     # The parts come from the matcher's own checked personas and its verdicts, so the match
-    # is set through its slots: benchmarks/bench_personas.py (e) took 21.3 µs a lead through
-    # PersonaMatch's validating __init__ (a third of match's time, one run, shared machine).
-    match: PersonaMatch = _trusted.new(PersonaMatch)
-    set_persona, set_confidence, set_matched, set_unmatched, set_unknown, set_fields = _match_slots
-    set_persona(match, plan.persona)
-    set_confidence(match, 0.0 if score is None else score)
-    set_matched(match, tuple(matched))
-    set_unmatched(match, tuple(unmatched))
-    set_unknown(match, tuple(unknown))
-    set_fields(match, fields)
-    return match
+    # is built from its twin (_trusted): benchmarks/bench_personas.py (e) took 21.3 µs a lead
+    # through PersonaMatch's validating __init__ (a third of match's time, one run, shared
+    # machine).
+    match: Any = _trusted.new(_MatchParts)
+    match.persona = plan.persona
+    match.confidence = 0.0 if score is None else score
+    match.matched = tuple(matched)
+    match.unmatched = tuple(unmatched)
+    match.unknown = tuple(unknown)
+    match.unknown_fields = fields
+    match.__class__ = PersonaMatch
+    built: PersonaMatch = match
+    return built
 
 
-_match_slots = _trusted.slot_setters(
-    PersonaMatch, "persona", "confidence", "matched", "unmatched", "unknown", "unknown_fields"
-)
+_MatchParts = _trusted.parts(PersonaMatch)
 
 
 def _unknown_fields(unknown: list[Trait], facts: Mapping[str, object]) -> tuple[str, ...]:
