@@ -147,14 +147,14 @@ class Scan(Generic[T]):
         build, rejects, path = self._build, self.rejects, self.path
         for row in self._rows:
             self.rows += 1
-            if type(row) is Reject:
+            if isinstance(row, Reject):
                 rejects.append(row)
                 continue
-            assert type(row) is Row
             try:
                 yield build(row)
             except SmarketingError as exc:
-                rejects.append(Reject(row.line, row.raw, str(exc).rstrip("."), path))
+                line, raw, _ = row
+                rejects.append(Reject(line, raw, str(exc).rstrip("."), path))
 
 
 def _text(value: object, column: str, missing: frozenset[str]) -> str | None:
@@ -233,7 +233,7 @@ def scan_leads(
     numbered = spec.id is None
 
     def build(row: Row) -> Lead:
-        cells = row.cells
+        line, _, cells = row
         if numbered:
             lead_id = str(scan.rows)  # the row's place in the file, rejected rows counted
             cells.pop("id", None)
@@ -257,7 +257,7 @@ def scan_leads(
         # Every part is checked above (cells_reader gives plain values only): no validator
         # needs to run again.
         lead = trusted_lead(lead_id, stage, created_at, source, read(cells))
-        seen[lead_id] = row.line
+        seen[lead_id] = line
         return lead
 
     columns: list[str] = []
@@ -338,12 +338,13 @@ def _lines_of(
     numbered = 0
     for row in iter_rows(path, spec=spec, required=("id",)):
         numbered += 1
-        if type(row) is not Row:
+        if isinstance(row, Reject):
             continue
-        value = str(numbered) if spec.id is None else row.cells.get("id")
+        line, raw, cells = row
+        value = str(numbered) if spec.id is None else cells.get("id")
         key = value if isinstance(value, str) else str(value)
         if key in ids and key not in found:
-            found[key] = (row.line, row.raw)
+            found[key] = (line, raw)
     return found
 
 
@@ -367,7 +368,7 @@ def scan_activities(
     seen: dict[tuple[object, ...], Mapping[str, object]] = {}
 
     def build(row: Row) -> Activity:
-        cells = row.cells
+        cells = row[2]
         # One string per kind and per lead, not one per row: 555,000 activities of 100,000
         # leads held 97 MiB, 72 MiB so (tracemalloc). A text met before was checked then:
         # it is not checked again (smarketing funnel on the demo's 100,000 leads, 584,000
@@ -431,7 +432,7 @@ def read_costs(
     read = cells_reader(cost_spec, zone)
 
     def build(row: Row) -> Cost:
-        cells = row.cells
+        cells = row[2]
         channel = _required(cells.get("channel"), "channel", missing)
         campaign = _text(cells.get("campaign"), "campaign", missing)
         start = _time(cells.get("start"), "start", spec, zone).date()
@@ -467,7 +468,7 @@ def _history_rows(path: str | Path, spec: DataSpec, stream: IO[str] | None = Non
     by_lead: dict[str, list[tuple[int, StageChange]]] = {}
 
     def build(row: Row) -> None:
-        c = row.cells
+        line, _, c = row
         lead_id = _required(c.get("lead_id"), "lead_id", missing)
         change = StageChange(
             _required(c.get("from_stage"), "from_stage", missing),
@@ -485,7 +486,7 @@ def _history_rows(path: str | Path, spec: DataSpec, stream: IO[str] | None = Non
                 f"the one on line {line}; a history is written oldest first"
             )
             raise ValidationError(msg, value=change.at, where="at", expected="time order")
-        changes.append((row.line, change))
+        changes.append((line, change))
 
     columns: list[str] = []
     rows = iter_rows(
