@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import multiprocessing
 import tomllib
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -440,3 +443,18 @@ def _to_toml(data: dict[str, Any]) -> str:
     text = "\n".join(lines) + "\n"
     tomllib.loads(text)
     return text
+
+
+def test_a_playbook_assesses_leads_in_other_processes(t0: datetime) -> None:
+    """A playbook and its leads cross to a process pool (pickled as their data) and the
+    assessments come back equal to the ones made here."""
+    playbook = sm.Playbook.default()
+    leads = [
+        sm.Lead.new(f"L-{i}", at=t0, fields={"job_title": "VP Marketing", "company_size": 50 * i})
+        for i in range(1, 4)
+    ]
+    assess = functools.partial(playbook.assess, activities=(), at=t0 + timedelta(days=1))
+    context = multiprocessing.get_context("spawn")  # nothing inherited: all of it pickled
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        assessed = list(pool.map(assess, leads))
+    assert assessed == [assess(lead) for lead in leads]

@@ -8,9 +8,11 @@ is not data).
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import json
+import pickle
 import typing
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
@@ -379,6 +381,21 @@ class TestRoundTrips:
             assert sm.from_dict(cls, through_json(data)) == value
 
         round_trip()
+
+    @pytest.mark.parametrize("cls", list(VALUES), ids=lambda c: c.__name__)
+    def test_values_pickle_and_copy_as_their_data(self, cls: type) -> None:
+        """pickle, copy.copy and copy.deepcopy give an equal value of the same type, also for
+        values holding compiled conditions or read-only mappings."""
+
+        @settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+        @given(VALUES[cls])
+        def copies(value: Any) -> None:
+            for copied in (pickle.loads(pickle.dumps(value)), copy.copy(value)):
+                assert type(copied) is cls
+                assert copied == value
+            assert copy.deepcopy(value) == value
+
+        copies()
 
     @pytest.mark.parametrize("cls", list(WRITTEN_ONLY), ids=lambda c: c.__name__)
     def test_reports_write_json_safe_numbers(self, cls: type) -> None:

@@ -21,7 +21,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, SupportsIndex, TypeVar
 
 import attrs
 import cattrs
@@ -86,10 +86,23 @@ def shapes(
         hooks(CONVERTER)
         for cls in types:
             _KNOWN[cls] = how
+            if how is not False:
+                setattr(cls, "__reduce_ex__", _reduce_ex)  # noqa: B010  (a dunder of the class)
         _WRITES.clear()
         return hooks
 
     return register
+
+
+def _reduce_ex(self: object, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+    """How ``pickle`` and ``copy`` take a value of a type `from_dict` reads apart: as its data
+    (:func:`to_dict`), which :func:`from_dict` reads back equal. Its compiled conditions and
+    read-only mappings, which ``pickle`` cannot take, are built again from it. A subclass of
+    such a type is taken apart as Python would."""
+    cls = type(self)
+    if _KNOWN.get(cls, False) is False:
+        return object.__reduce_ex__(self, protocol)
+    return from_dict, (cls, to_dict(self))
 
 
 def _writes(cls: type) -> bool:

@@ -13,6 +13,14 @@ into it and never up. ``report.to_dict()`` and ``pb.to_dict()`` are calls into i
 {'value': 40, 'learned_at': '2026-01-05T09:00:00+00:00', 'source': None}
 >>> sm.from_dict(sm.Lead, data) == lead
 True
+
+``pickle`` and ``copy`` take every such value apart through the same data, so a playbook and
+its leads cross to other processes (``multiprocessing``, ``concurrent.futures``) whole, its
+compiled conditions built again there:
+
+>>> import pickle
+>>> pickle.loads(pickle.dumps(lead)) == lead
+True
 """
 
 from __future__ import annotations
