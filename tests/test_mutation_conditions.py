@@ -248,6 +248,60 @@ def test_an_accepted_repeat_of_a_counted_repeat_matches() -> None:
     assert c.evaluate({"x": "aaba"}) is False
 
 
+# --- unquote: backquoted names, and where the errors about them point -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("x == 1 or `Lead Source == 2", "the backquote at column 11 is never closed"),
+        (
+            "exists(x) or `a b`c",
+            "the backquoted name at column 14 touches 'c': a backquoted name stands on its own, "
+            "apart from other names",
+        ),
+        (
+            "x == 1 or `a b`_y == 2",
+            "the backquoted name at column 11 touches '_': a backquoted name stands on its own, "
+            "apart from other names",
+        ),
+        ("x == 1 or \uff58 == 2", "'\uff58' at column 11: a name beyond ASCII goes in backquotes"),
+        (
+            "x == 1 or `a b`",
+            "a fact name alone is not a condition; compare it or use exists(): '`a b`'",
+        ),
+    ],
+)
+def test_a_backquote_error_names_its_column(text: str, problem: str) -> None:
+    """Columns count from 1 where the backquote (or the letter) stands; a backquoted name at
+    the very end of the text is read like any other."""
+    assert str(refused(text)) == f"condition {text!r}: {problem}."
+
+
+def test_a_backquoted_name_in_an_error_is_named_as_written() -> None:
+    """Not as the placeholder the reader puts in its place."""
+    assert str(refused("x == `a b`")) == (
+        "condition 'x == `a b`': expected a literal value, found the name 'a b': '`a b`'."
+    )
+    assert str(refused("x in `a b`")) == (
+        "condition 'x in `a b`': expected a list of values in (...), found the name 'a b': "
+        "'`a b`'."
+    )
+
+
+def test_a_capital_x_outside_strings_is_a_name_beside_backquotes() -> None:
+    assert sm.parse_condition("X == 1 and `a b` == 2") == (
+        (sm.field("X") == 1) & (sm.field("a b") == 2)
+    )
+
+
+def test_a_name_like_the_placeholder_is_its_own_fact() -> None:
+    """A fact named like the reader's placeholder for a backquoted name stays apart."""
+    c = sm.parse_condition("`a b` == 1 and _bq0 == 2")
+    assert c.fields == frozenset({"a b", "_bq0"})
+    assert c.evaluate({"a b": 1, "_bq0": 2}) is True
+
+
 # --- _finite: how many characters of a class the checker reads one by one -------------------
 
 

@@ -140,7 +140,7 @@ class _Parser:
             raise self.fail(
                 node, "a fact name alone is not a condition; compare it or use exists()"
             )
-        raise self.fail(node, f"{_describe(node)} is not allowed in a condition")
+        raise self.fail(node, f"{self.describe(node)} is not allowed in a condition")
 
     def unquote(self, text: str) -> str:
         """``text`` with each backquoted name (`` `Lead Source` ``) outside string literals
@@ -192,9 +192,15 @@ class _Parser:
                 i += 1
         return "".join(out)
 
+    def describe(self, node: ast.AST) -> str:
+        """What ``node`` is, for an error; a backquoted name as written, not its placeholder."""
+        if isinstance(node, ast.Name) and node.id in self.quoted:
+            return f"the name {self.quoted[node.id]!r}"
+        return _describe(node)
+
     def name(self, node: ast.expr) -> str:
         if not isinstance(node, ast.Name):
-            raise self.fail(node, f"expected a fact name, found {_describe(node)}")
+            raise self.fail(node, f"expected a fact name, found {self.describe(node)}")
         quoted = self.quoted.get(node.id)
         if quoted is not None:
             return quoted
@@ -212,7 +218,7 @@ class _Parser:
                 raise self.fail(node, "a sign goes only before a number")
             return -number if isinstance(node.op, ast.USub) else number
         if not isinstance(node, ast.Constant):
-            raise self.fail(node, f"expected a literal value, found {_describe(node)}")
+            raise self.fail(node, f"expected a literal value, found {self.describe(node)}")
         value: object = node.value
         if isinstance(value, str):
             if len(value) > MAX_STRING_LENGTH:
@@ -230,7 +236,9 @@ class _Parser:
 
     def literals(self, node: ast.expr) -> list[Scalar]:
         if not isinstance(node, ast.Tuple | ast.List | ast.Set):
-            raise self.fail(node, f"expected a list of values in (...), found {_describe(node)}")
+            raise self.fail(
+                node, f"expected a list of values in (...), found {self.describe(node)}"
+            )
         if len(node.elts) > MAX_SET_SIZE:
             raise self.fail(None, f"a list of more than {MAX_SET_SIZE} values")
         return [self.literal(e) for e in node.elts]
@@ -259,7 +267,7 @@ class _Parser:
 
     def call(self, node: ast.Call) -> Condition:
         if not isinstance(node.func, ast.Name):
-            raise self.fail(node.func, f"{_describe(node.func)} cannot be called")
+            raise self.fail(node.func, f"{self.describe(node.func)} cannot be called")
         fn = node.func.id
         spec = _PREDICATES.get(fn)
         if spec is None:
