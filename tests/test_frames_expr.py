@@ -444,7 +444,8 @@ def test_import_smarketing_does_not_import_narwhals() -> None:
     "pattern",
     [
         r"@(gmail|yahoo)\.", r"\(x\)", "[(]a", "[]()]", "[^](]x(y)", "(?P<n>a)b", "(?i)(a)",
-        "(?:a)(b)", r"a\\(b)", "((a)|b)+c", "[a-c(]+", r"\[(a)\]",
+        "(?:a)(b)", r"a\\(b)", "((a)|b)+c", "[a-c(]+", r"\[(a)\]", "x[(]a", "a>(?P<n>b)",
+        "(?P<n>a)>b",
     ],
 )  # fmt: skip
 def test_groups_become_non_capturing_and_search_alike(pattern: str) -> None:
@@ -456,6 +457,7 @@ def test_groups_become_non_capturing_and_search_alike(pattern: str) -> None:
     rewritten = _uncaptured(pattern)
     assert re.compile(rewritten).groups == 0
     texts = ["a@gmail.com", "(x)", "(a", "]", "x(y", "ab", "A", "b", "a\\b", "aabc", "c(", "[a]"]
+    texts += ["?a", ":a", "a>b", "x(a", "xa", "](x", "?x", "x[a", "?xy"]  # a class read wrongly
     for text in texts:
         assert (re.search(pattern, text) is None) == (re.search(rewritten, text) is None)
 

@@ -9,7 +9,7 @@ import pytest
 
 import smarketing as sm
 from smarketing import ConfigError, ValidationError
-from smarketing.conditions import Compare, Condition, condition_from
+from smarketing.conditions import Compare, Condition, condition_from, deciding_values
 
 
 def refused(text: str, *, source: str | None = None) -> ConfigError:
@@ -284,8 +284,7 @@ def test_a_backquoted_name_in_an_error_is_named_as_written() -> None:
         "condition 'x == `a b`': expected a literal value, found the name 'a b': '`a b`'."
     )
     assert str(refused("x in `a b`")) == (
-        "condition 'x in `a b`': expected a list of values in (...), found the name 'a b': "
-        "'`a b`'."
+        "condition 'x in `a b`': expected a list of values in (...), found the name 'a b': '`a b`'."
     )
 
 
@@ -300,6 +299,54 @@ def test_a_name_like_the_placeholder_is_its_own_fact() -> None:
     c = sm.parse_condition("`a b` == 1 and _bq0 == 2")
     assert c.fields == frozenset({"a b", "_bq0"})
     assert c.evaluate({"a b": 1, "_bq0": 2}) is True
+
+
+# --- deciding_values: the values of a fact that reach what conditions tell apart -------------
+
+F = sm.field
+BEYOND = 10**15 + 1  # past every number the language admits, on both sides
+
+
+@pytest.mark.parametrize(
+    ("conditions", "name", "values"),
+    [
+        ([F("size") >= 10, F("x").exists()], "size", (9, 10, 11, -BEYOND, BEYOND, "\x00")),
+        (
+            [F("s").between(1.5, 2.5), F("s").exists()],
+            "s",
+            (1.0, 1.5, 2.0, 2.5, 3.0, -BEYOND, BEYOND, "\x00"),
+        ),
+        (
+            [F("t").contains("vp"), F("t").contains_any(("b", "a")), F("t").matches("x")],
+            "t",
+            (-BEYOND, BEYOND, "vp", "a", "b", "vp a b", "\x00"),
+        ),
+        (
+            [F("t").contains("vp"), F("t").contains("cmo")],
+            "t",
+            (-BEYOND, BEYOND, "vp", "cmo", "vp cmo", "\x00"),
+        ),
+        (
+            [(F("size") >= 1) & ~(F("c") == "DE"), F("c").is_in(("FR",)) | (F("f") == True)],  # noqa: E712
+            "c",
+            (-BEYOND, BEYOND, "DE", "FR", "\x00"),
+        ),
+        ([F("f") == True], "f", (-BEYOND, BEYOND, "\x00", True)),  # noqa: E712
+    ],
+)
+def test_deciding_values_are_exactly_these(
+    conditions: list[Condition], name: str, values: tuple[object, ...]
+) -> None:
+    """Each literal and its neighbours (1 for whole numbers, 0.5 for others), the contained
+    texts and all of them together, the booleans, and a number and a text beyond all; only
+    the leaves on the fact, inside ``and``, ``or`` and ``not``."""
+    assert deciding_values(conditions, name) == values
+
+
+def test_a_leaf_misses_its_fact_only_when_unknown() -> None:
+    c = F("x") == 1
+    assert c.missing({"x": 2}) == ()
+    assert c.missing({"y": 2}) == ("x",)
 
 
 # --- _finite: how many characters of a class the checker reads one by one -------------------
