@@ -349,6 +349,66 @@ def test_a_leaf_misses_its_fact_only_when_unknown() -> None:
     assert c.missing({"y": 2}) == ("x",)
 
 
+# --- _Parser: each refusal's message, the piece at fault and the source ------------------------
+
+_OR = "y == 1 or "  # a first part, so that the piece at fault is not the whole text
+_KNOWN = "always, between, contains, contains_any, exists, matches, missing, never"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "piece"),
+    [
+        ("  ", "is empty; write always() for a condition that always holds", None),
+        (
+            _OR + "not " * 52 + "x == 1",
+            "is nested more than 50 levels deep",
+            "not not x == 1",
+        ),
+        (
+            _OR + "(a == 1 and (b == 1 or " * 30 + "c == 1" + "))" * 30,
+            "is nested more than 50 levels deep",
+            "b == 1",
+        ),
+        (_OR + "x", "a fact name alone is not a condition; compare it or use exists()", "x"),
+        (_OR + "__x == 1", "names starting with '__' are not allowed", "__x"),
+        (_OR + "x == -'a'", "a sign goes only before a number", "-'a'"),
+        (_OR + "x == None", "expected a string, a finite number, True or False", "None"),
+        (_OR + "1 == 2", "a comparison needs a fact name on one side", "1 == 2"),
+        (_OR + "x is 1", "the operator Is is not allowed", "x is 1"),
+        (_OR + "nope(x)", f"unknown predicate; the predicates are {_KNOWN}", "nope"),
+        (_OR + "exists(x=1)", "exists() takes no keyword arguments", "exists(x=1)"),
+        (_OR + "exists(a, b)", "exists() takes 1 argument", "exists(a, b)"),
+        (_OR + "between(x, 1)", "between() takes 3 arguments", "between(x, 1)"),
+    ],
+)
+def test_a_refusal_names_its_problem_piece_and_source(
+    text: str, problem: str, piece: str | None
+) -> None:
+    error = refused(text, source="pb.toml")
+    shown = text if len(text) <= 120 else text[:117] + "..."
+    at = "" if piece is None else f": {piece!r}"
+    assert str(error) == f"condition {shown!r} in pb.toml: {problem}{at}."
+    assert (error.piece, error.source) == (text if piece is None else piece, "pb.toml")
+
+
+def test_a_name_too_long_is_refused_as_a_fact_name() -> None:
+    name = "a" * 300
+    error = refused(_OR + name + " == 1")
+    assert "a fact name must be a fact name: printable text of at most 200 characters" in str(error)
+    assert error.piece == name
+
+
+def test_what_is_not_text_or_too_long_names_its_source() -> None:
+    with pytest.raises(ConfigError) as info:
+        sm.parse_condition(5, source="pb.toml")  # type: ignore[arg-type]
+    assert str(info.value) == "a condition must be text (got 5)."
+    assert (info.value.piece, info.value.source) == (5, "pb.toml")
+    long = "x == 1 or " * 2000 + "x == 1"
+    error = refused(long, source="pb.toml")
+    assert str(error) == "condition text is 20006 characters long; at most 20000 are accepted."
+    assert (error.piece, error.source) == (long[:80], "pb.toml")
+
+
 # --- _finite: how many characters of a class the checker reads one by one -------------------
 
 
