@@ -478,3 +478,28 @@ def test_a_numeric_in_without_a_schema_and_with_one() -> None:
             got = native.select(condition.to_expr(types).alias("c")).to_native()["c"].to_list()
             # without a schema NaN is still unknown in a number column (is_nan on every type)
             assert got == expected, (text, types)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("e == 'a'", [True, False, None]),
+        ("contains(t, 'a.c')", [False, True, None]),
+        ("contains_any(t, ('zz', 'a.c'))", [False, True, None]),
+        ("contains_any(t, ('!', 'a.c'))", [False, True, None]),  # '!' sorts first
+        ("contains(t, '(')", [False, False, None]),
+    ],
+)
+def test_an_enum_is_text_and_contains_reads_its_text_literally(
+    text: str, expected: list[object]
+) -> None:
+    """An Enum column is a text column; '.' and '(' in a contains text are characters."""
+    pl = pytest.importorskip("polars")
+    columns = {
+        "e": pl.Series(["a", "b", None], dtype=pl.Enum(["a", "b"])),
+        "t": ["abc", "a.c", None],
+    }
+    native = nw.from_native(pl.DataFrame(columns))
+    condition = sm.parse_condition(text)
+    expr = condition.to_expr(dict(native.collect_schema()))
+    assert native.select(expr.alias("c")).to_native()["c"].to_list() == expected
