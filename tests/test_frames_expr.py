@@ -297,9 +297,45 @@ def test_a_column_that_cannot_be_a_fact_is_an_error_naming_it(dtype: Any) -> Non
     pl = pytest.importorskip("polars")
     table = pa.table({"when": pa.array([None], type=dtype)})
     schema = dict(nw.from_native(pl.from_arrow(table)).collect_schema())
-    with pytest.raises(sm.ValidationError, match="'when'"):
+    with pytest.raises(sm.ValidationError) as info:
         to_expr(sm.parse_condition("exists(when) or x == 1"), schema)
+    shown = str(schema["when"])
+    assert str(info.value) == (
+        f"column 'when' holds {shown}, which is not a fact a condition can read (facts are "
+        "text, numbers or booleans); convert it, or drop the rule."
+    )
+    assert (info.value.value, info.value.where, info.value.expected) == (
+        shown,
+        "column 'when'",
+        "text, number or boolean",
+    )
     to_expr(sm.parse_condition("x == 1"), schema)  # a rule not reading it is fine
+
+
+def test_a_node_type_of_its_own_has_no_frames_form() -> None:
+    """A node type of its own, or a subclass of a node (its own semantics), is refused by
+    name, not read as its base."""
+
+    class Odd(Condition):
+        @property
+        def fields(self) -> frozenset[str]:
+            return frozenset()
+
+    with pytest.raises(sm.ValidationError, match="node type Odd has no frames form"):
+        to_expr(Odd())
+
+    class Loud(sm.conditions.Exists):
+        pass
+
+    condition = Loud("x")
+    with pytest.raises(sm.ValidationError) as info:
+        to_expr(condition)
+    assert str(info.value) == "a condition of the node type Loud has no frames form."
+    assert (info.value.value, info.value.where, info.value.expected) == (
+        condition,
+        "to_expr",
+        "a condition of the language's nodes",
+    )
 
 
 @pytest.mark.parametrize(
@@ -411,16 +447,6 @@ def test_to_rails_are_never_null() -> None:
     out = native.select(true.alias("t"), false.alias("f")).to_native()
     assert out["t"].to_list() == [True, False, True]
     assert out["f"].to_list() == [False, False, False]
-
-
-def test_a_node_type_of_its_own_has_no_frames_form() -> None:
-    class Odd(Condition):
-        @property
-        def fields(self) -> frozenset[str]:
-            return frozenset()
-
-    with pytest.raises(sm.ValidationError, match="no frames form"):
-        to_expr(Odd())
 
 
 def test_family_of_each_dtype() -> None:
