@@ -9,7 +9,7 @@ import pytest
 
 import smarketing as sm
 from smarketing import ConfigError, ValidationError
-from smarketing.conditions import Compare, Condition, condition_from, deciding_values
+from smarketing.conditions import Compare, Condition, _regex, condition_from, deciding_values
 
 
 def refused(text: str, *, source: str | None = None) -> ConfigError:
@@ -424,6 +424,100 @@ def test_classes_of_257_characters_side_by_side_count_as_overlapping() -> None:
     same characters, and the pattern is refused as a cube of the text."""
     with pytest.raises(ValidationError, match="cube of the text"):
         sm.field("x").matches("[\u0100-\u0200]+[\u0300-\u0400]+$")
+
+
+# --- the regex checker's decisions and its cost model ------------------------------------------
+
+_CUBE = (
+    "its search can take time growing as the cube of the text (two unbounded repeats that can "
+    "read the same characters one after the other)"
+)
+_WAYS = (
+    "an unbounded repeat of a part that can match in more than one way (as in '(a|aa)+' or "
+    "'(a?b)+')"
+)
+_STEPS = "its search can take more than 40,000,000 steps on a text of 1,000 characters"
+_DEEP = "groups nested more than 50 levels deep"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        ".*(?m:$)",  # a line end after a repeat
+        "(?i:A){2,5}(a?b)*",
+        "(?i:A)*(?i:A){2,5}",
+        "(?:a*b|c){2}",  # a counted repeat of two ways, each ending apart
+        "^(?:a|ab){13}",  # 2**14 - 1 ways from one start: under the work bound
+        "\\Aa*a*x",  # one start position (the text's own): a square, not a cube
+        "(?:ab|" * 26 + "cd" + ")" * 26,  # alternatives 26 deep
+        "(?:" * 26 + "ab" + "){1}" * 26,  # repeats 26 deep
+    ],
+)
+def test_the_regex_checker_accepts(pattern: str) -> None:
+    assert sm.field("x").matches(pattern).pattern == pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("a*(?m:$)a*", _CUBE),
+        ("(?m)^a*a*x", _CUBE),  # a line start is every line's, not one start
+        ("x^a*a*", _CUBE),  # a ^ that is not the pattern's first part
+        ("(?i:a+A+x)", _CUBE),  # case folded: a and A are the same characters
+        ("(?:a*a|c){2}", _CUBE),
+        ("^(?:a*a|c){2}", _CUBE),  # two passes of a part whose ends grow with the text
+        ("(?i:A)*(a|aa){2,5}", _STEPS),
+        ("(?:a?){40}b", _STEPS),
+        ("(a|aa)+", _WAYS),
+        ("(?:ab|" * 51 + "cd" + ")" * 51, _DEEP),
+        ("(?:" * 51 + "ab" + "){1}" * 51, _DEEP),
+    ],
+)
+def test_the_regex_checker_refuses_and_says_why(pattern: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        sm.field("x").matches(pattern)
+    assert str(info.value) == (
+        f"matches(x, {pattern!r}): outside the safe subset of regular expressions: {problem}."
+    )
+    assert (info.value.value, info.value.where) == (pattern, "matches")
+
+
+def test_an_invalid_regex_is_named_as_one() -> None:
+    with pytest.raises(ValidationError) as info:
+        sm.field("x").matches("$*")
+    assert str(info.value) == (
+        "matches(x, '$*'): not a valid regular expression (nothing to repeat at position 1)."
+    )
+    assert (info.value.value, info.value.where, info.value.expected) == (
+        "$*",
+        "matches",
+        "a regular expression",
+    )
+
+
+def test_the_work_of_a_pattern_is_a_polynomial_in_the_text() -> None:
+    """(degree, coefficient) pairs, valued at a text of 1,000 characters (plus the end)."""
+    assert (_regex._value((2, 3)), _regex._value((0, 7))) == (3 * 1001**2, 7)
+    cases = [
+        ("a+b", (2, 3), (1, 1)),
+        ("(?:a*b|c){2}", (2, 28), (1, 7)),
+        ("\n+(?m:.)x", (2, 4), (1, 1)),  # (?m) is no (?s): '.' reads no line break
+    ]
+    for pattern, work, exits in cases:
+        parsed = _regex._parser.parse(pattern)
+        assert _regex._cost(list(parsed), _regex._TEXT, parsed.state.flags, 0) == (work, exits)
+    # a group that turns case folding off reads its characters as written
+    first = _regex._first(list(_regex._parser.parse("(?-i:b)")), 0)
+    assert first is not None and first[1] == frozenset("b")
+
+
+def test_a_pattern_at_the_work_bound_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    steps = 3 * 1001**2  # a+b
+    monkeypatch.setattr(_regex, "MAX_REGEX_WORK", steps)
+    assert sm.field("x").matches("a+b").pattern == "a+b"
+    monkeypatch.setattr(_regex, "MAX_REGEX_WORK", steps - 1)
+    with pytest.raises(ValidationError, match=f"more than {steps - 1:,} steps"):
+        sm.field("x").matches("a+b")
 
 
 # --- Condition.__bool__: a condition has no truth of its own -----------------------------------
