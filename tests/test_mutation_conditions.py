@@ -5,6 +5,8 @@ backquoted names are found beside string literals, why a regex is refused, and w
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import smarketing as sm
@@ -518,6 +520,105 @@ def test_a_pattern_at_the_work_bound_is_accepted(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(_regex, "MAX_REGEX_WORK", steps - 1)
     with pytest.raises(ValidationError, match=f"more than {steps - 1:,} steps"):
         sm.field("x").matches("a+b")
+
+
+# --- the nodes' own checks: a bad part is named with its value, where and what was expected --
+
+
+def _nodes() -> list[tuple[object, str, object, str, str]]:
+    from smarketing.conditions import And, Compare, Not, Or
+
+    x = sm.field("x")
+    return [
+        (
+            lambda: x == [1],
+            "compared value must be a string, number or boolean (got [1]).",
+            [1],
+            "compared value",
+            "a str, int, float or bool",
+        ),
+        (
+            lambda: x == "a" * 1001,
+            "compared value must be a string of at most 1000 characters (got 1001 characters).",
+            "a" * 1001,
+            "compared value",
+            "a string of at most 1000 characters",
+        ),
+        (
+            lambda: x.is_in([1, [2]]),
+            "is_in values item must be a string, number or boolean (got [2]).",
+            [2],
+            "is_in values item",
+            "a str, int, float or bool",
+        ),
+        (
+            lambda: x.is_in("abc"),
+            "is_in values must be a collection of strings, numbers or booleans (got 'abc').",
+            "abc",
+            "is_in values",
+            "a set, list or tuple",
+        ),
+        (
+            lambda: x.is_in(range(1001)),
+            "is_in values must hold at most 1000 values (got 1001).",
+            1001,
+            "is_in values",
+            "at most 1000 values",
+        ),
+        (
+            lambda: x.contains_any("abc"),
+            "contains_any texts must be a collection of strings, numbers or booleans (got 'abc').",
+            "abc",
+            "contains_any texts",
+            "a set, list or tuple",
+        ),
+        (
+            lambda: Compare("x", "=~", 1),
+            "comparison operator must be one of ==, !=, <, <=, >, >= (got '=~').",
+            "=~",
+            "Compare.op",
+            "== != < <= > >=",
+        ),
+        (
+            lambda: And((x == 1, "y")),
+            "And combines conditions (got 'y').",
+            "y",
+            "And",
+            "a Condition",
+        ),
+        (
+            lambda: And((x == 1,)),
+            "And needs at least two conditions (got 1).",
+            [x == 1],
+            "And",
+            "two or more",
+        ),
+        (lambda: Or((x == 1, 5)), "Or combines conditions (got 5).", 5, "Or", "a Condition"),
+        (lambda: Not("x"), "Not negates a condition (got 'x').", "x", "Not", "a Condition"),
+        (
+            lambda: x == math.inf,
+            "compared value must be a finite number (got inf).",
+            math.inf,
+            "compared value",
+            "a finite number",
+        ),
+        (
+            lambda: x == 10**16,
+            "compared value must be a number of at most 1000000000000000 either way.",
+            10**16,
+            "compared value",
+            "a number of at most 1000000000000000 either way",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(13))
+def test_a_bad_part_of_a_node_is_named_whole(case: int) -> None:
+    build, message, value, where, expected = _nodes()[case]
+    with pytest.raises(ValidationError) as info:
+        build()  # type: ignore[operator]
+    assert str(info.value) == message
+    assert (info.value.value, info.value.where, info.value.expected) == (value, where, expected)
 
 
 # --- Condition.__bool__: a condition has no truth of its own -----------------------------------
