@@ -375,6 +375,7 @@ _KNOWN = "always, between, contains, contains_any, exists, matches, missing, nev
         (_OR + "__x == 1", "names starting with '__' are not allowed", "__x"),
         (_OR + "x == -'a'", "a sign goes only before a number", "-'a'"),
         (_OR + "x == None", "expected a string, a finite number, True or False", "None"),
+        (_OR + "x in y", "expected a list of values in (...), found the name 'y'", "y"),
         (_OR + "1 == 2", "a comparison needs a fact name on one side", "1 == 2"),
         (_OR + "x is 1", "the operator Is is not allowed", "x is 1"),
         (_OR + "nope(x)", f"unknown predicate; the predicates are {_KNOWN}", "nope"),
