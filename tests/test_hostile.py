@@ -283,6 +283,13 @@ class TestSurrogates:
         with pytest.raises(sm.ValidationError, match="UTF-8"):
             build()  # type: ignore[operator]
 
+    def test_a_lone_surrogate_in_a_playbook_is_a_config_error_naming_its_key(self) -> None:
+        data = sm.Playbook.default().to_dict()
+        data["lifecycle"]["initial"] = "\ud800"
+        with pytest.raises(sm.ConfigError, match="lone surrogate") as info:
+            sm.Playbook.from_dict(data)
+        assert info.value.key == "lifecycle.initial"
+
     def test_a_jsonl_row_with_a_lone_surrogate_is_rejected_and_nothing_half_written(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -576,6 +576,10 @@ ATOMS = [
 ]
 
 
+#: Atoms the parser does not merge into one class with others ('.' and a negated class).
+_NOT_IN_A_SET = frozenset({".", "[^a]"})
+
+
 def render(node: tuple) -> str:  # type: ignore[type-arg]
     kind = node[0]
     if kind == "chr":
@@ -646,7 +650,12 @@ def backtrack(tree: tuple, text: str, cap: int) -> tuple[bool, int]:  # type: ig
             at_end = pos == n or (pos == n - 1 and text[pos] == "\n")
             return at_end and k(pos)  # type: ignore[operator,no-any-return]
         if kind == "alt":
-            return any(match(p, pos, k) for p in node[1])
+            parts = node[1]
+            if all(p[0] == "chr" and p[1] not in _NOT_IN_A_SET for p in parts):
+                # Python's parser reads an alternation of literals and plain classes as one
+                # class ('(a|a|b)' is '[ab]'): one character read, one way on.
+                return pos < n and any(p[2](text[pos]) for p in parts) and k(pos + 1)  # type: ignore[operator,no-any-return]
+            return any(match(p, pos, k) for p in parts)
         if kind == "seq":
             parts = node[1]
 

@@ -755,3 +755,13 @@ class TestMoreShapes:
         text = "id,lead_id,from_stage,to_stage,trigger,at\n9,1,suspect,prospect,engage,2026-01-02\n"
         result = read_history(write(tmp_path, "h.csv", text))
         assert [c.to_stage for c in result.records["1"]] == ["prospect"]
+
+
+def test_a_quote_followed_by_text_is_a_file_error_with_the_csv_modules_reason() -> None:
+    """Not an unclosed quote: the csv module's own words, the file and the line."""
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with pytest.raises(sm.FileFormatError) as info:
+        sm.read_leads("x.csv", at=at, stream=io.StringIO('id,x\n1,"b"c\n'))
+    assert str(info.value) == (
+        "x.csv:2: not readable as CSV (',' expected after '\"'): '1,\"b\"c\\n'."
+    )

@@ -397,6 +397,13 @@ class TestRoundTrips:
 
         copies()
 
+    def test_a_subclass_pickles_as_python_would(self) -> None:
+        """A subclass of a value type is not what from_dict reads: it is taken apart by its
+        slots, and comes back as the subclass."""
+        change = _Relabelled("suspect", "prospect", "engage", START)
+        copied = pickle.loads(pickle.dumps(change))
+        assert type(copied) is _Relabelled and copied == change
+
     @pytest.mark.parametrize("cls", list(WRITTEN_ONLY), ids=lambda c: c.__name__)
     def test_reports_write_json_safe_numbers(self, cls: type) -> None:
         """A report that is written only gives JSON-safe data, the same as its own to_dict,
@@ -564,3 +571,7 @@ class TestMalformedParts:
         """One vocabulary: a rule written with `condition` instead of `when` is refused."""
         with pytest.raises(sm.ValidationError, match="unknown keys"):
             sm.from_dict(sm.FitRule, {"name": "f", "condition": "a == 1", "points": 1})
+
+
+class _Relabelled(sm.StageChange):
+    """A user's own subclass of a value type (module level, so that pickle can name it)."""

@@ -151,10 +151,6 @@ class Bins:
         if len(set(levels)) != len(levels):
             raise _reject(f"Bins({self.field!r}).levels", levels, "distinct levels")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuilt from its data, so that its look-up index is never pickled.
-        return (Bins, (self.field, self.edges, self.levels))
-
     @property
     def kind(self) -> Kind:
         """``"category"`` when the field has levels, else ``"number"``."""
@@ -391,11 +387,6 @@ class PredictiveModel:
         names = [s.name for s in shapes]
         if len(set(names)) != len(names):
             raise _reject("PredictiveModel.shapes", names, "one shape per field")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuilt from its data, so that the compiled look-up tables are never pickled.
-        args = (self.base, self.shapes, self.pairs, dict(self.grades), self.kind)
-        return (PredictiveModel, args)
 
     @property
     def fields(self) -> frozenset[str]:
