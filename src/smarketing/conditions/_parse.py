@@ -177,7 +177,7 @@ class _Parser:
                     )
                     raise self.fail(None, problem)
                 try:
-                    _check_name(name, "a backquoted name")
+                    _check_name(name, "backquoted name")
                 except ValidationError as exc:
                     raise self.reword(None, exc) from exc
                 placeholder = f"{prefix}{len(self.quoted)}"
@@ -207,7 +207,7 @@ class _Parser:
         if node.id.startswith("__"):
             raise self.fail(node, "names starting with '__' are not allowed")
         try:
-            return _check_name(node.id, "a fact name")
+            return _check_name(node.id, "name")
         except ValidationError as exc:
             raise self.reword(node, exc) from exc
 
