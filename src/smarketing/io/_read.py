@@ -385,9 +385,11 @@ def scan_activities(
             kind = _required(given, "kind", missing)
             kind = kinds.setdefault(kind, kind)
         written = cells.pop("at", None)
-        try:  # an ISO time with its offset, the usual cell, read here: a call less per row
-            when: datetime | None = iso(written)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        # _time's own first step written out, a call less per row (27,600 activities: 706 ->
+        # 679 million instructions, callgrind); any other cell goes to _time itself.
+        try:
+            when = iso(written) if type(written) is str else None
+        except ValueError:
             when = None
         if when is None or when.tzinfo is None:
             when = _time(written, "at", spec, zone)
