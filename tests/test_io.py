@@ -4,6 +4,7 @@ row, file-level errors with their line, streaming, and atomic output."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
@@ -455,6 +456,29 @@ class TestStreaming:
         rest = [lead.id for lead in it]
         assert rest == ["2", "3"]
         assert (scan.rows, len(scan.rejects)) == (4, 1)
+
+    def test_what_was_read_joins_the_oldest_generation_at_once(self, tmp_path: Path) -> None:
+        """Read values are long-lived: no young pass of the collector walks them after the read,
+        and the collector is left as it was found."""
+        path = write(tmp_path, "l.csv", "id,industry\n1,software\n2,saas\n")
+        lead = read_leads(path, at=AT).leads[0]
+        young = {id(x) for x in gc.get_objects(generation=0) + gc.get_objects(generation=1)}
+        assert id(lead) not in young
+        assert any(x is lead for x in gc.get_objects(generation=2))
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == 0
+
+    def test_values_a_program_froze_stay_frozen(self, tmp_path: Path) -> None:
+        """The move is skipped when the program has frozen values of its own."""
+        path = write(tmp_path, "l.csv", "id\n1\n")
+        gc.freeze()
+        try:
+            frozen = gc.get_freeze_count()
+            assert frozen > 0
+            read_leads(path, at=AT)
+            assert gc.get_freeze_count() == frozen
+        finally:
+            gc.unfreeze()
 
 
 class TestTimes:

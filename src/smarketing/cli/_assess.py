@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 
+from smarketing.cli._fork import BATCH, pipelined, usable_cpus
 from smarketing.cli._progress import _Progress
 from smarketing.cli._run import UsageError, _note, _Run
 from smarketing.io import Scan, scan_leads, write_rows
@@ -16,9 +17,12 @@ from smarketing.io._read import inputs_set_aside
 from smarketing.leads import Activity, Lead
 from smarketing.playbook import Assessment
 
+#: One output row of a command: the lead, as read, and what its assessment says.
+_RowOf = Callable[[Lead, Assessment], dict[str, object]]
 
-def _assessments(run: _Run, label: str) -> Iterator[tuple[Lead, Assessment]]:
-    """The leads of a score or plan run, read one at a time and each assessed at --at.
+
+def _assessed(run: _Run, label: str, row_of: _RowOf) -> Iterator[dict[str, object]]:
+    """The rows of a score or plan run, one per lead in file order, each assessed at --at.
 
     Bad options and files that cannot be read at all fail here, before any row is written.
     """
@@ -34,7 +38,13 @@ def _assessments(run: _Run, label: str) -> Iterator[tuple[Lead, Assessment]]:
         if absent:
             msg = f"--keep {','.join(absent)}: no such column in {args.leads}"
             raise UsageError(msg)
-    return _assess_each(run, label, scan, first, leads, groups, at)
+    rest = leads if first is None else itertools.chain((first,), leads)
+    pb, empty = run.playbook, ()
+
+    def work(batch: Sequence[Lead]) -> list[dict[str, object]]:
+        return [row_of(lead, pb.assess(lead, groups.get(lead.id, empty), at=at)) for lead in batch]
+
+    return _assess_each(run, label, scan, rest, groups, work)
 
 
 def _warn_unread(run: _Run, columns: Sequence[str]) -> None:
@@ -53,24 +63,30 @@ def _assess_each(
     run: _Run,
     label: str,
     scan: Scan[Lead],
-    first: Lead | None,
-    rest: Iterator[Lead],
+    leads: Iterator[Lead],
     groups: Mapping[str, list[Activity]],
-    at: datetime,
-) -> Iterator[tuple[Lead, Assessment]]:
-    pb, strict = run.playbook, run.args.strict
+    work: Callable[[Sequence[Lead]], list[dict[str, object]]],
+) -> Iterator[dict[str, object]]:
+    """The rows of ``work`` over the leads, read a batch at a time and shared out among
+    ``--jobs`` processes (see :mod:`smarketing.cli._fork`)."""
+    strict = run.args.strict
+    jobs = run.args.jobs or usable_cpus()
     known: set[str] = set()
     progress = _Progress(label, 0)
-    empty: tuple[Activity, ...] = ()
-    leads = rest if first is None else itertools.chain((first,), rest)
-    with inputs_set_aside():  # the activities, held while the leads stream past
-        for done, lead in enumerate(leads, start=1):
-            known.add(lead.id)
+
+    def batches() -> Iterator[list[Lead]]:
+        while batch := list(itertools.islice(leads, BATCH)):
+            known.update(lead.id for lead in batch)
             if strict and (scan.rejects or run.rejects):
                 continue  # the run fails: count every bad row, assess nothing more
-            yield lead, pb.assess(lead, groups.get(lead.id, empty), at=at)
-            if done % 256 == 0:
-                progress(done)
+            yield batch
+
+    done = 0
+    with inputs_set_aside():  # the activities, held while the leads stream past
+        for rows in pipelined(work, batches(), jobs):
+            yield from rows
+            done += len(rows)
+            progress(done)
     progress.close()
     run.rejects += scan.rejects
     path = run.args.leads
@@ -83,8 +99,9 @@ def _score(args: argparse.Namespace) -> int:
     keep = [run.spec.fact(c) for c in args.keep]
     columns = ["id", "stage", "qualifies", "score", "fit", "engagement", "grade", "persona"]
     columns += ["next_fields", *(c for c in keep if c not in columns)]
-    rows = (
-        {
+
+    def row(lead: Lead, a: Assessment) -> dict[str, object]:
+        return {
             "id": a.lead_id,
             "stage": a.stage,
             "qualifies": a.qualifies,
@@ -96,9 +113,8 @@ def _score(args: argparse.Namespace) -> int:
             "next_fields": a.next_fields.names,
             **_kept(lead, keep),
         }
-        for lead, a in _assessments(run, "scoring")
-    )
-    _emit(run, rows, columns)
+
+    _emit(run, _assessed(run, "scoring", row), columns)
     return 0
 
 
@@ -110,18 +126,16 @@ def _plan(args: argparse.Namespace) -> int:
         columns += [f"field_{i}", f"reason_{i}"]
     keep = [run.spec.fact(c) for c in args.keep]
     columns += [c for c in keep if c not in columns]
-    assessed = _assessments(run, "planning")
 
-    def rows() -> Iterator[dict[str, object]]:
-        for lead, a in assessed:
-            row: dict[str, object] = {"id": a.lead_id, "stage": a.stage}
-            for i, f in enumerate(a.next_fields.fields, start=1):
-                row[f"field_{i}"] = f.name
-                row[f"reason_{i}"] = f.reason
-            row.update(_kept(lead, keep))
-            yield row
+    def row(lead: Lead, a: Assessment) -> dict[str, object]:
+        cells: dict[str, object] = {"id": a.lead_id, "stage": a.stage}
+        for i, f in enumerate(a.next_fields.fields, start=1):
+            cells[f"field_{i}"] = f.name
+            cells[f"reason_{i}"] = f.reason
+        cells.update(_kept(lead, keep))
+        return cells
 
-    _emit(run, rows(), columns)
+    _emit(run, _assessed(run, "planning", row), columns)
     return 0
 
 

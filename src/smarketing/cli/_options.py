@@ -35,6 +35,13 @@ def _inputs(sub: argparse.ArgumentParser) -> None:
         metavar="COLS",
         help="leads-file columns to carry through to the output (comma-separated)",
     )
+    sub.add_argument(
+        "-j",
+        "--jobs",
+        type=_count,
+        metavar="N",
+        help="assess leads in N processes (default: one per CPU; Linux only, else one)",
+    )
     _common(sub, output="write to OUT (.csv or .jsonl) instead of stdout")
 
 

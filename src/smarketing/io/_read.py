@@ -95,12 +95,22 @@ def collector_paused() -> Iterator[None]:
     collector would walk them again and again for nothing, a third of the reading time at
     100,000 leads and 555,000 activities (benchmarks/bench_io.py). Reference counting still
     frees everything as usual.
+
+    What the block built is what was read, and it lives on: it joins the collector's oldest
+    generation at once (``gc.freeze()`` then ``gc.unfreeze()``, which move the generations
+    without walking them), where the next full pass finds it as it finds every long-lived
+    value. Left young, the first pass after the block walked all of it: 0.26 s, a tenth of
+    reading those files. A program that froze values of its own keeps them frozen: then the
+    move is skipped.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
