@@ -317,6 +317,31 @@ class TestLeadColumns:
         assert (one.stage, one.source) == ("mql", "web")
         assert (two.created_at, two.stage, two.source) == (AT, "suspect", None)
 
+    @pytest.mark.parametrize(
+        ("written", "expected"),
+        [
+            ("2026-01-02T10:00:00+01:00", datetime(2026, 1, 2, 9, tzinfo=UTC)),
+            ("2026-01-02T10:00:00", datetime(2026, 1, 2, 10, tzinfo=UTC)),
+            ("2026-01-02", datetime(2026, 1, 2, tzinfo=UTC)),
+            ("Jan 2 2026 10:00 +01:00", datetime(2026, 1, 2, 9, tzinfo=UTC)),
+            ("n/a", AT),
+            ("2026-01-02T10:00:00+00:00 ", datetime(2026, 1, 2, 10, tzinfo=UTC)),
+        ],
+        ids=["iso with offset", "iso without", "a date", "loose", "a placeholder", "spaced"],
+    )
+    def test_created_at_as_written(self, tmp_path: Path, written: str, expected: datetime) -> None:
+        """Every way of writing a creation time reads to the same moment as parse_time's; a
+        placeholder is unknown (the lead was created at=)."""
+        path = write(tmp_path, "l.csv", f"id,created_at\n1,{written}\n")
+        (lead,) = read_leads(path, spec=sm.DataSpec(missing=("n/a",)), at=AT).leads
+        assert lead.created_at == expected
+
+    def test_a_placeholder_that_reads_as_a_time_is_still_unknown(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "l.csv", "id,created_at\n1,1970-01-01T00:00:00+00:00\n")
+        spec = sm.DataSpec(missing=("1970-01-01T00:00:00+00:00",))
+        (lead,) = read_leads(path, spec=spec, at=AT).leads
+        assert lead.created_at == AT
+
     def test_a_stage_the_lifecycle_lacks_is_a_reject(self, tmp_path: Path) -> None:
         """With a lifecycle, the stage column is checked against it."""
         text = "id,stage\n1,mql\n2,lead\n"

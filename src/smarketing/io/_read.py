@@ -241,6 +241,7 @@ def scan_leads(
     stages = frozenset(lifecycle.stage_names) if lifecycle is not None else None
     seen: dict[str, int] = {}
     numbered = spec.id is None
+    iso = datetime.fromisoformat
 
     def build(row: Row) -> Lead:
         line, _, cells = row
@@ -254,11 +255,20 @@ def scan_leads(
             msg = f"the id {lead_id!r} appears twice (first on line {first})"
             raise ValidationError(msg, value=lead_id, where="id", expected="a unique id")
         written = cells.pop("created_at", None)
-        created_at = (
-            (at if created is None else created.get(lead_id, at))
-            if _text(written, "created_at", missing) is None
-            else _time(written, "created_at", spec, zone)
-        )
+        # An ISO time with its offset, the common case, read without a call (as activities'
+        # times are); anything else, placeholders included, goes the long way.
+        try:
+            created_at = (
+                iso(written) if type(written) is str and written not in missing else None
+            )
+        except ValueError:
+            created_at = None
+        if created_at is None or created_at.tzinfo is None:
+            created_at = (
+                (at if created is None else created.get(lead_id, at))
+                if _text(written, "created_at", missing) is None
+                else _time(written, "created_at", spec, zone)
+            )
         stage = _text(cells.pop("stage", None), "stage", missing) or initial
         if stages is not None and stage not in stages:
             msg = f"stage {stage!r} is not a stage of the lifecycle ({', '.join(sorted(stages))})"

@@ -434,12 +434,13 @@ def cells_reader(
             if type(value) is str:
                 if not value or value.isspace() or (missing and value.strip() in missing):
                     continue
-                kind = types.get(name)
-                facts[name] = (
-                    auto_value(value)
-                    if kind is None
-                    else typed_value(value, kind, where=name, dayfirst=dayfirst, zone=zone)
-                )
+                kind = types.get(name) if types else None
+                if kind is not None:
+                    facts[name] = typed_value(value, kind, where=name, dayfirst=dayfirst, zone=zone)
+                elif value[0] in _FLOAT_START:  # auto_value's own first test: text stays text
+                    facts[name] = auto_value(value)
+                else:
+                    facts[name] = value
             elif value is not None and not (isinstance(value, float) and math.isnan(value)):
                 kind = types.get(name)
                 if kind == "text" and isinstance(value, int | float) and type(value) is not bool:
