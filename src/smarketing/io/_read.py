@@ -258,9 +258,7 @@ def scan_leads(
         # An ISO time with its offset, the common case, read without a call (as activities'
         # times are); anything else, placeholders included, goes the long way.
         try:
-            created_at = (
-                iso(written) if type(written) is str and written not in missing else None
-            )
+            created_at = iso(written) if type(written) is str and written not in missing else None
         except ValueError:
             created_at = None
         if created_at is None or created_at.tzinfo is None:
