@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smarketing.cli import _fork
-from smarketing.cli._fork import forkable, pipelined, served, usable_cpus
+from smarketing.cli._fork import forkable, pipelined, served, shares, usable_cpus
 
 PARENT = os.getpid()
 
@@ -58,6 +58,11 @@ def gone(pid: int) -> bool:
     return False
 
 
+def still() -> float:
+    """A clock that never moves: the shares stay as the first batch's, equal."""
+    return 0.0
+
+
 def in_batches(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -81,12 +86,47 @@ class TestResults:
         assert got == [squares(b) for b in in_batches(items, size)]
         assert all(gone(pid) for pid in may_fork)
 
-    def test_children_do_the_shares(self, may_fork: list[int]) -> None:
-        """Two jobs: each batch in two shares, each share in a child of its own."""
-        got = list(pipelined(pids, [[1, 2, 3, 4], [5, 6, 7, 8]], 2, least=2))
-        assert len(may_fork) == 4
-        assert got == [[may_fork[0]] * 2 + [may_fork[1]] * 2, [may_fork[2]] * 2 + [may_fork[3]] * 2]
-        assert PARENT not in {pid for batch in got for pid in batch}
+    def test_this_process_does_the_first_share_and_a_child_the_rest(
+        self, may_fork: list[int]
+    ) -> None:
+        """Two jobs: each batch in two shares, the second in a child forked for it."""
+        got = list(pipelined(pids, [[1, 2, 3, 4], [5, 6, 7, 8]], 2, least=2, clock=still))
+        assert len(may_fork) == 2
+        assert got == [[PARENT] * 2 + [may_fork[0]] * 2, [PARENT] * 2 + [may_fork[1]] * 2]
+
+    def test_this_process_takes_less_by_what_its_other_work_cost(self, may_fork: list[int]) -> None:
+        """The first batch: its own two items took 1 s, writing and reading 1 s more, the worth
+        of two items; so of the next eight it takes three, the child five."""
+        ticks = iter([0.0, 1.0, 2.0, 2.0, 2.0, 2.0])
+        batches = [[1, 2, 3, 4], [5, 6, 7, 8, 9, 10, 11, 12]]
+        got = list(pipelined(pids, batches, 2, least=1, clock=lambda: next(ticks)))
+        assert got == [[PARENT] * 2 + [may_fork[0]] * 2, [PARENT] * 3 + [may_fork[1]] * 5]
+
+    def test_children_that_take_it_all_give_this_process_work_again(
+        self, may_fork: list[int]
+    ) -> None:
+        """Costly writing gives the children every item; the next batches try again."""
+        ticks = iter([0.0, 9.0, 10.0] + [10.0] * 15)
+        batches = [[1, 2, 3, 4]] * 6
+        got = list(pipelined(pids, batches, 2, least=1, clock=lambda: next(ticks)))
+        # spare 18 items: the child takes all four; halved each batch, 1.125 leaves one here
+        assert [batch.count(PARENT) for batch in got] == [2, 0, 0, 0, 0, 1]
+
+    @settings(max_examples=50, deadline=None)
+    @given(
+        count=st.integers(0, 10_000),
+        jobs=st.integers(1, 9),
+        least=st.integers(1, 600),
+        spare=st.floats(0, 20_000),
+    )
+    def test_shares_never_hold_more_than_there_is_nor_fewer_than_least(
+        self, count: int, jobs: int, least: int, spare: float
+    ) -> None:
+        each, children = shares(count, jobs, least, spare)
+        assert 0 <= children <= jobs - 1
+        assert each * children <= count
+        if children:
+            assert each >= least
 
     def test_at_most_jobs_children_run_at_a_time(
         self, may_fork: list[int], monkeypatch: pytest.MonkeyPatch
@@ -101,9 +141,9 @@ class TestResults:
 
         monkeypatch.setattr(_fork, "_forked", forked)
         batches = [list(range(start, start + 6)) for start in range(0, 30, 6)]
-        got = list(pipelined(squares, batches, 3, least=2))
+        got = list(pipelined(squares, batches, 3, least=2, clock=still))
         assert got == [squares(b) for b in batches]
-        assert running == [0, 1, 2] * 5
+        assert running == [0, 1] * 5
 
     @pytest.mark.parametrize(
         ("jobs", "least", "items"),
@@ -124,7 +164,7 @@ class TestResults:
     def test_more_jobs_than_items_gives_one_child_per_share(self, may_fork: list[int]) -> None:
         got = list(pipelined(squares, [[1, 2, 3]], 8, least=1))
         assert got == [[1, 4, 9]]
-        assert len(may_fork) == 3
+        assert len(may_fork) == 3  # one item each: none left for this process
 
 
 class TestFailures:
@@ -137,7 +177,7 @@ class TestFailures:
                 raise RuntimeError("a child's own trouble")
             return pids(items)
 
-        got = list(pipelined(here_only, [[1, 2, 3, 4]], 2, least=2))
+        got = list(pipelined(here_only, [[1, 2, 3, 4]], 3, least=1))
         assert got == [[PARENT] * 4]
         assert len(may_fork) == 2
         assert all(gone(pid) for pid in may_fork)
@@ -158,14 +198,14 @@ class TestFailures:
 
         with pytest.raises(ValueError, match=r"bad items \[1, 2\]"):
             list(pipelined(broken, [[1, 2, 3, 4], [5, 6, 7, 8]], 2, least=2))
-        assert len(may_fork) == 2  # the second batch is shared out after the first is in
+        assert len(may_fork) == 1  # this process's own share failed first
         assert all(gone(pid) for pid in may_fork)
 
     def test_a_consumer_that_leaves_early_leaves_no_child(self, may_fork: list[int]) -> None:
         results = pipelined(squares, [[1, 2], [3, 4], [5, 6]], 2, least=1)
-        assert next(results) == [1, 4]
+        assert next(results) == [1, 4]  # the second batch's child has started
         results.close()
-        assert len(may_fork) == 4
+        assert len(may_fork) == 2
         assert all(gone(pid) for pid in may_fork)
 
     def test_an_error_while_reading_the_batches_stops_the_children(
@@ -177,7 +217,7 @@ class TestFailures:
 
         with pytest.raises(OSError, match="went away"):
             list(pipelined(squares, batches(), 2, least=2))
-        assert len(may_fork) == 2
+        assert len(may_fork) == 1
         assert all(gone(pid) for pid in may_fork)
 
     def test_no_process_to_be_had_means_the_share_is_done_here(
@@ -209,7 +249,7 @@ class TestFailures:
 
         monkeypatch.setattr(_fork, "_forked", interrupted)
         with pytest.raises(KeyboardInterrupt):
-            list(pipelined(squares, [[1, 2, 3, 4]], 2, least=1))
+            list(pipelined(squares, [[1, 2, 3, 4]], 3, least=1))
         assert len(may_fork) == 1
         assert gone(may_fork[0])
 
@@ -225,7 +265,7 @@ class TestFailures:
 
         monkeypatch.setattr(_fork.os, "fdopen", fdopen)
         with pytest.raises(KeyboardInterrupt):
-            list(pipelined(squares, [[1, 2, 3, 4]], 2, least=1))
+            list(pipelined(squares, [[1, 2, 3, 4]], 3, least=1))
         assert len(may_fork) == 2
         assert all(gone(pid) for pid in may_fork)
 
@@ -303,7 +343,7 @@ class TestTheCommands:
             argv = [command, str(leads), "--activities", str(activities), "-o", str(out)]
             assert main([*argv, "--at", "2026-07-01T00:00:00Z", "--jobs", jobs]) == 0
             outputs.append(out.read_bytes())
-        assert len(may_fork) == 2  # the first batch in two shares; 200 leads are not worth one
+        assert len(may_fork) == 1  # the first batch in two shares; 200 leads are not worth it
         assert outputs[0] == outputs[1]
         assert outputs[0].count(b"\n") == 1301
 

@@ -408,6 +408,19 @@ class TestPersonas:
         for pb in (with_personas(first, second), with_personas(second, first)):
             check_polars(pb, columns)
 
+    def test_a_full_match_is_a_confidence_of_exactly_one_whatever_the_weight(self) -> None:
+        """A persona whose traits all hold has confidence 1.0, so it ties with another that
+        does and the first given wins (Polars 2 divided by a literal column's reciprocal:
+        1.899.../1.899... was 0.9999999999999999, and the second persona won)."""
+        when = sm.field("job_title") == ""
+        odd = sm.Persona("odd weight", [sm.Trait(when, 1.8990093032137794)])
+        whole = sm.Persona("whole weight", [sm.Trait(when, 1.0)])
+        columns = {"id": ["L0", "L1", "L2"], "job_title": [None, "", None]}
+        check_polars(with_personas(odd, whole), columns)
+        frame, _ = frame_and_leads(columns)
+        out = rows_by(smf.assess(with_personas(odd, whole), frame, at=AT))
+        assert (out["L1"]["persona"], out["L1"]["confidence"]) == ("odd weight", 1.0)
+
     def test_many_traits_are_summed_in_order(self) -> None:
         """A persona of more traits than the exact table lists: whole weights sum exactly."""
         names = [f"t{i}" for i in range(EXACT_TRAITS + 2)]

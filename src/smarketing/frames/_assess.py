@@ -234,9 +234,11 @@ def _tally(numbered: tuple[int, Persona], rails: _Rails) -> list[Any]:
     for trait in persona.traits:
         if trait.required:
             out = out | rails(trait.condition)[1]
-    # The total as a column: Polars reads a division by a literal as a product with its
-    # reciprocal, which may differ from Python's quotient in the last bit.
-    total = nw.lit(persona.total_weight, dtype=nw.Float64())
+    # The total as a column of its own values: Polars reads a division by a literal as a
+    # product with its reciprocal, which may differ from Python's quotient in the last bit,
+    # and since Polars 2 a column made from a literal stays one (a scalar column): total /
+    # total gave 0.9999999999999999. The tally is finite, so tally * 0 + total is the total.
+    total = tally * nw.lit(0.0) + nw.lit(persona.total_weight, dtype=nw.Float64())
     return [
         tally.alias(_column("tally", n)),
         out.alias(_column("out", n)),
