@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import itertools
 import json
 import os
 from datetime import datetime, timedelta, timezone
@@ -381,6 +382,47 @@ class TestActivitiesAndHistory:
             "page_view",
             {"url": "/pricing", "zip": "01234"},
         )
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        extra=st.lists(st.sampled_from(["url", "channel", "zip", "n"]), unique=True, max_size=3),
+        cells=st.lists(
+            st.sampled_from(["", "a", "b", "007", "5", "2.5"]), min_size=12, max_size=12
+        ),
+        order=st.permutations(range(3)),
+    )
+    def test_properties_are_the_other_cells_in_csv_and_json_lines(
+        self,
+        tmp_path_factory: pytest.TempPathFactory,
+        extra: list[str],
+        cells: list[str],
+        order: list[int],
+    ) -> None:
+        """Whatever the property columns and where the built-in ones stand, each activity's
+        properties are its other non-empty cells, read as lead fields are; equal cells share
+        one mapping, and JSON Lines rows of the same cells read the same."""
+        folder = tmp_path_factory.mktemp("props")
+        builtin = [["lead_id", "kind", "at"][i] for i in order]
+        header = builtin + extra
+        rows = []
+        for n in range(4):
+            own = {"lead_id": f"L{n % 2}", "kind": "visit", "at": f"2026-01-0{n + 1}T10:00:00Z"}
+            rows.append({**own, **{c: cells[3 * n + i] for i, c in enumerate(extra)}})
+        text = (
+            ",".join(header)
+            + "\n"
+            + "".join(",".join(row[c] for c in header) + "\n" for row in rows)
+        )
+        lines = "".join(json.dumps(row) + "\n" for row in rows)
+        got_csv = read_activities(write(folder, "a.csv", text)).records
+        got_json = read_activities(write(folder, "a.jsonl", lines)).records
+        want = [{c: auto_value(row[c]) for c in extra if row[c]} for row in rows]
+        assert [dict(a.properties) for a in got_csv] == want
+        assert [dict(a.properties) for a in got_json] == want
+        assert [a.lead_id for a in got_csv] == [f"L{n % 2}" for n in range(4)]
+        for i, j in itertools.combinations(range(4), 2):
+            if want[i] == want[j] and all(rows[i][c] == rows[j][c] for c in extra):
+                assert got_csv[i].properties is got_csv[j].properties
 
     def test_an_activities_file_needs_its_columns(self, tmp_path: Path) -> None:
         """lead_id, kind and at are required, named in the error."""

@@ -9,7 +9,7 @@ itself, made smaller by what the writing and reading cost it. The children find 
 the activities and the playbook where this process left them, in memory they share until
 either writes to it: nothing is pickled on the way in (pickling a lead costs half of
 assessing it). A page either writes to is copied, so each child costs memory: one child a
-batch (two processes) took the command's peak from 140 MiB to 190 MiB.
+batch (two processes) took the command's peak from 140 MiB to 204 MiB, the two together.
 
 Forking is a speed-up, never another result: the rows come back in the order of the leads,
 and a child that fails for any reason (an error, a signal) is replaced by this process doing

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Final, Generic, TypeVar
@@ -28,6 +29,7 @@ from smarketing.io._rows import (
     cells_reader,
     checked_path,
     checked_stream,
+    format_of,
     iter_rows,
     parse_time,
     resolve_tz,
@@ -383,26 +385,35 @@ def scan_activities(
     # mapping, read once: at 555,000 activities that is most of their memory and a fifth of
     # the reading time (benchmarks/bench_io.py). The key is the cells as written, so equal
     # keys always read to equal properties.
-    seen: dict[tuple[object, ...], Mapping[str, object]] = {}
+    seen: dict[object, Mapping[str, object]] = {}
     iso = datetime.fromisoformat
+    # A CSV row has the header's columns, in its order: its property cells are picked from it
+    # by name, without taking the built-in ones out of the row first (three pops and the
+    # items of the rest were a tenth of reading benchmarks/bench_io.py's 555,134 activities).
+    # A JSON Lines row has the keys it has: its built-in ones are taken out, the rest kept.
+    csv_rows = format_of(path) == "csv"
+    picked: list[Callable[[Mapping[str, object]], object]] = []  # made once the header is read
 
     def build(row: Row) -> Activity:
         cells = row[2]
+        if csv_rows:
+            given, kind_given, written = cells["lead_id"], cells["kind"], cells["at"]
+        else:
+            given = cells.pop("lead_id", None)
+            kind_given = cells.pop("kind", None)
+            written = cells.pop("at", None)
         # One string per kind and per lead, not one per row: 555,000 activities of 100,000
         # leads held 97 MiB, 72 MiB so (tracemalloc). A text met before was checked then:
         # it is not checked again (smarketing funnel on the demo's 100,000 leads, 584,000
         # activities: 1.2 million calls less).
-        given = cells.pop("lead_id", None)
         lead_id = ids.get(given) if type(given) is str else None
         if lead_id is None:
             lead_id = _required(given, "lead_id", missing)
             lead_id = ids.setdefault(lead_id, lead_id)
-        given = cells.pop("kind", None)
-        kind = kinds.get(given) if type(given) is str else None
+        kind = kinds.get(kind_given) if type(kind_given) is str else None
         if kind is None:
-            kind = _required(given, "kind", missing)
+            kind = _required(kind_given, "kind", missing)
             kind = kinds.setdefault(kind, kind)
-        written = cells.pop("at", None)
         # _time's own first step written out, a call less per row (27,600 activities: 706 ->
         # 679 million instructions, callgrind); any other cell goes to _time itself.
         try:
@@ -411,20 +422,38 @@ def scan_activities(
             when = None
         if when is None or when.tzinfo is None:
             when = _time(written, "at", spec, zone)
-        key = tuple(cells.items())
-        try:
+        if csv_rows:
+            if not picked:
+                picked.append(_picker([c for c in columns if c not in ACTIVITY_COLUMNS]))
+            key = picked[0](cells)  # text cells: always a key
             shared = seen.get(key)
+            if shared is None:
+                rest = {c: v for c, v in cells.items() if c not in ACTIVITY_COLUMNS}
+                shared = MappingProxyType(read(rest))
+                if len(seen) < SHARED_PROPERTIES:
+                    seen[key] = shared
+            return trusted_activity(lead_id, kind, when, shared)
+        items = tuple(cells.items())
+        try:
+            shared = seen.get(items)
         except TypeError:  # a JSON list or object among the cells: read them as they come
             return trusted_activity(lead_id, kind, when, MappingProxyType(read(cells)))
         if shared is None:
             shared = MappingProxyType(read(cells))
             if len(seen) < SHARED_PROPERTIES:
-                seen[key] = shared
+                seen[items] = shared
         return trusted_activity(lead_id, kind, when, shared)
 
     columns: list[str] = []
     rows = iter_rows(path, spec=spec, required=ACTIVITY_COLUMNS, stream=stream, header=columns)
     return Scan(rows, build, path, columns)
+
+
+def _picker(names: Sequence[str]) -> Callable[[Mapping[str, object]], object]:
+    """The cells of ``names`` from a row, as one key (``()`` when there are none)."""
+    if not names:
+        return lambda _: ()
+    return itemgetter(*names)
 
 
 def read_activities(
