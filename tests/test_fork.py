@@ -364,20 +364,28 @@ class TestTheCommands:
     def test_the_command_in_a_fresh_process_forks_and_agrees(
         self, files: tuple[Path, Path], tmp_path: Path
     ) -> None:
-        """The real thing: no test's monkeypatching, the kernel's own thread count."""
+        """The real thing: no test's monkeypatching, the kernel's own thread count. The
+        command says how many children it waited for (a child's CPU time counts once reaped).
+        """
         leads, activities = files
-        outputs = []
+        counted = (
+            "import resource, sys; from smarketing.cli import main; status = main(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime > 0); sys.exit(status)"
+        )
+        outputs, forked = [], []
         for jobs in ("1", "2"):
             out = tmp_path / f"scores-{jobs}.csv"
             argv = ["score", str(leads), "--activities", str(activities), "-o", str(out)]
             argv += ["--at", "2026-07-01T00:00:00Z", "-j", jobs]
             done = subprocess.run(
-                [sys.executable, "-m", "smarketing", *argv], capture_output=True, text=True
+                [sys.executable, "-c", counted, *argv], capture_output=True, text=True
             )
             assert done.returncode == 0, done.stderr
             assert "1,300 rows read: 1,300 leads, 0 rejected" in done.stderr
             outputs.append(out.read_bytes())
+            forked.append(done.stdout.strip())
         assert outputs[0] == outputs[1]
+        assert forked == ["False", "True"]  # 1,300 leads: 650 here, 650 in one child
 
     def test_jobs_is_a_whole_number_of_one_or_more(
         self, capsys: pytest.CaptureFixture[str]
