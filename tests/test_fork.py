@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smarketing.cli import _fork
-from smarketing.cli._fork import forkable, pipelined, served, shares, usable_cpus
+from smarketing.cli._fork import cpu_quota, forkable, pipelined, served, shares, usable_cpus
 
 PARENT = os.getpid()
 
@@ -304,7 +304,70 @@ class TestWhereItForks:
             thread.join()
 
     def test_the_cpus_are_the_ones_this_process_may_use(self) -> None:
-        assert usable_cpus() == len(os.sched_getaffinity(0)) >= 1
+        quota = cpu_quota()
+        affinity = len(os.sched_getaffinity(0))
+        assert usable_cpus() == (affinity if quota is None else max(1, min(affinity, quota)))
+
+    def test_a_quota_of_the_control_group_caps_the_cpus(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(_fork, "cpu_quota", lambda: 1)
+        assert usable_cpus() == 1
+        monkeypatch.setattr(_fork, "cpu_quota", lambda: 10_000)
+        assert usable_cpus() == len(os.sched_getaffinity(0))
+
+    @pytest.mark.parametrize(
+        ("groups", "files", "expected"),
+        [
+            ("0::/box\n", {"box/cpu.max": "150000 100000\n"}, 2),
+            ("0::/box\n", {"box/cpu.max": "max 100000\n"}, None),
+            ("0::/\n", {"cpu.max": "200000 100000\n"}, 2),
+            ("0::/box\n", {"cpu.max": "100000 100000\n"}, 1),  # read at the root
+            ("0::/box\n", {}, None),
+            ("0::/box\n", {"box/cpu.max": "lots 100000\n"}, None),
+            (
+                "12:memory:/x\n4:cpu,cpuacct:/box\n",
+                {
+                    "cpu,cpuacct/box/cpu.cfs_quota_us": "300000",
+                    "cpu,cpuacct/box/cpu.cfs_period_us": "100000",
+                },
+                3,
+            ),
+            (
+                "4:cpu,cpuacct:/box\n",
+                {"cpu,cpuacct/cpu.cfs_quota_us": "-1", "cpu,cpuacct/cpu.cfs_period_us": "100000"},
+                None,
+            ),
+            ("4:cpu:/\n", {"cpu/cpu.cfs_quota_us": "50000", "cpu/cpu.cfs_period_us": "100000"}, 1),
+            ("4:cpu:/\n", {"cpu/cpu.cfs_quota_us": "50000"}, None),
+            ("not a line\n1:pids:/\n", {}, None),
+        ],
+        ids=[
+            "v2",
+            "v2 no limit",
+            "v2 at the root",
+            "v2 leaf unreadable",
+            "v2 no file",
+            "v2 garbage",
+            "v1",
+            "v1 no limit",
+            "v1 half a cpu",
+            "v1 no period",
+            "no cpu group",
+        ],
+    )
+    def test_the_control_groups_cpu_quota(
+        self, tmp_path: Path, groups: str, files: dict[str, str], expected: int | None
+    ) -> None:
+        (tmp_path / "cgroup").write_text(groups)
+        root = tmp_path / "fs"
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        assert cpu_quota(tmp_path / "cgroup", root) == expected
+
+    def test_no_control_group_file_is_no_quota(self, tmp_path: Path) -> None:
+        assert cpu_quota(tmp_path / "missing", tmp_path) is None
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,19 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Final, Generic, TypeVar
 
-__all__ = ["BATCH", "LEAST", "forkable", "pipelined", "served", "shares", "usable_cpus"]
+__all__ = [
+    "BATCH",
+    "LEAST",
+    "cpu_quota",
+    "forkable",
+    "pipelined",
+    "served",
+    "shares",
+    "usable_cpus",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,11 +57,62 @@ LEAST: Final = 500
 
 
 def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity where the system tells it)."""
+    """The CPUs this process may use: those it may run on (its affinity), no more than its
+    control group's CPU quota allows (a container limited to 2 CPUs on a 64-CPU host sees 64
+    in its affinity; 64 processes there would share 2 CPUs and copy 64 times the memory)."""
     affinity = getattr(os, "sched_getaffinity", None)
-    if affinity is not None:
-        return len(affinity(0))
-    return os.cpu_count() or 1  # pragma: no cover - Linux has sched_getaffinity
+    count = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    quota = cpu_quota()
+    return max(1, min(count, quota)) if quota is not None else count
+
+
+def cpu_quota(
+    groups: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/fs/cgroup")
+) -> int | None:
+    """The CPUs this process's control group may use in full (rounded up), or None when it
+    sets no limit or none can be read: cgroup v2's ``cpu.max``, else v1's CFS quota."""
+    try:
+        lines = groups.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        inner = path.lstrip("/")
+        if controllers == "":  # cgroup v2: "0::/path"
+            places = [root / inner / "cpu.max", root / "cpu.max"]
+            found = _first_read(places)
+            if found is not None:
+                quota, _, period = found.partition(" ")
+                return _ratio(quota, period)
+        elif "cpu" in controllers.split(","):  # cgroup v1: "4:cpu,cpuacct:/path"
+            mount = root / controllers
+            for base in (mount / inner, mount):
+                quota_text = _first_read([base / "cpu.cfs_quota_us"])
+                period_text = _first_read([base / "cpu.cfs_period_us"])
+                if quota_text is not None and period_text is not None:
+                    return _ratio(quota_text, period_text)
+    return None
+
+
+def _first_read(paths: Sequence[Path]) -> str | None:
+    for path in paths:
+        try:
+            return path.read_text().strip()
+        except OSError:
+            continue
+    return None
+
+
+def _ratio(quota: str, period: str) -> int | None:
+    """``quota / period`` rounded up, or None for no limit ("max", -1) or text that is not one."""
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:
+        return None
+    return math.ceil(q / p) if q > 0 and p > 0 else None
 
 
 def forkable() -> bool:
