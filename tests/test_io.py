@@ -510,6 +510,16 @@ class TestActivitiesAndHistory:
         )
         records = read_activities(write(tmp_path, "a.csv", text)).records
         assert [a.properties["url"] for a in records] == [f"/p{i}" for i in range(n)]
+        lines = "".join(
+            json.dumps(
+                {"lead_id": "1", "kind": "page_view", "at": "2026-01-02T10:00:00Z", "url": f"/p{i}"}
+            )
+            + "\n"
+            for i in [*range(n), 0]
+        )
+        records = read_activities(write(tmp_path, "a.jsonl", lines)).records
+        assert [a.properties["url"] for a in records] == [f"/p{i}" for i in [*range(n), 0]]
+        assert records[-1].properties is records[0].properties  # the first ones are shared
 
 
 class TestStreaming:
