@@ -425,23 +425,19 @@ def scan_activities(
         if csv_rows:
             if not picked:
                 picked.append(_picker([c for c in columns if c not in ACTIVITY_COLUMNS]))
-            key = picked[0](cells)  # text cells: always a key
-            shared = seen.get(key)
-            if shared is None:
-                rest = {c: v for c, v in cells.items() if c not in ACTIVITY_COLUMNS}
-                shared = MappingProxyType(read(rest))
-                if len(seen) < SHARED_PROPERTIES:
-                    seen[key] = shared
-            return trusted_activity(lead_id, kind, when, shared)
-        items = tuple(cells.items())
+            key = picked[0](cells)
+        else:
+            key = tuple(cells.items())
         try:
-            shared = seen.get(items)
+            shared = seen.get(key)
         except TypeError:  # a JSON list or object among the cells: read them as they come
             return trusted_activity(lead_id, kind, when, MappingProxyType(read(cells)))
         if shared is None:
+            if csv_rows:  # the built-in cells are still in the row
+                cells = {c: v for c, v in cells.items() if c not in ACTIVITY_COLUMNS}
             shared = MappingProxyType(read(cells))
             if len(seen) < SHARED_PROPERTIES:
-                seen[items] = shared
+                seen[key] = shared
         return trusted_activity(lead_id, kind, when, shared)
 
     columns: list[str] = []
